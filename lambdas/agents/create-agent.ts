@@ -1,0 +1,10 @@
+import { createAgentRequestSchema } from '../../sdk/protocol/schemas';
+import { createAgent } from '../core/agents';
+import { defineRoute } from '../http/define-route';
+
+export const createAgentRoute = defineRoute('createAgent', { body: createAgentRequestSchema }, async ({ ctx, caller, body }) => ({
+  status: 201,
+  body: await createAgent(ctx, caller, body),
+}));
+
+export const handler = createAgentRoute.handler;

@@ -1,0 +1,10 @@
+import { agentPathSchema } from '../../sdk/protocol/schemas';
+import { deleteAgent } from '../core/agents';
+import { defineRoute } from '../http/define-route';
+
+export const deleteAgentRoute = defineRoute('deleteAgent', { path: agentPathSchema }, async ({ ctx, caller, path }) => {
+  await deleteAgent(ctx, caller, path.agentId);
+  return { status: 204 };
+});
+
+export const handler = deleteAgentRoute.handler;

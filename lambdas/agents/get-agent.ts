@@ -1,0 +1,9 @@
+import { agentPathSchema } from '../../sdk/protocol/schemas';
+import { getAgent } from '../core/agents';
+import { defineRoute } from '../http/define-route';
+
+export const getAgentRoute = defineRoute('getAgent', { path: agentPathSchema }, async ({ ctx, path }) => ({
+  body: await getAgent(ctx, path.agentId),
+}));
+
+export const handler = getAgentRoute.handler;

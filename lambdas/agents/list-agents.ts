@@ -1,0 +1,10 @@
+import { listAgentsQuerySchema } from '../../sdk/protocol/schemas';
+import { listAgents } from '../core/agents';
+import { defineRoute } from '../http/define-route';
+
+export const listAgentsRoute = defineRoute('listAgents', { query: listAgentsQuerySchema }, async ({ ctx, query }) => {
+  const tags = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
+  return { body: { agents: await listAgents(ctx, tags) } };
+});
+
+export const handler = listAgentsRoute.handler;

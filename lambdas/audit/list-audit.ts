@@ -1,0 +1,9 @@
+import { auditQuerySchema } from '../../sdk/protocol/schemas';
+import { listAudit } from '../core/audit';
+import { defineRoute } from '../http/define-route';
+
+export const listAuditRoute = defineRoute('listAudit', { query: auditQuerySchema }, async ({ ctx, query }) => ({
+  body: await listAudit(ctx, query),
+}));
+
+export const handler = listAuditRoute.handler;

@@ -1,0 +1,79 @@
+/**
+ * The API Gateway REQUEST authorizer: authenticates the bearer key and checks the route's
+ * access rule. Unknown or missing key → `Unauthorized` (401); a known key without the right
+ * → a Deny policy (403) whose context says why. The local gateway calls this same handler.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { assertAllowed } from '../core/access';
+import { authenticate, bearerToken } from '../core/api-keys';
+import { ForbiddenError, UnauthorizedError } from '../core/errors';
+import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+import { toAuthorizerContext } from '../http/caller';
+import { routeForResource } from '../route-table';
+
+export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+
+/** The message API Gateway needs to answer 401. */
+export const UNAUTHORIZED = 'Unauthorized';
+
+const headerValue = (headers: Record<string, string | undefined> | null, name: string): string | undefined => {
+  if (!headers) return undefined;
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+};
+
+const policy = (
+  principalId: string,
+  effect: 'Allow' | 'Deny',
+  methodArn: string,
+  context: Record<string, string>,
+): APIGatewayAuthorizerResult => ({
+  principalId,
+  policyDocument: {
+    Version: '2012-10-17',
+    Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }],
+  },
+  context,
+});
+
+export const createAuthorizer = (provider: DependencyProvider): AuthorizerHandler => {
+  const deps = provider();
+  const chain = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const found = routeForResource(event.httpMethod, event.resource);
+      if (!found) {
+        return policy('anonymous', 'Deny', event.methodArn, { reason: `no route ${event.httpMethod} ${event.resource}` });
+      }
+      const [, route] = found;
+      if (route.access.public) return policy('anonymous', 'Allow', event.methodArn, {});
+      const token =
+        bearerToken(headerValue(event.headers, 'authorization')) ?? event.queryStringParameters?.token ?? undefined;
+      let caller;
+      try {
+        caller = await authenticate(deps.ctx, token);
+      } catch (error) {
+        if (error instanceof UnauthorizedError) throw new Error(UNAUTHORIZED, { cause: error });
+        throw error;
+      }
+      try {
+        assertAllowed(caller, route.access, event.pathParameters?.agentId);
+      } catch (error) {
+        if (error instanceof ForbiddenError) {
+          deps.logger.info('access denied', { keyId: caller.keyId, route: `${event.httpMethod} ${event.resource}` });
+          return policy(caller.keyId, 'Deny', event.methodArn, { reason: error.message });
+        }
+        throw error;
+      }
+      return policy(caller.keyId, 'Allow', event.methodArn, { ...toAuthorizerContext(caller) });
+    });
+  return (event, context) => chain(event, context);
+};
+
+let built: AuthorizerHandler | undefined;
+export const handler: AuthorizerHandler = (event, context) => {
+  built ??= createAuthorizer(environmentDependencies);
+  return built(event, context);
+};

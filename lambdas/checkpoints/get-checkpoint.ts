@@ -1,0 +1,9 @@
+import { checkpointPathSchema } from '../../sdk/protocol/schemas';
+import { loadCheckpoint } from '../core/checkpoints';
+import { defineRoute } from '../http/define-route';
+
+export const getCheckpointRoute = defineRoute('getCheckpoint', { path: checkpointPathSchema }, async ({ ctx, path }) => ({
+  body: await loadCheckpoint(ctx, { agentId: path.agentId, name: path.name }),
+}));
+
+export const handler = getCheckpointRoute.handler;

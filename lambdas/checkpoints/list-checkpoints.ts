@@ -1,0 +1,9 @@
+import { agentPathSchema } from '../../sdk/protocol/schemas';
+import { listCheckpoints } from '../core/checkpoints';
+import { defineRoute } from '../http/define-route';
+
+export const listCheckpointsRoute = defineRoute('listCheckpoints', { path: agentPathSchema }, async ({ ctx, path }) => ({
+  body: await listCheckpoints(ctx, path.agentId),
+}));
+
+export const handler = listCheckpointsRoute.handler;

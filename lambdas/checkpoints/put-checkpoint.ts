@@ -1,0 +1,11 @@
+import { checkpointPathSchema, checkpointRequestSchema } from '../../sdk/protocol/schemas';
+import { saveCheckpoint } from '../core/checkpoints';
+import { defineRoute } from '../http/define-route';
+
+export const putCheckpointRoute = defineRoute(
+  'putCheckpoint',
+  { path: checkpointPathSchema, body: checkpointRequestSchema },
+  async ({ ctx, path, body }) => ({ body: await saveCheckpoint(ctx, { agentId: path.agentId, name: path.name, data: body.data }) }),
+);
+
+export const handler = putCheckpointRoute.handler;

@@ -1,0 +1,61 @@
+/**
+ * Configuration of every handler, read and checked once. Lambda gets it from its environment
+ * (set by the CDK stack); the local runtime builds one per region from the same variables.
+ */
+export class ConfigurationError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export interface HaltConfig {
+  /** Region of this control plane (`AWS_REGION` in Lambda, `local-1` locally). */
+  readonly region: string;
+  readonly stateTableName: string;
+  readonly eventBusName: string;
+  /** Endpoint overrides, set only by the local runtime. */
+  readonly dynamoEndpoint?: string;
+  readonly eventsEndpoint?: string;
+  readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+
+type Env = Record<string, string | undefined>;
+
+const required = (env: Env, name: string): string => {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigurationError(`environment variable ${name} is required (the CDK stack or the local runtime sets it)`);
+  }
+  return value.trim();
+};
+
+const optionalUrl = (env: Env, name: string): string | undefined => {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  try {
+    new URL(value);
+  } catch {
+    throw new ConfigurationError(`environment variable ${name} must be a URL such as http://127.0.0.1:8000, got "${value}"`);
+  }
+  return value;
+};
+
+export const loadConfig = (env: Env = process.env): HaltConfig => {
+  const logLevel = (env.HALT_LOG_LEVEL ?? env.POWERTOOLS_LOG_LEVEL ?? 'INFO').toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigurationError(`HALT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const dynamoEndpoint = optionalUrl(env, 'HALT_DYNAMODB_ENDPOINT');
+  const eventsEndpoint = optionalUrl(env, 'HALT_EVENTS_ENDPOINT');
+  return {
+    region: required(env, 'AWS_REGION'),
+    stateTableName: required(env, 'HALT_STATE_TABLE'),
+    eventBusName: required(env, 'HALT_EVENT_BUS'),
+    ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
+    ...(eventsEndpoint ? { eventsEndpoint } : {}),
+    logLevel: logLevel as HaltConfig['logLevel'],
+  };
+};

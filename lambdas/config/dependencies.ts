@@ -1,0 +1,65 @@
+/**
+ * Builds what handlers need from a configuration: clients, repository, publisher, logger.
+ * Lambda builds them once per container from its environment; the local runtime builds one
+ * set per region and hands it to the very same handler factories.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DomainContext } from '../core/context';
+import { DynamoRepository } from '../core/dynamo-repository';
+import { EventBridgePublisher, type EventPublisher } from '../core/event-publisher';
+import { loadConfig, type HaltConfig } from './config';
+
+export interface Dependencies {
+  readonly config: HaltConfig;
+  readonly ctx: DomainContext;
+  readonly publisher: EventPublisher;
+  readonly logger: Logger;
+}
+
+export type DependencyProvider = () => Dependencies;
+
+/** Local endpoints accept any credentials; never used against AWS. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export const createDependencies = (config: HaltConfig): Dependencies => {
+  const local = config.dynamoEndpoint !== undefined;
+  const dynamo = new DynamoDBClient({
+    region: config.region,
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(local ? { maxAttempts: 3 } : {}),
+  });
+  const documents = DynamoDBDocumentClient.from(dynamo, {
+    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+  });
+  const events = new EventBridgeClient({
+    region: config.region,
+    ...(config.eventsEndpoint ? { endpoint: config.eventsEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+  });
+  const logger = new Logger({
+    serviceName: 'halt',
+    logLevel: config.logLevel,
+    persistentKeys: { region: config.region },
+  });
+  return {
+    config,
+    ctx: {
+      repository: new DynamoRepository({ client: documents, tableName: config.stateTableName }),
+      now: () => new Date(),
+      region: config.region,
+    },
+    publisher: new EventBridgePublisher({ client: events, eventBusName: config.eventBusName }),
+    logger,
+  };
+};
+
+/** Dependencies from `process.env`, built on first use and kept for the container's life. */
+export const environmentDependencies: DependencyProvider = (() => {
+  let built: Dependencies | undefined;
+  return () => {
+    built ??= createDependencies(loadConfig(process.env));
+    return built;
+  };
+})();

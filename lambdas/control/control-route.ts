@@ -1,0 +1,18 @@
+/** Kill, pause and resume share one shape: `{reason, expectedVersion?}` in, `ControlResult` out. */
+import { agentPathSchema, controlRequestSchema } from '../../sdk/protocol/schemas';
+import type { ControlAction } from '../core/agent-state';
+import { changeStatus } from '../core/control';
+import { defineRoute } from '../http/define-route';
+import type { RouteId } from '../route-table';
+
+export const controlRoute = (routeId: RouteId, action: ControlAction) =>
+  defineRoute(routeId, { path: agentPathSchema, body: controlRequestSchema }, async ({ ctx, caller, path, body }) => {
+    const result = await changeStatus(ctx, {
+      agentId: path.agentId,
+      action,
+      reason: body.reason,
+      actor: caller.name,
+      ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
+    });
+    return { body: { ...result, pushed: 0 } };
+  });

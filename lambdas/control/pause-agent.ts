@@ -1,0 +1,5 @@
+import { controlRoute } from './control-route';
+
+export const pauseAgentRoute = controlRoute('pauseAgent', 'pause');
+
+export const handler = pauseAgentRoute.handler;

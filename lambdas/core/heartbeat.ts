@@ -1,0 +1,43 @@
+/**
+ * Heartbeats: register or refresh the instance, count the metrics it reports, and answer what
+ * the agent should be doing. A killed or paused agent still gets an answer: that is how it
+ * learns to stop.
+ */
+import type { HeartbeatRequest } from '../../sdk/protocol/schemas';
+import type { HeartbeatResult } from '../../sdk/protocol/types';
+import { requireAgent } from './agents';
+import { usageWindows, type DomainContext } from './context';
+
+export const recordHeartbeat = async (
+  ctx: DomainContext,
+  agentId: string,
+  request: HeartbeatRequest,
+): Promise<HeartbeatResult> => {
+  const agent = await requireAgent(ctx, agentId);
+  const now = ctx.now();
+  const metrics = request.metrics;
+  const hasMetrics = metrics !== undefined && ((metrics.succeeded ?? 0) > 0 || (metrics.failed ?? 0) > 0 || (metrics.costUsd ?? 0) > 0);
+  await Promise.all([
+    ctx.repository.putInstance({
+      agentId,
+      instanceId: request.instanceId,
+      region: request.region ?? ctx.region,
+      firstSeenAt: now.toISOString(),
+      lastHeartbeatAt: now.toISOString(),
+      ...(request.acknowledgedVersion !== undefined ? { acknowledgedVersion: request.acknowledgedVersion } : {}),
+    }),
+    hasMetrics
+      ? ctx.repository.addUsage(agentId, usageWindows(now), {
+          succeeded: metrics.succeeded ?? 0,
+          failed: metrics.failed ?? 0,
+          costUsd: metrics.costUsd ?? 0,
+        })
+      : Promise.resolve(),
+  ]);
+  return {
+    status: agent.status,
+    version: agent.version,
+    ...(agent.status !== 'active' && agent.statusReason ? { reason: agent.statusReason } : {}),
+    failMode: agent.policy.failMode ?? 'closed',
+  };
+};

@@ -1,0 +1,90 @@
+/**
+ * The storage port of the domain. `DynamoRepository` implements it over the state table;
+ * tests may hand it DynamoDB Local. Every versioned write is conditional: a lost race throws
+ * `VersionConflictError`, an id that exists throws `ConflictError`.
+ */
+import type {
+  AgentRecord,
+  ApiKeyRecord,
+  AuditEventRecord,
+  CheckpointRecord,
+  InstanceRecord,
+  UsageRecord,
+} from './records';
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page. */
+  nextCursor?: string;
+}
+
+export interface UsageLimits {
+  maxIntentsPerDay?: number;
+  maxIntentsPerHour?: number;
+  maxCostUsdPerDay?: number;
+}
+
+export type UsageOutcome = { ok: true } | { ok: false; limit: keyof UsageLimits };
+
+export interface UsageDelta {
+  intents?: number;
+  costUsd?: number;
+  succeeded?: number;
+  failed?: number;
+}
+
+export interface AgentRepository {
+  /** The agent item, tombstones included; `consistent` for a strongly consistent read. */
+  getAgent(agentId: string, options?: { consistent?: boolean }): Promise<AgentRecord | undefined>;
+  /**
+   * Create the agent and its first key together. `previousVersion` is the version of a
+   * tombstone being replaced (the write fails with `ConflictError` if a live agent exists).
+   */
+  createAgent(agent: AgentRecord, key: ApiKeyRecord, previousVersion: number | undefined): Promise<void>;
+  /** Replace the agent's versioned state if it is still at `expectedVersion`. */
+  updateAgent(agent: AgentRecord, expectedVersion: number): Promise<void>;
+  /** Turn the agent into a tombstone at `agent.version` and remove its tag entries, instances and checkpoints. */
+  deleteAgent(agent: AgentRecord, expectedVersion: number): Promise<void>;
+  /** Live agents, by id. */
+  listAgents(): Promise<AgentRecord[]>;
+  /** Ids of live agents carrying `tag`. */
+  listAgentIdsByTag(tag: string): Promise<string[]>;
+  getAgents(agentIds: readonly string[]): Promise<AgentRecord[]>;
+
+  /** Register or refresh an instance. */
+  putInstance(instance: InstanceRecord): Promise<void>;
+  listInstances(agentId: string): Promise<InstanceRecord[]>;
+
+  /** Count usage in the day and hour windows; refuses (no change) when a limit would be passed. */
+  addUsage(agentId: string, windows: { day: string; hour: string }, delta: UsageDelta, limits?: UsageLimits): Promise<UsageOutcome>;
+  getUsage(agentId: string, window: string): Promise<UsageRecord>;
+  getUsageOfAgents(agentIds: readonly string[], window: string): Promise<Map<string, UsageRecord>>;
+
+  putCheckpoint(agentId: string, checkpoint: CheckpointRecord): Promise<void>;
+  getCheckpoint(agentId: string, name: string): Promise<CheckpointRecord | undefined>;
+  listCheckpoints(agentId: string): Promise<Omit<CheckpointRecord, 'json'>[]>;
+
+  putKey(key: ApiKeyRecord): Promise<void>;
+  getKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  getKeyById(keyId: string): Promise<ApiKeyRecord | undefined>;
+  listKeys(): Promise<ApiKeyRecord[]>;
+  deleteKey(key: ApiKeyRecord): Promise<void>;
+  /** Record that the key was used at `at`, unless it was already noted after `notBefore`. */
+  touchKey(key: ApiKeyRecord, at: string, notBefore: string): Promise<void>;
+
+  /** Write the audit event once: `false` when an event with this agent and version exists. */
+  putAuditEvent(event: AuditEventRecord): Promise<boolean>;
+  getAuditEvent(agentId: string, version: number): Promise<AuditEventRecord | undefined>;
+  /** The newest event of the agent with a version below `beforeVersion`. */
+  getPreviousAuditEvent(agentId: string, beforeVersion: number): Promise<AuditEventRecord | undefined>;
+  markAuditPublished(agentId: string, version: number): Promise<void>;
+  /** Newest first; across all agents when `agentId` is absent. */
+  listAudit(options: { agentId?: string; limit: number; cursor?: string }): Promise<Page<AuditEventRecord>>;
+  /** The whole chain of one agent, oldest first. */
+  listAuditChain(agentId: string): Promise<AuditEventRecord[]>;
+  /** Ids of every agent that has an audit trail (deleted agents included). */
+  listAuditedAgentIds(): Promise<string[]>;
+
+  /** A cheap read that fails when storage is unreachable. */
+  ping(): Promise<void>;
+}

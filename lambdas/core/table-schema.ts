@@ -1,0 +1,67 @@
+/**
+ * The one definition of Halt's DynamoDB tables: key schema, indexes, TTL and stream. The CDK
+ * stack and the local runtime both build their tables from it, and the repository builds its
+ * keys with the helpers below. See docs/data-model.md.
+ */
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+}
+
+export interface TableDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  readonly globalSecondaryIndexes: readonly IndexDefinition[];
+  readonly timeToLiveAttribute: string;
+  readonly stream: 'NEW_AND_OLD_IMAGES' | null;
+}
+
+/** The global table: agents, instances, usage, checkpoints, keys, audit trail. */
+export const STATE_TABLE: TableDefinition = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'gsi1', partitionKey: { name: 'gsi1pk', type: 'S' }, sortKey: { name: 'gsi1sk', type: 'S' } },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+};
+
+export const GSI1 = 'gsi1';
+
+/**
+ * Lambda event filter for the stream consumer: only agent items carry changes worth an audit
+ * event, so heartbeats, usage counters and checkpoints never invoke it.
+ */
+export const STATE_STREAM_FILTER = { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } } as const;
+
+/** Item keys, one helper per item type. */
+export const keys = {
+  agent: (agentId: string) => ({ pk: `AGENT#${agentId}`, sk: 'AGENT' }),
+  agentTag: (tag: string, agentId: string) => ({ pk: `TAG#${tag}`, sk: `AGENT#${agentId}` }),
+  instance: (agentId: string, instanceId: string) => ({ pk: `AGENT#${agentId}`, sk: `INSTANCE#${instanceId}` }),
+  usage: (agentId: string, window: string) => ({ pk: `AGENT#${agentId}`, sk: `USAGE#${window}` }),
+  checkpoint: (agentId: string, name: string) => ({ pk: `AGENT#${agentId}`, sk: `CHECKPOINT#${name}` }),
+  keyByHash: (hash: string) => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
+  keyById: (keyId: string) => ({ pk: `KEYID#${keyId}`, sk: 'KEY' }),
+  audit: (agentId: string, version: number) => ({ pk: `AUDIT#${agentId}`, sk: `V#${padVersion(version)}` }),
+} as const;
+
+/** Partition values of the list index. */
+export const LISTS = { agents: 'AGENTS', keys: 'KEYS', audit: 'AUDIT' } as const;
+
+export const PREFIX = {
+  instance: 'INSTANCE#',
+  checkpoint: 'CHECKPOINT#',
+  usage: 'USAGE#',
+  auditVersion: 'V#',
+} as const;
+
+export const padVersion = (version: number): string => version.toString().padStart(12, '0');

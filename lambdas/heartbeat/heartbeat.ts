@@ -1,0 +1,9 @@
+import { agentPathSchema, heartbeatRequestSchema } from '../../sdk/protocol/schemas';
+import { recordHeartbeat } from '../core/heartbeat';
+import { defineRoute } from '../http/define-route';
+
+export const heartbeatRoute = defineRoute('heartbeat', { path: agentPathSchema, body: heartbeatRequestSchema }, async ({ ctx, path, body }) => ({
+  body: await recordHeartbeat(ctx, path.agentId, body),
+}));
+
+export const handler = heartbeatRoute.handler;

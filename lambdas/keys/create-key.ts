@@ -1,0 +1,10 @@
+import { createKeyRequestSchema } from '../../sdk/protocol/schemas';
+import { createKey } from '../core/api-keys';
+import { defineRoute } from '../http/define-route';
+
+export const createKeyRoute = defineRoute('createKey', { body: createKeyRequestSchema }, async ({ ctx, body }) => ({
+  status: 201,
+  body: await createKey(ctx, body),
+}));
+
+export const handler = createKeyRoute.handler;

@@ -1,0 +1,10 @@
+import { keyPathSchema } from '../../sdk/protocol/schemas';
+import { revokeKey } from '../core/api-keys';
+import { defineRoute } from '../http/define-route';
+
+export const deleteKeyRoute = defineRoute('deleteKey', { path: keyPathSchema }, async ({ ctx, path }) => {
+  await revokeKey(ctx, path.keyId);
+  return { status: 204 };
+});
+
+export const handler = deleteKeyRoute.handler;

@@ -1,0 +1,98 @@
+/**
+ * Every REST route of the public API, with who may call it and which entry file serves it.
+ * The authorizer, the handlers, the local gateway and the CDK stack all read this one table.
+ */
+import {
+  OPERATOR_AND_OWN_AGENT,
+  OPERATOR_ONLY,
+  PUBLIC,
+  READERS,
+  READERS_AND_OWN_AGENT,
+  type RouteAccess,
+} from './core/access';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, parameters in braces. */
+  readonly path: string;
+  readonly access: RouteAccess;
+  /** Entry file (relative to `lambdas/`) exporting `handler`. */
+  readonly entry: string;
+}
+
+export const ROUTES = {
+  health: { method: 'GET', path: '/v1/health', access: PUBLIC, entry: 'health/health.ts' },
+  createAgent: { method: 'POST', path: '/v1/agents', access: OPERATOR_ONLY, entry: 'agents/create-agent.ts' },
+  listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
+  getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts' },
+  deleteAgent: { method: 'DELETE', path: '/v1/agents/{agentId}', access: OPERATOR_ONLY, entry: 'agents/delete-agent.ts' },
+  killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts' },
+  pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts' },
+  resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts' },
+  bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts' },
+  putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts' },
+  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts' },
+  submitIntent: { method: 'POST', path: '/v1/agents/{agentId}/intents', access: OPERATOR_AND_OWN_AGENT, entry: 'intents/submit-intent.ts' },
+  putCheckpoint: {
+    method: 'PUT',
+    path: '/v1/agents/{agentId}/checkpoints/{name}',
+    access: OPERATOR_AND_OWN_AGENT,
+    entry: 'checkpoints/put-checkpoint.ts',
+  },
+  getCheckpoint: {
+    method: 'GET',
+    path: '/v1/agents/{agentId}/checkpoints/{name}',
+    access: READERS_AND_OWN_AGENT,
+    entry: 'checkpoints/get-checkpoint.ts',
+  },
+  listCheckpoints: {
+    method: 'GET',
+    path: '/v1/agents/{agentId}/checkpoints',
+    access: READERS_AND_OWN_AGENT,
+    entry: 'checkpoints/list-checkpoints.ts',
+  },
+  createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts' },
+  listKeys: { method: 'GET', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/list-keys.ts' },
+  deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts' },
+  listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
+  verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
+} as const satisfies Record<string, RouteDefinition>;
+
+export type RouteId = keyof typeof ROUTES;
+
+/** The route serving `method` on the API Gateway resource path `resource`, if any. */
+export const routeForResource = (method: string, resource: string): [RouteId, RouteDefinition] | undefined =>
+  (Object.entries(ROUTES) as [RouteId, RouteDefinition][]).find(([, r]) => r.method === method && r.path === resource);
+
+/** Match a concrete path (`/v1/agents/a1/kill`) to a route and its path parameters. */
+export const matchRoute = (
+  method: string,
+  path: string,
+): { id: RouteId; route: RouteDefinition; pathParameters: Record<string, string> } | { methodNotAllowed: boolean } => {
+  const segments = path.split('/');
+  let pathExists = false;
+  for (const [id, route] of Object.entries(ROUTES) as [RouteId, RouteDefinition][]) {
+    const pattern = route.path.split('/');
+    if (pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = pattern.every((part, i) => {
+      const segment = segments[i] ?? '';
+      if (part.startsWith('{') && part.endsWith('}')) {
+        if (segment === '') return false;
+        try {
+          params[part.slice(1, -1)] = decodeURIComponent(segment);
+        } catch {
+          params[part.slice(1, -1)] = segment;
+        }
+        return true;
+      }
+      return part === segment;
+    });
+    if (!matches) continue;
+    pathExists = true;
+    if (route.method === method) return { id, route, pathParameters: params };
+  }
+  return { methodNotAllowed: pathExists };
+};

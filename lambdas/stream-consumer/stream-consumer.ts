@@ -1,0 +1,62 @@
+/**
+ * Consumes the state table's stream (agent items only, by event filter): one audit event per
+ * versioned change, then one event on the bus. Records are handled in order; once a record of
+ * an agent fails, that agent's later records in the batch fail too, so its chain is never
+ * written out of order. Failures are reported as `batchItemFailures`.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { recordAgentChange } from '../core/audit';
+import type { AgentRecord } from '../core/records';
+import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+
+export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+
+export class EarlierRecordFailedError extends Error {
+  public constructor(agentId: string) {
+    super(`an earlier record of agent ${agentId} failed in this batch; retrying in order`);
+    this.name = 'EarlierRecordFailedError';
+  }
+}
+
+const image = (value: Record<string, unknown> | undefined): AgentRecord | undefined =>
+  value ? (unmarshall(value as Record<string, AttributeValue>) as AgentRecord) : undefined;
+
+export const createStreamConsumer = (provider: DependencyProvider): StreamHandler => {
+  const deps = provider();
+  const chain = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .handler(async (event) => {
+      const failedAgents = new Set<string>();
+      const processor = new BatchProcessor(EventType.DynamoDBStreams);
+      const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
+        const before = image(record.dynamodb?.OldImage);
+        const after = image(record.dynamodb?.NewImage);
+        const agentId = after?.agentId ?? before?.agentId ?? 'unknown';
+        if (failedAgents.has(agentId)) throw new EarlierRecordFailedError(agentId);
+        try {
+          const outcome = await recordAgentChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
+          if (outcome === 'recorded') deps.logger.info('audit event recorded', { agentId, version: after?.version });
+        } catch (error) {
+          failedAgents.add(agentId);
+          deps.logger.error('audit record failed', { agentId, error: error as Error });
+          throw error;
+        }
+      };
+      return processPartialResponse(event, handleRecord, processor, {
+        processInParallel: false,
+        throwOnFullBatchFailure: false,
+      });
+    });
+  return (event, context) => chain(event, context);
+};
+
+let built: StreamHandler | undefined;
+export const handler: StreamHandler = (event, context) => {
+  built ??= createStreamConsumer(environmentDependencies);
+  return built(event, context);
+};
