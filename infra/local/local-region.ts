@@ -1,0 +1,121 @@
+/**
+ * One region of the local control plane: its own DynamoDB Local engine (data on disk), its
+ * tables, the REST gateway hosting the handlers, and the stream poller feeding the stream
+ * consumer. Handlers get this region's dependencies; nothing else differs from Lambda.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
+import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
+import { createDependencies, type Dependencies } from '../../lambdas/config/dependencies';
+import { STATE_STREAM_FILTER, STATE_TABLE } from '../../lambdas/core/table-schema';
+import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
+import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
+import { startHttpGateway, type HttpGateway } from './http-gateway';
+import { lambdaContext } from './lambda-context';
+import { createRouteHandlers } from './route-handlers';
+import { startStreamPoller, type StreamPoller } from './stream-poller';
+import { ensureTable } from './tables';
+
+export const LOCAL_STATE_TABLE = 'halt-state';
+export const LOCAL_EVENT_BUS = 'halt-events';
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface LocalRegionOptions {
+  readonly region: string;
+  /** This region's folder under the state dir. */
+  readonly dataDir: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly eventsEndpoint: string;
+  readonly logLevel: HaltConfig['logLevel'];
+  readonly onError?: (error: Error) => void;
+}
+
+export interface LocalRegion {
+  readonly region: string;
+  readonly restUrl: string;
+  readonly port: number;
+  readonly dynamoEndpoint: string;
+  readonly deps: Dependencies;
+  /** Resolves once every stream record written so far has been handed to the consumer. */
+  streamIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Lambda's event filter (`STATE_STREAM_FILTER`) applied to one record. */
+export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
+  const sk = record.dynamodb?.Keys?.sk?.S;
+  return sk !== undefined && (STATE_STREAM_FILTER.dynamodb.Keys.sk.S as readonly string[]).includes(sk);
+};
+
+export const startLocalRegion = async (options: LocalRegionOptions): Promise<LocalRegion> => {
+  mkdirSync(options.dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  };
+  try {
+    const engine: DynamoEngine = await startDynamoEngine({ dataDir: join(options.dataDir, 'dynamodb') });
+    cleanups.push(() => engine.stop());
+
+    const config = loadConfig({
+      AWS_REGION: options.region,
+      HALT_STATE_TABLE: LOCAL_STATE_TABLE,
+      HALT_EVENT_BUS: LOCAL_EVENT_BUS,
+      HALT_DYNAMODB_ENDPOINT: engine.endpoint,
+      HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
+      HALT_LOG_LEVEL: options.logLevel,
+    });
+    const deps = createDependencies(config);
+    const provider = () => deps;
+
+    const admin = new DynamoDBClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS });
+    const { streamArn } = await ensureTableWithStream(admin);
+
+    const consumer = createStreamConsumer(provider);
+    const poller: StreamPoller = startStreamPoller({
+      streamsClient: new DynamoDBStreamsClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS }),
+      streamArn,
+      region: options.region,
+      filter: passesStreamFilter,
+      checkpointFile: join(options.dataDir, 'stream-checkpoints.json'),
+      handler: (event) => consumer(event, lambdaContext({ functionName: 'halt-stream-consumer', region: options.region })),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => poller.stop());
+
+    const gateway: HttpGateway = await startHttpGateway({
+      region: options.region,
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      handlers: createRouteHandlers(provider),
+      authorizer: createAuthorizer(provider),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => gateway.stop());
+
+    return {
+      region: options.region,
+      restUrl: `${gateway.url}/v1`,
+      port: gateway.port,
+      dynamoEndpoint: engine.endpoint,
+      deps,
+      streamIdle: () => poller.idle(),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+};
+
+const ensureTableWithStream = async (client: DynamoDBClient): Promise<{ streamArn: string }> => {
+  const { streamArn } = await ensureTable({ client, tableName: LOCAL_STATE_TABLE, table: STATE_TABLE });
+  if (!streamArn) throw new Error(`table ${LOCAL_STATE_TABLE} has no stream; delete the state dir's dynamodb folder and start again`);
+  return { streamArn };
+};

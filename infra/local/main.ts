@@ -1,0 +1,80 @@
+/**
+ * `npm start`: the local control plane on this machine, no AWS account needed.
+ * Ctrl+C or SIGTERM stops everything, DynamoDB Local's Java process included.
+ */
+import type { HaltConfig } from '../../lambdas/config/config';
+import { JavaNotFoundError } from './dynamo-engine';
+import { startLocalRuntime, type LocalRuntime } from './runtime';
+
+const port = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} must be a port number (0–65535), got "${raw}"`);
+  }
+  return value;
+};
+
+const main = async (): Promise<void> => {
+  const logLevel = (process.env.HALT_LOG_LEVEL ?? 'WARN').toUpperCase() as HaltConfig['logLevel'];
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startLocalRuntime({
+      stateDir: process.env.HALT_STATE_DIR ?? '.halt',
+      port: port('HALT_PORT', 4700),
+      ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
+      logLevel,
+    });
+  } catch (error) {
+    if (error instanceof JavaNotFoundError) {
+      console.error(`halt: ${error.message}`);
+    } else {
+      console.error('halt: the local control plane could not start:', error instanceof Error ? error.message : error);
+    }
+    process.exitCode = 1;
+    return;
+  }
+
+  const lines = [
+    'Halt control plane is running (region local-1)',
+    `  REST API   ${runtime.restUrl}`,
+    `  health     ${runtime.restUrl}/health`,
+    `  state      ${runtime.stateDir}`,
+    `  events     ${runtime.eventsFile}`,
+  ];
+  if (runtime.operator.source === 'created') {
+    lines.push(
+      '',
+      'Operator key (shown once; also saved to ' + runtime.operator.file + '):',
+      `  ${runtime.operator.key}`,
+    );
+  } else if (runtime.operator.source === 'file') {
+    lines.push(`  operator key: in ${runtime.operator.file}`);
+  } else {
+    lines.push('  operator key: HALT_OPERATOR_KEY');
+  }
+  lines.push('', 'Ctrl+C stops it; data stays in the state dir.');
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    runtime
+      .stop()
+      .then(() => {
+        console.log('stopped.');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        console.error('halt: error while stopping:', error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+};
+
+void main();
