@@ -1,0 +1,87 @@
+/** Starts the real local runtime for an integration test: random ports, a temp state dir. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateApiKey } from '../../lambdas/core/api-keys';
+import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+
+export interface TestRuntime {
+  runtime: LocalRuntime;
+  stateDir: string;
+  operatorKey: string;
+  api: ApiClient;
+  /** Stop, keeping the state dir (for restart tests). */
+  stop(): Promise<void>;
+  /** Stop and delete the state dir. */
+  dispose(): Promise<void>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export type ApiClient = <T = any>(
+  method: string,
+  path: string,
+  options?: { key?: string | null; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> },
+) => Promise<ApiResponse<T>>;
+
+export const apiClient = (baseUrl: string, defaultKey: string): ApiClient => async (method, path, options = {}) => {
+  const key = options.key === undefined ? defaultKey : options.key;
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  let body: string | Buffer | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed as any, headers: response.headers };
+};
+
+export const startTestRuntime = async (options: { stateDir?: string; operatorKey?: string } = {}): Promise<TestRuntime> => {
+  const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
+  const operatorKey = options.operatorKey ?? generateApiKey();
+  const runtime = await startLocalRuntime({ stateDir, port: 0, operatorKey, logLevel: 'SILENT' });
+  const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
+  return {
+    runtime,
+    stateDir,
+    operatorKey,
+    api: apiClient(baseUrl, operatorKey),
+    stop: () => runtime.stop(),
+    dispose: async () => {
+      await runtime.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+};
+
+/** Wait until `check` returns a value (not undefined/false), polling; fails after `ceilingMs`. */
+export const waitFor = async <T>(
+  check: () => Promise<T | undefined | false>,
+  options: { ceilingMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> => {
+  const deadline = Date.now() + (options.ceilingMs ?? 20_000);
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+  }
+  throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
+};
