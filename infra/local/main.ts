@@ -6,6 +6,9 @@ import type { HaltConfig } from '../../lambdas/config/config';
 import { JavaNotFoundError } from './dynamo-engine';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 
+// The SDK warns once per process that Node 20 support ends in 2027; docs/dependencies.md says so.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const port = (name: string, fallback: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -34,11 +34,12 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
       const failedAgents = new Set<string>();
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
-        const before = image(record.dynamodb?.OldImage);
-        const after = image(record.dynamodb?.NewImage);
-        const agentId = after?.agentId ?? before?.agentId ?? 'unknown';
+        const keys = record.dynamodb?.Keys as Record<string, AttributeValue> | undefined;
+        const agentId = (keys ? unmarshall(keys).pk : undefined)?.toString().replace(/^AGENT#/, '') ?? 'unknown';
         if (failedAgents.has(agentId)) throw new EarlierRecordFailedError(agentId);
         try {
+          const before = image(record.dynamodb?.OldImage);
+          const after = image(record.dynamodb?.NewImage);
           const outcome = await recordAgentChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
           if (outcome === 'recorded') deps.logger.info('audit event recorded', { agentId, version: after?.version });
         } catch (error) {

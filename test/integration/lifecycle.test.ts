@@ -37,7 +37,7 @@ describe('agent lifecycle (local runtime)', () => {
 
     // THEN it is healthy with one instance
     const healthy = await t.api('GET', '/v1/agents/email-campaign');
-    expect(healthy.body).toMatchObject({ health: 'healthy', instances: { total: 1, healthy: 1, acknowledged: 1 } });
+    expect(healthy.body).toMatchObject({ health: 'healthy', instances: { total: 1, healthy: 1, acknowledged: 0 } });
     expect(healthy.body.instanceList).toEqual([
       expect.objectContaining({ instanceId: 'i-1', region: 'local-1', health: 'healthy', connected: false }),
     ]);

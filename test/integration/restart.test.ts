@@ -13,22 +13,23 @@ describe('restart (local runtime)', () => {
       await waitFor(async () => (await first.api('GET', '/v1/audit?agentId=survivor')).body.events.length === 2, { what: 'audit before restart' });
       await first.stop();
 
-      second = await startTestRuntime({ stateDir, operatorKey });
-      const agent = await second.api('GET', '/v1/agents/survivor');
+      const restarted = await startTestRuntime({ stateDir, operatorKey });
+      second = restarted;
+      const agent = await restarted.api('GET', '/v1/agents/survivor');
       expect(agent.body).toMatchObject({ status: 'killed', version: 2, statusReason: 'before restart', tags: ['keep'] });
-      const beat = await second.api('POST', '/v1/agents/survivor/heartbeat', { key: agentKey, body: { instanceId: 'i1' } });
+      const beat = await restarted.api('POST', '/v1/agents/survivor/heartbeat', { key: agentKey, body: { instanceId: 'i1' } });
       expect(beat.body).toMatchObject({ status: 'killed' });
 
-      await second.api('POST', '/v1/agents/survivor/resume', { body: { reason: 'after restart' } });
+      await restarted.api('POST', '/v1/agents/survivor/resume', { body: { reason: 'after restart' } });
       const events = await waitFor(async () => {
-        const res = await second!.api('GET', '/v1/audit?agentId=survivor');
+        const res = await restarted.api('GET', '/v1/audit?agentId=survivor');
         return res.body.events.length >= 3 ? res.body.events : undefined;
       }, { what: 'audit after restart' });
-      await second.runtime.streamIdle();
-      const settled = (await second.api('GET', '/v1/audit?agentId=survivor')).body.events;
+      await restarted.runtime.streamIdle();
+      const settled = (await restarted.api('GET', '/v1/audit?agentId=survivor')).body.events;
       expect(settled.map((e: any) => e.type)).toEqual(['resumed', 'killed', 'agent_created']);
       expect(events[0].reason).toBe('after restart');
-      expect((await second.api('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true, checked: 3 });
+      expect((await restarted.api('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true, checked: 3 });
     } finally {
       await second?.stop();
       rmSync(stateDir, { recursive: true, force: true });
