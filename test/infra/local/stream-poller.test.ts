@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { startDynamoEngine, type DynamoEngine } from '../../../infra/local/dynamo-engine';
+import { startStreamPoller } from '../../../infra/local/stream-poller';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+describe('stream poller', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'halt-poller-'));
+  let engine: DynamoEngine;
+  let client: DynamoDBClient;
+  let streams: DynamoDBStreamsClient;
+  let tableCount = 0;
+
+  beforeAll(async () => {
+    engine = await startDynamoEngine({ dataDir: join(dir, 'db') });
+    client = new DynamoDBClient({ region: 'local-1', endpoint: engine.endpoint, credentials });
+    streams = new DynamoDBStreamsClient({ region: 'local-1', endpoint: engine.endpoint, credentials });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    streams.destroy();
+    await engine.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const newTable = async (): Promise<{ table: string; streamArn: string }> => {
+    const table = `table-${++tableCount}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (!Table?.LatestStreamArn) throw new Error('no stream');
+    return { table, streamArn: Table.LatestStreamArn };
+  };
+
+  const put = (table: string, pk: string, extra: Record<string, unknown> = {}) =>
+    client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, ...(extra as object) } }));
+
+  const pks = (records: DynamoDBRecord[]) => records.map((r) => r.dynamodb?.Keys?.pk?.S);
+
+  it('delivers records in order, in Lambda shape', async () => {
+    const { table, streamArn } = await newTable();
+    await put(table, 'a', { policy: { M: {} } });
+    await put(table, 'b');
+    const seen: DynamoDBRecord[] = [];
+    const poller = startStreamPoller({
+      streamsClient: streams,
+      streamArn,
+      region: 'local-1',
+      pollIntervalMs: 20,
+      handler: async (event: DynamoDBStreamEvent) => {
+        seen.push(...event.Records);
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+    expect(pks(seen)).toEqual(['a', 'b']);
+    const first = seen[0];
+    expect(first).toMatchObject({ eventName: 'INSERT', eventSource: 'aws:dynamodb', awsRegion: 'local-1', eventSourceARN: streamArn });
+    // Lambda sends epoch seconds, not a Date
+    expect(typeof first?.dynamodb?.ApproximateCreationDateTime).toBe('number');
+    expect(Math.abs((first?.dynamodb?.ApproximateCreationDateTime ?? 0) - Date.now() / 1000)).toBeLessThan(600);
+    // an empty map arrives as Lambda sends it
+    expect(first?.dynamodb?.NewImage?.policy).toEqual({ M: {} });
+  });
+
+  it('retries from the first reported failure and never redelivers what succeeded', async () => {
+    const { table, streamArn } = await newTable();
+    await put(table, 'r1');
+    await put(table, 'r2');
+    await put(table, 'r3');
+    const calls: (string | undefined)[][] = [];
+    let failedOnce = false;
+    const errors: Error[] = [];
+    const poller = startStreamPoller({
+      streamsClient: streams,
+      streamArn,
+      region: 'local-1',
+      pollIntervalMs: 20,
+      onError: (e) => errors.push(e),
+      handler: async (event): Promise<DynamoDBBatchResponse> => {
+        calls.push(pks(event.Records));
+        const second = event.Records.find((r) => r.dynamodb?.Keys?.pk?.S === 'r2');
+        if (!failedOnce && second?.dynamodb?.SequenceNumber) {
+          failedOnce = true;
+          return { batchItemFailures: [{ itemIdentifier: second.dynamodb.SequenceNumber }] };
+        }
+        return { batchItemFailures: [] };
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+    expect(calls).toEqual([
+      ['r1', 'r2', 'r3'],
+      ['r2', 'r3'],
+    ]);
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('retries a batch whose handler throws', async () => {
+    const { table, streamArn } = await newTable();
+    await put(table, 't1');
+    let attempts = 0;
+    const delivered: (string | undefined)[] = [];
+    const poller = startStreamPoller({
+      streamsClient: streams,
+      streamArn,
+      region: 'local-1',
+      pollIntervalMs: 20,
+      onError: () => undefined,
+      handler: async (event) => {
+        attempts++;
+        if (attempts === 1) throw new Error('consumer down');
+        delivered.push(...pks(event.Records));
+      },
+    });
+    await poller.idle();
+    await poller.stop();
+    expect(attempts).toBe(2);
+    expect(delivered).toEqual(['t1']);
+  });
+
+  it('applies the filter and resumes from its checkpoint file after a restart', async () => {
+    const { table, streamArn } = await newTable();
+    const checkpointFile = join(dir, `positions-${tableCount}.json`);
+    const seen: (string | undefined)[] = [];
+    const start = () =>
+      startStreamPoller({
+        streamsClient: streams,
+        streamArn,
+        region: 'local-1',
+        pollIntervalMs: 20,
+        checkpointFile,
+        filter: (r) => r.dynamodb?.Keys?.pk?.S?.startsWith('keep') === true,
+        handler: async (event) => {
+          seen.push(...pks(event.Records));
+        },
+      });
+    await put(table, 'keep-1');
+    await put(table, 'skip-1');
+    const first = start();
+    await first.idle();
+    await first.stop();
+    await put(table, 'keep-2');
+    const second = start();
+    await second.idle();
+    await second.stop();
+    expect(seen).toEqual(['keep-1', 'keep-2']);
+  });
+});
