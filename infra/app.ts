@@ -1,0 +1,33 @@
+/**
+ * The Halt CDK app: one stack per region from context, e.g.
+ * `npx cdk deploy -c regions=us-east-1,eu-west-1`. The first region's stack owns the global
+ * state table; the others get replicas of it (their own stacks are for issue 5's regional
+ * parts).
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HaltStack } from './halt-stack';
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+export const parseRegions = (value: unknown, fallback: string | undefined): string[] => {
+  const raw = typeof value === 'string' && value.trim() !== '' ? value : fallback;
+  if (!raw) throw new Error('say which regions to deploy to: -c regions=us-east-1[,eu-west-1] (or set CDK_DEFAULT_REGION)');
+  const regions = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  const bad = regions.filter((r) => !REGION.test(r));
+  if (bad.length > 0) throw new Error(`-c regions: ${bad.join(', ')} is not an AWS region name such as eu-west-1`);
+  if (new Set(regions).size !== regions.length) throw new Error('-c regions: list each region once');
+  return regions;
+};
+
+const app = new App();
+const regions = parseRegions(app.node.tryGetContext('regions'), process.env.CDK_DEFAULT_REGION);
+const [primary, ...replicas] = regions;
+if (primary) {
+  new HaltStack(app, `Halt-${primary}`, {
+    env: { region: primary, ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}) },
+    replicaRegions: replicas,
+    description: 'Halt: kill switch for AI agents',
+  });
+}
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

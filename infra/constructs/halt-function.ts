@@ -1,0 +1,68 @@
+/**
+ * The one base construct every Halt Lambda goes through: Node.js 22 on arm64, bundled with
+ * the local esbuild as ESM, X-Ray tracing, a log group with retention, Powertools settings and
+ * the environment the handlers' config module reads.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { join } from 'node:path';
+
+/** The folder of the handlers' entry files. */
+export const LAMBDAS_DIR = join(__dirname, '..', '..', 'lambdas');
+
+export interface HaltFunctionProps {
+  /** Entry file, relative to `lambdas/` (e.g. `control/kill-agent.ts`). */
+  readonly entry: string;
+  /** Environment the handlers' configuration reads (table, bus, log level). */
+  readonly environment: Record<string, string>;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Short description shown in the console. @default the entry file */
+  readonly description?: string;
+}
+
+export class HaltFunction extends NodejsFunction {
+  public constructor(scope: Construct, id: string, props: HaltFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    super(scope, id, {
+      entry: join(LAMBDAS_DIR, props.entry),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      description: props.description ?? `Halt ${props.entry}`,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'halt',
+        HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        // Some dependencies still `require()` Node built-ins; give the ESM bundle a require.
+        banner: "import { createRequire as __haltCreateRequire } from 'module'; const require = __haltCreateRequire(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+  }
+}

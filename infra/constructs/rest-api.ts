@@ -1,0 +1,128 @@
+/**
+ * The REST API: one Lambda per route of lambdas/route-table.ts (so each gets only the grant it
+ * needs), the REQUEST authorizer on every route but the public ones (no result cache: a
+ * revoked key stops at once), stage throttling, access logs, and gateway responses that keep
+ * the API's error body.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/route-table';
+import { HaltFunction } from './halt-function';
+
+export interface HaltRestApiProps {
+  readonly table: ITableV2;
+  /** Environment of every handler (table, bus, log level). */
+  readonly environment: Record<string, string>;
+  /** Steady-state requests per second of the stage. @default 200 */
+  readonly throttlingRateLimit?: number;
+  /** @default 400 */
+  readonly throttlingBurstLimit?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+
+const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+
+export class HaltRestApi extends Construct {
+  public readonly api: RestApi;
+  public readonly authorizerFunction: HaltFunction;
+  public readonly routeFunctions: Readonly<Record<RouteId, HaltFunction>>;
+  /** Base URL of the API, ending in `/v1`. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: HaltRestApiProps) {
+    super(scope, id);
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
+
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `halt-${Stack.of(this).stackName}`,
+      description: 'Halt control plane REST API',
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'api',
+        tracingEnabled: true,
+        throttlingRateLimit: props.throttlingRateLimit ?? 200,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 400,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+
+    this.authorizerFunction = new HaltFunction(this, 'Authorizer', {
+      entry: 'authorizer/authorizer.ts',
+      environment: props.environment,
+      logRetention: retention,
+    });
+    // Authentication reads keys; the only write is `lastUsedAt` on key-by-id items.
+    props.table.grantReadData(this.authorizerFunction);
+    this.authorizerFunction.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYID#*'] } },
+      }),
+    );
+    const authorizer = new RequestAuthorizer(this, 'KeyAuthorizer', {
+      handler: this.authorizerFunction,
+      identitySources: [IdentitySource.header('Authorization')],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+
+    const functions: Partial<Record<RouteId, HaltFunction>> = {};
+    for (const [routeId, route] of Object.entries(ROUTES) as [RouteId, RouteDefinition][]) {
+      const fn = new HaltFunction(this, pascal(routeId), {
+        entry: route.entry,
+        environment: props.environment,
+        logRetention: retention,
+        description: `Halt ${route.method} ${route.path}`,
+      });
+      // Reads change nothing; every other route writes.
+      if (route.method === 'GET') props.table.grantReadData(fn);
+      else props.table.grantReadWriteData(fn);
+      const resource = this.api.root.resourceForPath(route.path);
+      resource.addMethod(route.method, new LambdaIntegration(fn), {
+        ...(route.access.public ? { authorizationType: AuthorizationType.NONE } : { authorizer }),
+      });
+      functions[routeId] = fn;
+    }
+    this.routeFunctions = functions as Record<RouteId, HaltFunction>;
+
+    // Gateway-made answers keep the API's error body. `message` is a JSON string literal:
+    // `$context.error.messageString` is already quoted by API Gateway.
+    const responses: [ResponseType, string | undefined, string, string][] = [
+      [ResponseType.UNAUTHORIZED, '401', 'unauthorized', JSON.stringify('missing, unknown or revoked API key: send "Authorization: Bearer <key>"')],
+      [ResponseType.ACCESS_DENIED, '403', 'forbidden', JSON.stringify('this key may not call this route (wrong role, or another agent)')],
+      [ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'route_not_found', JSON.stringify('no such route; see docs/api.md')],
+      [ResponseType.REQUEST_TOO_LARGE, '413', 'payload_too_large', JSON.stringify('body over the gateway limit')],
+      [ResponseType.THROTTLED, '429', 'throttled', JSON.stringify('too many requests; retry with backoff')],
+      [ResponseType.DEFAULT_4XX, undefined, 'invalid_request', '$context.error.messageString'],
+      [ResponseType.DEFAULT_5XX, undefined, 'internal_error', '"internal error (request $context.requestId)"'],
+    ];
+    for (const [type, statusCode, code, message] of responses) {
+      this.api.addGatewayResponse(`${pascal(code.replace(/_(.)/g, (_m, c: string) => c.toUpperCase()))}Response`, {
+        type,
+        ...(statusCode ? { statusCode } : {}),
+        templates: { 'application/json': `{"error":{"code":"${code}","message":${message}}}` },
+      });
+    }
+    this.url = `${this.api.url}v1`;
+  }
+}

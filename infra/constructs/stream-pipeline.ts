@@ -1,0 +1,88 @@
+/**
+ * From the state table's stream to the audit trail and the event bus: the consumer function,
+ * its event source mapping (agent items only, partial batch responses, bisect on error,
+ * bounded retries, a dead-letter queue), and the `halt` event bus with an archive.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { STATE_STREAM_FILTER } from '../../lambdas/core/table-schema';
+import { HaltFunction } from './halt-function';
+
+export interface StreamPipelineProps {
+  readonly table: ITableV2;
+  readonly eventBus: EventBus;
+  /** Environment of the consumer (table, bus, log level). */
+  readonly environment: Record<string, string>;
+  /** Attempts after the first before a batch goes to the dead-letter queue. @default 10 */
+  readonly retryAttempts?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+export class StreamPipeline extends Construct {
+  public readonly consumer: HaltFunction;
+  public readonly deadLetterQueue: Queue;
+
+  public constructor(scope: Construct, id: string, props: StreamPipelineProps) {
+    super(scope, id);
+    const retryAttempts = props.retryAttempts ?? 10;
+    if (retryAttempts < 0 || retryAttempts > 10_000) {
+      throw new Error('StreamPipeline: retryAttempts must be between 0 and 10000 (Lambda\'s limits)');
+    }
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.consumer = new HaltFunction(this, 'Consumer', {
+      entry: 'stream-consumer/stream-consumer.ts',
+      environment: props.environment,
+      timeout: Duration.seconds(60),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    // Reads agents and audit events; writes only audit items.
+    props.table.grantReadData(this.consumer);
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+      }),
+    );
+    props.eventBus.grantPutEventsTo(this.consumer);
+    this.consumer.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(0),
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts,
+        maxRecordAge: Duration.hours(24),
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.deadLetterQueue),
+        filters: [FilterCriteria.filter(STATE_STREAM_FILTER as unknown as Record<string, unknown>)],
+      }),
+    );
+  }
+}
+
+export const createEventBus = (scope: Construct, id: string): EventBus => {
+  const bus = new EventBus(scope, id, { description: 'Halt: every agent change (source "halt")' });
+  new Archive(scope, `${id}Archive`, {
+    sourceEventBus: bus,
+    eventPattern: { source: ['halt'] },
+    retention: Duration.days(365),
+    description: 'Halt events, replayable for a year',
+  });
+  return bus;
+};

@@ -1,0 +1,198 @@
+/** Assertions over the synthesized Halt stack (bundling skipped: these check the template). */
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { STATE_TABLE } from '../../../lambdas/core/table-schema';
+import { ROUTES } from '../../../lambdas/route-table';
+import { HaltStack } from '../../../infra/halt-stack';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+const synth = () => {
+  const app = newApp();
+  const stack = new HaltStack(app, 'Halt', { env: { region: 'us-east-1', account: '111111111111' }, replicaRegions: ['eu-west-1'] });
+  return { app, stack, template: Template.fromStack(stack) };
+};
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const statementsOf = (template: Template, functionIdPrefix: string): Statement[] => {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([id]) => id.startsWith(functionIdPrefix))
+    .flatMap(([, p]) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+};
+
+const actionsOf = (statements: Statement[]): string[] =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+describe('HaltStack', () => {
+  const { template } = synth();
+
+  describe('state table', () => {
+    it('is built from the shared table definition, with a replica, stream, TTL, PITR, deletion protection and RETAIN', () => {
+      template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          KeySchema: [
+            { AttributeName: STATE_TABLE.partitionKey.name, KeyType: 'HASH' },
+            { AttributeName: STATE_TABLE.sortKey.name, KeyType: 'RANGE' },
+          ],
+          StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+          TimeToLiveSpecification: { AttributeName: STATE_TABLE.timeToLiveAttribute, Enabled: true },
+          GlobalSecondaryIndexes: [
+            Match.objectLike({
+              IndexName: 'gsi1',
+              KeySchema: [
+                { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+                { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+              ],
+            }),
+          ],
+          Replicas: Match.arrayWith([
+            Match.objectLike({ Region: 'eu-west-1', DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+            Match.objectLike({ Region: 'us-east-1', DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }),
+          ]),
+        }),
+      });
+    });
+
+    it('refuses replicas without an explicit region, or in its own region, saying how to fix it', () => {
+      // GIVEN a stack without a region WHEN replicas are asked THEN the error says what to pass
+      expect(() => new HaltStack(newApp(), 'NoRegion', { replicaRegions: ['eu-west-1'] })).toThrow(/explicit region/);
+      expect(() => new HaltStack(newApp(), 'Own', { env: { region: 'eu-west-1' }, replicaRegions: ['eu-west-1'] })).toThrow(
+        /must not include the stack's own region/,
+      );
+    });
+  });
+
+  describe('REST API', () => {
+    it('serves every route of the route table, and only those', () => {
+      const methods = template.findResources('AWS::ApiGateway::Method');
+      const served = Object.values(methods)
+        .map((m) => (m as { Properties: { HttpMethod: string } }).Properties.HttpMethod)
+        .filter((m) => m !== 'OPTIONS');
+      expect(served).toHaveLength(Object.keys(ROUTES).length);
+    });
+
+    it('puts the authorizer on every route but health, without a result cache', () => {
+      const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
+        Properties: { AuthorizationType: string; AuthorizerId?: unknown };
+      }[];
+      const open = methods.filter((m) => m.Properties.AuthorizationType === 'NONE');
+      const guarded = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
+      expect(open).toHaveLength(Object.values(ROUTES).filter((r) => 'public' in r.access && r.access.public).length);
+      expect(open).toHaveLength(1);
+      expect(guarded).toHaveLength(methods.length - 1);
+      expect(guarded.every((m) => m.Properties.AuthorizerId !== undefined)).toBe(true);
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'REQUEST',
+        AuthorizerResultTtlInSeconds: 0,
+        IdentitySource: 'method.request.header.Authorization',
+      });
+    });
+
+    it('throttles the stage, logs access and keeps the error body in gateway responses', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        TracingEnabled: true,
+        AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+        MethodSettings: Match.arrayWith([Match.objectLike({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 })]),
+      });
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'UNAUTHORIZED',
+        StatusCode: '401',
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"unauthorized"') },
+      });
+      const templates = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse')).map(
+        (r) => (r as { Properties: { ResponseTemplates: Record<string, string> } }).Properties.ResponseTemplates['application/json'],
+      );
+      // every static template is valid JSON of the API's error shape
+      for (const body of templates.filter((b): b is string => b !== undefined && !b.includes('$context.error.messageString'))) {
+        expect(JSON.parse(body)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+      }
+    });
+  });
+
+  describe('functions', () => {
+    it('run nodejs22.x on arm64 with active tracing', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+        Properties: { Runtime?: string; Architectures?: string[]; TracingConfig?: { Mode: string } };
+      }[];
+      const halt = functions.filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
+      expect(halt.length).toBe(Object.keys(ROUTES).length + 2);
+      for (const fn of halt) {
+        expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      }
+    });
+
+    it('gives read routes read-only access to the table', () => {
+      const actions = actionsOf(statementsOf(template, 'RestListAgents'));
+      expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+      for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+        expect(actions).not.toContain(write);
+      }
+    });
+
+    it('lets the authorizer update only key-by-id items, and the consumer write only audit items', () => {
+      const authorizer = statementsOf(template, 'RestAuthorizer');
+      expect(actionsOf(authorizer)).not.toContain('dynamodb:PutItem');
+      expect(actionsOf(authorizer)).not.toContain('dynamodb:DeleteItem');
+      expect(authorizer).toContainEqual(
+        expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYID#*'] } } }),
+      );
+      const consumer = statementsOf(template, 'PipelineConsumer');
+      expect(actionsOf(consumer)).not.toContain('dynamodb:DeleteItem');
+      expect(consumer).toContainEqual(
+        expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } }),
+      );
+    });
+
+    it('grants no function dynamodb:* or DynamoDB on every resource', () => {
+      const all = statementsOf(template, '');
+      for (const s of all) {
+        const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+        expect(actions).not.toContain('dynamodb:*');
+        if (actions.some((a) => a.startsWith('dynamodb:'))) expect(s.Resource).not.toBe('*');
+      }
+    });
+  });
+
+  describe('stream pipeline', () => {
+    it('feeds the consumer agent items only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: 100,
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 10,
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { sk: { S: ['AGENT'] } } } }) }] },
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      template.resourceCountIs('AWS::Events::EventBus', 1);
+      template.resourceCountIs('AWS::Events::Archive', 1);
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('has no unacknowledged finding (each acknowledgement carries its reason)', () => {
+      // GIVEN the app with the AwsSolutions pack
+      const app = newApp();
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      new HaltStack(app, 'Nagged', { env: { region: 'us-east-1', account: '111111111111' }, replicaRegions: ['eu-west-1'] });
+      // WHEN it synthesizes THEN validation passes (a finding would make synth throw)
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    it('reports a finding when one is not acknowledged, so the check above can fail', () => {
+      const app = newApp();
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const stack = new HaltStack(app, 'Strict', { env: { region: 'us-east-1', account: '111111111111' } });
+      // an extra public resource nobody acknowledged
+      new Queue(stack, 'Unchecked');
+      expect(() => app.synth()).toThrow();
+    });
+  });
+});
