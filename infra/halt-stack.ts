@@ -9,6 +9,7 @@ import { STATE_TABLE } from '../lambdas/core/table-schema';
 import { HaltRestApi } from './constructs/rest-api';
 import { StateTable } from './constructs/state-table';
 import { createEventBus, StreamPipeline } from './constructs/stream-pipeline';
+import { SweeperSchedule } from './constructs/sweeper-schedule';
 
 export interface HaltStackProps extends StackProps {
   /**
@@ -26,6 +27,7 @@ export class HaltStack extends Stack {
   public readonly stateTable: StateTable;
   public readonly restApi: HaltRestApi;
   public readonly pipeline: StreamPipeline;
+  public readonly sweeper: SweeperSchedule;
 
   public constructor(scope: Construct, id: string, props: HaltStackProps = {}) {
     super(scope, id, props);
@@ -45,6 +47,13 @@ export class HaltStack extends Stack {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
     this.pipeline = new StreamPipeline(this, 'Pipeline', {
+      table: this.stateTable.table,
+      eventBus,
+      environment,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+
+    this.sweeper = new SweeperSchedule(this, 'Sweep', {
       table: this.stateTable.table,
       eventBus,
       environment,

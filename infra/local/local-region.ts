@@ -13,11 +13,13 @@ import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
 import { createDependencies, type Dependencies } from '../../lambdas/config/dependencies';
 import { STATE_STREAM_FILTER, STATE_TABLE } from '../../lambdas/core/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
+import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
 import { lambdaContext } from './lambda-context';
 import { createRouteHandlers } from './route-handlers';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
+import { startScheduler, type Scheduler } from './scheduler';
 import { ensureTable } from './tables';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
@@ -32,6 +34,8 @@ export interface LocalRegionOptions {
   readonly host?: string;
   readonly eventsEndpoint: string;
   readonly logLevel: HaltConfig['logLevel'];
+  /** How often the sweeper runs. @default 30000 */
+  readonly sweepIntervalMs?: number;
   readonly onError?: (error: Error) => void;
 }
 
@@ -41,6 +45,8 @@ export interface LocalRegion {
   readonly port: number;
   readonly dynamoEndpoint: string;
   readonly deps: Dependencies;
+  /** Runs the scheduled jobs (`sweeper`); `runNow` for tests and impatient operators. */
+  readonly scheduler: Scheduler;
   /** Resolves once every stream record written so far has been handed to the consumer. */
   streamIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -89,6 +95,23 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
     cleanups.push(() => poller.stop());
 
+    const sweeper = createSweeper(provider);
+    const scheduler = startScheduler({
+      jobs: [
+        {
+          name: 'sweeper',
+          everyMs: options.sweepIntervalMs ?? 30_000,
+          run: () =>
+            sweeper(
+              { version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: options.region, resources: [], detail: {} },
+              lambdaContext({ functionName: 'halt-sweeper', region: options.region }),
+            ),
+        },
+      ],
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => scheduler.stop());
+
     const gateway: HttpGateway = await startHttpGateway({
       region: options.region,
       ...(options.host ? { host: options.host } : {}),
@@ -105,6 +128,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       port: gateway.port,
       dynamoEndpoint: engine.endpoint,
       deps,
+      scheduler,
       streamIdle: () => poller.idle(),
       stop: stopAll,
     };

@@ -49,8 +49,8 @@ export const createAuthorizer = (provider: DependencyProvider): AuthorizerHandle
       }
       const [, route] = found;
       if (route.access.public) return policy('anonymous', 'Allow', event.methodArn, {});
-      const token =
-        bearerToken(headerValue(event.headers, 'authorization')) ?? event.queryStringParameters?.token ?? undefined;
+      // REST takes the key from the header only: a key in a URL ends up in logs and histories.
+      const token = bearerToken(headerValue(event.headers, 'authorization'));
       let caller;
       try {
         caller = await authenticate(deps.ctx, token);

@@ -8,6 +8,12 @@ import { InvalidTransitionError } from './errors';
 
 export type ControlAction = 'kill' | 'pause' | 'resume';
 
+/**
+ * An instance still heartbeating this long after a kill or pause, without acknowledging it,
+ * is ignoring the stop (two default heartbeat periods).
+ */
+export const IGNORE_GRACE_MS = 60_000;
+
 /** Heartbeats younger than this are `healthy`. */
 export const HEALTHY_WITHIN_MS = 90_000;
 /** Heartbeats younger than this (and not healthy) are `degraded`; older are `unreachable`. */
@@ -44,3 +50,12 @@ export const healthFrom = (lastHeartbeatAt: string | null | undefined, now: Date
   if (age <= DEGRADED_WITHIN_MS) return 'degraded';
   return 'unreachable';
 };
+
+/** Does `instance` keep working after the agent was stopped, without acknowledging it? */
+export const isIgnoringStop = (
+  agent: { status: AgentStatus; version: number; statusChangedAt: string },
+  instance: { lastHeartbeatAt: string; acknowledgedVersion?: number | undefined },
+): boolean =>
+  agent.status !== 'active' &&
+  (instance.acknowledgedVersion ?? -1) < agent.version &&
+  Date.parse(instance.lastHeartbeatAt) - Date.parse(agent.statusChangedAt) > IGNORE_GRACE_MS;

@@ -1,18 +1,19 @@
 /** Shapes stored records into the `Agent` and `Instance` views of the public contract. */
 import type { Agent, AgentDetail, Instance } from '../../sdk/protocol/types';
-import { healthFrom } from './agent-state';
+import { healthFrom, isIgnoringStop } from './agent-state';
 import type { AgentRecord, InstanceRecord, UsageRecord } from './records';
 
 const latest = (times: readonly string[]): string | null =>
   times.reduce<string | null>((max, t) => (max === null || t > max ? t : max), null);
 
-export const toInstanceView = (instance: InstanceRecord, now: Date): Instance => ({
+export const toInstanceView = (agent: AgentRecord, instance: InstanceRecord, now: Date): Instance => ({
   instanceId: instance.instanceId,
   region: instance.region,
   health: healthFrom(instance.lastHeartbeatAt, now),
   lastHeartbeatAt: instance.lastHeartbeatAt,
   acknowledgedVersion: instance.acknowledgedVersion ?? null,
   connected: false,
+  ignoringStop: isIgnoringStop(agent, instance),
 });
 
 export const toAgentView = (
@@ -40,6 +41,7 @@ export const toAgentView = (
       total: instances.length,
       healthy: instances.filter((i) => healthFrom(i.lastHeartbeatAt, now) === 'healthy').length,
       acknowledged: instances.filter((i) => i.acknowledgedVersion === agent.version).length,
+      ignoring: instances.filter((i) => isIgnoringStop(agent, i)).length,
     },
     intentsToday: usage.intents,
     costTodayUsd: Math.round(usage.costUsd * 1e6) / 1e6,
@@ -56,5 +58,5 @@ export const toAgentDetail = (
   now: Date,
 ): AgentDetail => ({
   ...toAgentView(agent, instances, usage, now),
-  instanceList: instances.map((i) => toInstanceView(i, now)),
+  instanceList: instances.map((i) => toInstanceView(agent, i, now)),
 });

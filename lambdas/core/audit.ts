@@ -5,7 +5,7 @@
 import type { AuditEvent } from '../../sdk/protocol/types';
 import { GENESIS_HASH, hashAuditEvent, verifyChain, type ChainCheck } from './audit-chain';
 import type { DomainContext } from './context';
-import type { EventPublisher } from './event-publisher';
+import { auditBusEvent, type EventPublisher } from './event-publisher';
 import type { AgentRecord, AuditEventRecord } from './records';
 
 export const auditEventId = (agentId: string, version: number): string => `${agentId}:${version}`;
@@ -54,7 +54,7 @@ export const recordAgentChange = async (
     }
   }
   if (event && !event.published && event.region === ctx.region) {
-    await ctx.publisher.publish(toAuditView(event));
+    await ctx.publisher.publish(auditBusEvent(toAuditView(event)));
     await ctx.repository.markAuditPublished(event.agentId, event.version);
   }
   return outcome;

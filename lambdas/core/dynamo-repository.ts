@@ -104,6 +104,7 @@ const toInstance = (item: Item): InstanceRecord => ({
   firstSeenAt: item.firstSeenAt,
   lastHeartbeatAt: item.lastHeartbeatAt,
   acknowledgedVersion: item.acknowledgedVersion,
+  ignoringReportedVersion: item.ignoringReportedVersion,
 });
 
 const toUsage = (item: Item | undefined): UsageRecord => ({
@@ -319,6 +320,25 @@ export class DynamoRepository implements AgentRepository {
       ConsistentRead: true,
     });
     return items.map(toInstance);
+  }
+
+  public async markInstanceIgnoring(agentId: string, instanceId: string, version: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.instance(agentId, instanceId),
+          UpdateExpression: 'SET ignoringReportedVersion = :version',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(ignoringReportedVersion) OR ignoringReportedVersion < :version)',
+          ExpressionAttributeValues: { ':version': version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   // ---- usage ------------------------------------------------------------------------

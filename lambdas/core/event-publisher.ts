@@ -14,9 +14,24 @@ export const DETAIL_TYPES: Record<AuditEventType, string> = {
   agent_deleted: 'AgentDeleted',
 };
 
-export interface EventPublisher {
-  publish(event: AuditEvent): Promise<void>;
+/** Detail type of the sweeper's report of an instance that keeps working after a stop. */
+export const INSTANCE_IGNORING_STOP = 'InstanceIgnoringStop';
+
+export interface BusEvent {
+  readonly detailType: string;
+  readonly detail: object;
+  readonly time: Date;
 }
+
+export interface EventPublisher {
+  publish(event: BusEvent): Promise<void>;
+}
+
+export const auditBusEvent = (event: AuditEvent): BusEvent => ({
+  detailType: DETAIL_TYPES[event.type],
+  detail: event,
+  time: new Date(event.at),
+});
 
 export class EventPublishError extends Error {
   public constructor(message: string, options?: { cause?: unknown }) {
@@ -34,24 +49,24 @@ export class EventBridgePublisher implements EventPublisher {
     this.eventBusName = options.eventBusName;
   }
 
-  public async publish(event: AuditEvent): Promise<void> {
+  public async publish(event: BusEvent): Promise<void> {
     const result = await this.client.send(
       new PutEventsCommand({
         Entries: [
           {
             Source: EVENT_SOURCE,
-            DetailType: DETAIL_TYPES[event.type],
-            Detail: JSON.stringify(event),
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
             EventBusName: this.eventBusName,
             Resources: [],
-            Time: new Date(event.at),
+            Time: event.time,
           },
         ],
       }),
     );
     if ((result.FailedEntryCount ?? 0) > 0) {
       const entry = result.Entries?.[0];
-      throw new EventPublishError(`event bus refused ${event.eventId}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
+      throw new EventPublishError(`event bus refused ${event.detailType}: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
     }
   }
 }

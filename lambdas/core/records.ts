@@ -39,6 +39,8 @@ export interface InstanceRecord {
   firstSeenAt: string;
   lastHeartbeatAt: string;
   acknowledgedVersion?: number;
+  /** The agent version this instance was last reported for ignoring (by the sweeper). */
+  ignoringReportedVersion?: number;
 }
 
 export interface UsageRecord {

@@ -54,6 +54,8 @@ export interface AgentRepository {
   /** Register or refresh an instance. */
   putInstance(instance: InstanceRecord): Promise<void>;
   listInstances(agentId: string): Promise<InstanceRecord[]>;
+  /** Note that the instance was reported for ignoring `version`; false if it already was. */
+  markInstanceIgnoring(agentId: string, instanceId: string, version: number): Promise<boolean>;
 
   /** Count usage in the day and hour windows; refuses (no change) when a limit would be passed. */
   addUsage(agentId: string, windows: { day: string; hour: string }, delta: UsageDelta, limits?: UsageLimits): Promise<UsageOutcome>;

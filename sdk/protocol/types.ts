@@ -7,6 +7,8 @@ export interface InstanceCounts {
   total: number;
   healthy: number;
   acknowledged: number;
+  /** Instances still heartbeating a minute after a kill or pause without acknowledging it. */
+  ignoring: number;
 }
 
 export interface Agent {
@@ -34,6 +36,8 @@ export interface Instance {
   lastHeartbeatAt: string | null;
   acknowledgedVersion: number | null;
   connected: boolean;
+  /** Still heartbeating a minute after a kill or pause, without acknowledging it. */
+  ignoringStop: boolean;
 }
 
 export interface AgentDetail extends Agent {

@@ -121,7 +121,7 @@ describe('HaltStack', () => {
         Properties: { Runtime?: string; Architectures?: string[]; TracingConfig?: { Mode: string } };
       }[];
       const halt = functions.filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
-      expect(halt.length).toBe(Object.keys(ROUTES).length + 2);
+      expect(halt.length).toBe(Object.keys(ROUTES).length + 3);
       for (const fn of halt) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       }
@@ -173,6 +173,17 @@ describe('HaltStack', () => {
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
       template.resourceCountIs('AWS::Events::EventBus', 1);
       template.resourceCountIs('AWS::Events::Archive', 1);
+    });
+  });
+
+  describe('sweeper', () => {
+    it('runs every minute and may only mark instance items', () => {
+      template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+      const sweeper = statementsOf(template, 'SweepSweeper');
+      expect(actionsOf(sweeper)).not.toContain('dynamodb:PutItem');
+      expect(sweeper).toContainEqual(
+        expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } } }),
+      );
     });
   });
 
