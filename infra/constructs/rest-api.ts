@@ -17,10 +17,10 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/route-table';
+import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 
 export interface HaltRestApiProps {
@@ -72,14 +72,7 @@ export class HaltRestApi extends Construct {
     });
     // Authentication reads keys; the only write is `lastUsedAt` on key-by-id items.
     props.table.grantReadData(this.authorizerFunction);
-    this.authorizerFunction.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['dynamodb:UpdateItem'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYID#*'] } },
-      }),
-    );
+    grantItemWrites({ fn: this.authorizerFunction, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: ['KEYID#*'] });
     const authorizer = new RequestAuthorizer(this, 'KeyAuthorizer', {
       handler: this.authorizerFunction,
       identitySources: [IdentitySource.header('Authorization')],

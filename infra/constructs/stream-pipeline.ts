@@ -6,13 +6,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STATE_STREAM_FILTER } from '../../lambdas/core/table-schema';
+import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 
 export interface StreamPipelineProps {
@@ -50,14 +50,7 @@ export class StreamPipeline extends Construct {
     });
     // Reads agents and audit events; writes only audit items.
     props.table.grantReadData(this.consumer);
-    this.consumer.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
-      }),
-    );
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: ['AUDIT#*'] });
     props.eventBus.grantPutEventsTo(this.consumer);
     this.consumer.addEventSource(
       new DynamoEventSource(props.table, {

@@ -3,9 +3,9 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 
 export interface SweeperScheduleProps {
@@ -35,14 +35,7 @@ export class SweeperSchedule extends Construct {
     });
     // Reads agents and instances; writes only the "reported" mark on instance items.
     props.table.grantReadData(this.sweeper);
-    this.sweeper.addToRolePolicy(
-      new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['dynamodb:UpdateItem'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } },
-      }),
-    );
+    grantItemWrites({ fn: this.sweeper, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] });
     props.eventBus.grantPutEventsTo(this.sweeper);
     new Rule(this, 'Every', {
       schedule: Schedule.rate(every),

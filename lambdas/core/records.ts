@@ -1,18 +1,12 @@
 /** What the repository stores, in domain terms (no DynamoDB types). */
 import type { AgentStatus, Policy, Role } from '../../sdk/protocol/schemas';
-import type { AuditEventType } from '../../sdk/protocol/types';
+import type { AuditEvent } from '../../sdk/protocol/types';
 
-/** Who changed the agent, how and why, in its last versioned change. */
-export interface AgentChange {
-  type: AuditEventType;
-  actor: string;
-  reason: string | null;
-  at: string;
-  fromStatus: AgentStatus | null;
-  toStatus: AgentStatus | null;
-  /** Region of the control plane that took the change. */
-  region: string;
-}
+/**
+ * Who changed the agent, how and why, in its last versioned change (`region`: the control
+ * plane that took it). The audit event is made from it.
+ */
+export type AgentChange = Pick<AuditEvent, 'type' | 'actor' | 'reason' | 'at' | 'fromStatus' | 'toStatus' | 'region'>;
 
 export interface AgentRecord {
   agentId: string;
@@ -67,19 +61,8 @@ export interface ApiKeyRecord {
   lastUsedAt?: string;
 }
 
-export interface AuditEventRecord {
-  eventId: string;
-  agentId: string;
-  type: AuditEventType;
-  actor: string;
-  reason: string | null;
-  at: string;
-  fromStatus: AgentStatus | null;
-  toStatus: AgentStatus | null;
-  version: number;
-  region: string;
-  hash: string;
-  prevHash: string;
+/** A stored audit event: the public event plus whether it is on the event bus yet. */
+export interface AuditEventRecord extends AuditEvent {
   /** Set once the event is on the event bus. */
   published?: boolean;
 }
