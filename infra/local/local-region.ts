@@ -11,7 +11,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
 import { createDependencies, type Dependencies } from '../../lambdas/config/dependencies';
-import { STATE_STREAM_FILTER, STATE_TABLE } from '../../lambdas/core/table-schema';
+import { CONNECTIONS_TABLE, STATE_STREAM_FILTER, STATE_TABLE } from '../../lambdas/core/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
@@ -21,9 +21,17 @@ import { createRouteHandlers } from './route-handlers';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
 import { startScheduler, type Scheduler } from './scheduler';
 import { ensureTable } from './tables';
+import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
+import { ackRoute } from '../../lambdas/websocket/ack';
+import { connectRoute } from '../../lambdas/websocket/connect';
+import { defaultRoute } from '../../lambdas/websocket/default';
+import { disconnectRoute } from '../../lambdas/websocket/disconnect';
+import { socketHeartbeatRoute } from '../../lambdas/websocket/heartbeat';
+import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
 export const LOCAL_EVENT_BUS = 'halt-events';
+export const LOCAL_CONNECTIONS_TABLE = 'halt-connections';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalRegionOptions {
@@ -31,6 +39,8 @@ export interface LocalRegionOptions {
   /** This region's folder under the state dir. */
   readonly dataDir: string;
   readonly port?: number;
+  /** WebSocket (and management API) port; 0 or absent: any free port. */
+  readonly wsPort?: number;
   readonly host?: string;
   readonly eventsEndpoint: string;
   readonly logLevel: HaltConfig['logLevel'];
@@ -43,6 +53,8 @@ export interface LocalRegion {
   readonly region: string;
   readonly restUrl: string;
   readonly port: number;
+  readonly wsUrl: string;
+  readonly websocket: WebSocketGateway;
   readonly dynamoEndpoint: string;
   readonly deps: Dependencies;
   /** Runs the scheduled jobs (`sweeper`); `runNow` for tests and impatient operators. */
@@ -69,7 +81,17 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     const engine: DynamoEngine = await startDynamoEngine({ dataDir: join(options.dataDir, 'dynamodb') });
     cleanups.push(() => engine.stop());
 
+    const websocket = await startWebSocketGateway({
+      region: options.region,
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.wsPort !== undefined ? { port: options.wsPort } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => websocket.stop());
+
     const config = loadConfig({
+      HALT_CONNECTIONS_TABLE: LOCAL_CONNECTIONS_TABLE,
+      HALT_WEBSOCKET_ENDPOINT: websocket.managementEndpoint,
       AWS_REGION: options.region,
       HALT_STATE_TABLE: LOCAL_STATE_TABLE,
       HALT_EVENT_BUS: LOCAL_EVENT_BUS,
@@ -82,6 +104,15 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
 
     const admin = new DynamoDBClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS });
     const { streamArn } = await ensureTableWithStream(admin);
+    await ensureTable({ client: admin, tableName: LOCAL_CONNECTIONS_TABLE, table: CONNECTIONS_TABLE });
+    admin.destroy();
+    websocket.setRoutes({
+      authorizer: createSocketAuthorizer(provider),
+      connect: connectRoute.create(provider),
+      disconnect: disconnectRoute.create(provider),
+      default: defaultRoute.create(provider),
+      actions: { ack: ackRoute.create(provider), heartbeat: socketHeartbeatRoute.create(provider) },
+    });
 
     const consumer = createStreamConsumer(provider);
     const poller: StreamPoller = startStreamPoller({
@@ -126,6 +157,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       region: options.region,
       restUrl: `${gateway.url}/v1`,
       port: gateway.port,
+      wsUrl: websocket.url,
+      websocket,
       dynamoEndpoint: engine.endpoint,
       deps,
       scheduler,

@@ -26,6 +26,7 @@ const main = async (): Promise<void> => {
     runtime = await startLocalRuntime({
       stateDir: process.env.HALT_STATE_DIR ?? '.halt',
       port: port('HALT_PORT', 4700),
+      wsPort: port('HALT_WS_PORT', 4701),
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
     });
@@ -42,6 +43,7 @@ const main = async (): Promise<void> => {
   const lines = [
     'Halt control plane is running (region local-1)',
     `  REST API   ${runtime.restUrl}`,
+    `  WebSocket  ${runtime.wsUrl}`,
     `  health     ${runtime.restUrl}/health`,
     `  state      ${runtime.stateDir}`,
     `  events     ${runtime.eventsFile}`,

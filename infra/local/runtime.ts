@@ -15,6 +15,8 @@ export interface LocalRuntimeOptions {
   readonly stateDir?: string;
   /** REST port of the first region; 0 picks a free one. @default 4700 */
   readonly port?: number;
+  /** WebSocket port of the first region; 0 picks a free one. @default 4701 */
+  readonly wsPort?: number;
   readonly host?: string;
   /** Make this key an operator key (HALT_OPERATOR_KEY). */
   readonly operatorKey?: string;
@@ -26,6 +28,7 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly stateDir: string;
   readonly restUrl: string;
+  readonly wsUrl: string;
   readonly operator: OperatorKeyResult;
   readonly eventsFile: string;
   readonly regions: readonly LocalRegion[];
@@ -50,6 +53,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       region: 'local-1',
       dataDir: join(stateDir, 'local-1'),
       port: options.port ?? 4700,
+      wsPort: options.wsPort ?? 4701,
       ...(options.host ? { host: options.host } : {}),
       eventsEndpoint: sink.endpoint,
       logLevel: options.logLevel ?? 'WARN',
@@ -65,6 +69,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     return {
       stateDir,
       restUrl: region.restUrl,
+      wsUrl: region.wsUrl,
       operator,
       eventsFile,
       regions,

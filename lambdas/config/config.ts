@@ -14,6 +14,12 @@ export interface HaltConfig {
   readonly region: string;
   readonly stateTableName: string;
   readonly eventBusName: string;
+  /**
+   * The region's WebSocket API: its connections table and management endpoint
+   * (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). Absent: no WebSocket API
+   * in this region, pushes reach no one and instances learn changes by heartbeat.
+   */
+  readonly websocket?: { readonly connectionsTableName: string; readonly managementEndpoint: string };
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   readonly eventsEndpoint?: string;
@@ -50,10 +56,16 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   }
   const dynamoEndpoint = optionalUrl(env, 'HALT_DYNAMODB_ENDPOINT');
   const eventsEndpoint = optionalUrl(env, 'HALT_EVENTS_ENDPOINT');
+  const connectionsTableName = env.HALT_CONNECTIONS_TABLE?.trim();
+  const managementEndpoint = optionalUrl(env, 'HALT_WEBSOCKET_ENDPOINT');
+  if (Boolean(connectionsTableName) !== Boolean(managementEndpoint)) {
+    throw new ConfigurationError('HALT_CONNECTIONS_TABLE and HALT_WEBSOCKET_ENDPOINT go together: set both (WebSocket API) or neither');
+  }
   return {
     region: required(env, 'AWS_REGION'),
     stateTableName: required(env, 'HALT_STATE_TABLE'),
     eventBusName: required(env, 'HALT_EVENT_BUS'),
+    ...(connectionsTableName && managementEndpoint ? { websocket: { connectionsTableName, managementEndpoint } } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     logLevel: logLevel as HaltConfig['logLevel'],

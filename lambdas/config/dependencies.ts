@@ -7,7 +7,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoConnectionRepository, type ConnectionRepository } from '../core/connections';
 import type { DomainContext } from '../core/context';
+import { ApiGatewayNotifier, type Notifier } from '../core/notifier';
 import { DynamoRepository } from '../core/dynamo-repository';
 import { EventBridgePublisher, type EventPublisher } from '../core/event-publisher';
 import { loadConfig, type HaltConfig } from './config';
@@ -17,6 +20,9 @@ export interface Dependencies {
   readonly ctx: DomainContext;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
+  /** Present when the region has a WebSocket API. */
+  readonly connections?: ConnectionRepository;
+  readonly notifier?: Notifier;
 }
 
 export type DependencyProvider = () => Dependencies;
@@ -43,8 +49,24 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     logLevel: config.logLevel,
     persistentKeys: { region: config.region },
   });
+  let websocket: Pick<Dependencies, 'connections' | 'notifier'> = {};
+  if (config.websocket) {
+    const connections = new DynamoConnectionRepository({ client: documents, tableName: config.websocket.connectionsTableName });
+    const management = new ApiGatewayManagementApiClient({
+      region: config.region,
+      endpoint: config.websocket.managementEndpoint,
+      ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
+    });
+    const notifier = new ApiGatewayNotifier({
+      client: management,
+      connections,
+      onError: (error, connectionId) => logger.warn('push failed', { connectionId, error }),
+    });
+    websocket = { connections, notifier };
+  }
   return {
     config,
+    ...websocket,
     ctx: {
       repository: new DynamoRepository({ client: documents, tableName: config.stateTableName }),
       now: () => new Date(),

@@ -2,11 +2,12 @@
 import { agentPathSchema, controlRequestSchema } from '../../sdk/protocol/schemas';
 import type { ControlAction } from '../core/agent-state';
 import { changeStatus } from '../core/control';
+import { controlMessage } from '../core/notifier';
 import { defineRoute } from '../http/define-route';
 import type { RouteId } from '../route-table';
 
 export const controlRoute = (routeId: RouteId, action: ControlAction) =>
-  defineRoute(routeId, { path: agentPathSchema, body: controlRequestSchema }, async ({ ctx, caller, path, body }) => {
+  defineRoute(routeId, { path: agentPathSchema, body: controlRequestSchema }, async ({ ctx, deps, caller, path, body }) => {
     const result = await changeStatus(ctx, {
       agentId: path.agentId,
       action,
@@ -14,5 +15,8 @@ export const controlRoute = (routeId: RouteId, action: ControlAction) =>
       actor: caller.name,
       ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
     });
-    return { body: { ...result, pushed: 0 } };
+    const { agent, ...reply } = result;
+    // Fast path: this region's connections hear it now; the stream consumer tells every region.
+    const pushed = deps.notifier ? await deps.notifier.pushToAgent(agent.agentId, controlMessage(agent)) : 0;
+    return { body: { ...reply, pushed } };
   });

@@ -6,13 +6,18 @@ import type { AgentRecord, InstanceRecord, UsageRecord } from './records';
 const latest = (times: readonly string[]): string | null =>
   times.reduce<string | null>((max, t) => (max === null || t > max ? t : max), null);
 
-export const toInstanceView = (agent: AgentRecord, instance: InstanceRecord, now: Date): Instance => ({
+export const toInstanceView = (
+  agent: AgentRecord,
+  instance: InstanceRecord,
+  now: Date,
+  connected: ReadonlySet<string> = new Set(),
+): Instance => ({
   instanceId: instance.instanceId,
   region: instance.region,
   health: healthFrom(instance.lastHeartbeatAt, now),
   lastHeartbeatAt: instance.lastHeartbeatAt,
   acknowledgedVersion: instance.acknowledgedVersion ?? null,
-  connected: false,
+  connected: connected.has(instance.instanceId),
   ignoringStop: isIgnoringStop(agent, instance),
 });
 
@@ -56,7 +61,8 @@ export const toAgentDetail = (
   instances: readonly InstanceRecord[],
   usage: UsageRecord,
   now: Date,
+  connected: ReadonlySet<string> = new Set(),
 ): AgentDetail => ({
   ...toAgentView(agent, instances, usage, now),
-  instanceList: instances.map((i) => toInstanceView(agent, i, now)),
+  instanceList: instances.map((i) => toInstanceView(agent, i, now, connected)),
 });

@@ -7,6 +7,7 @@ import { usageWindows, type Caller, type DomainContext } from './context';
 import { AgentNotFoundError } from './errors';
 import type { AgentRecord } from './records';
 import { mapWithConcurrency } from './concurrency';
+import type { ConnectionRepository } from './connections';
 
 /** Read a live agent (strongly consistent) or throw `AgentNotFoundError`. */
 export const requireAgent = async (ctx: DomainContext, agentId: string, field?: string): Promise<AgentRecord> => {
@@ -54,13 +55,23 @@ export const createAgent = async (
   };
 };
 
-export const getAgent = async (ctx: DomainContext, agentId: string): Promise<AgentDetail> => {
+/**
+ * The agent with its instances. With this region's `connections`, instances show whether they
+ * hold a WebSocket connection here.
+ */
+export const getAgent = async (
+  ctx: DomainContext,
+  agentId: string,
+  options: { connections?: ConnectionRepository } = {},
+): Promise<AgentDetail> => {
   const agent = await requireAgent(ctx, agentId);
-  const [instances, usage] = await Promise.all([
+  const [instances, usage, connections] = await Promise.all([
     ctx.repository.listInstances(agentId),
     ctx.repository.getUsage(agentId, usageWindows(ctx.now()).day),
+    options.connections ? options.connections.ofAgent(agentId) : Promise.resolve([]),
   ]);
-  return toAgentDetail(agent, instances, usage, ctx.now());
+  const connected = new Set(connections.map((c) => c.instanceId).filter((id): id is string => id !== undefined));
+  return toAgentDetail(agent, instances, usage, ctx.now(), connected);
 };
 
 /** Live agents, optionally only those carrying every tag in `tags`. */

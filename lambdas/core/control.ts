@@ -47,11 +47,16 @@ const withRetries = async <T>(
   }
 };
 
+export interface StatusChangeOutcome extends Omit<ControlResult, 'pushed'> {
+  /** The agent as it stands after the call (to tell its connections). */
+  readonly agent: AgentRecord;
+}
+
 /** Kill, pause or resume one agent. */
-export const changeStatus = async (ctx: DomainContext, change: StatusChange): Promise<Omit<ControlResult, 'pushed'>> =>
+export const changeStatus = async (ctx: DomainContext, change: StatusChange): Promise<StatusChangeOutcome> =>
   withRetries(ctx, change.agentId, change.expectedVersion, async (agent) => {
     const plan = planTransition(agent.status, change.action);
-    if (!plan.changed) return { agentId: agent.agentId, status: agent.status, version: agent.version, changed: false };
+    if (!plan.changed) return { agentId: agent.agentId, status: agent.status, version: agent.version, changed: false, agent };
     const at = ctx.now().toISOString();
     const next: AgentRecord = {
       ...agent,
@@ -72,11 +77,13 @@ export const changeStatus = async (ctx: DomainContext, change: StatusChange): Pr
       },
     };
     await ctx.repository.updateAgent(next, agent.version);
-    return { agentId: next.agentId, status: next.status, version: next.version, changed: true };
+    return { agentId: next.agentId, status: next.status, version: next.version, changed: true, agent: next };
   });
 
 export interface BulkKillResult {
   agents: { agentId: string; version: number; changed: boolean }[];
+  /** The killed agents as they stand (to tell their connections). */
+  records: AgentRecord[];
 }
 
 /** Kill every live agent carrying all `tags`, or every agent when `all`. */
@@ -88,14 +95,15 @@ export const bulkKill = async (
   const results = await mapWithConcurrency(targets, 8, async (agent) => {
     try {
       const result = await changeStatus(ctx, { agentId: agent.agentId, action: 'kill', reason: options.reason, actor: options.actor });
-      return [{ agentId: result.agentId, version: result.version, changed: result.changed }];
+      return [{ entry: { agentId: result.agentId, version: result.version, changed: result.changed }, record: result.agent }];
     } catch (error) {
       // Deleted between the listing and the kill: there is nothing left to stop.
       if (error instanceof AgentNotFoundError) return [];
       throw error;
     }
   });
-  return { agents: results.flat() };
+  const flat = results.flat();
+  return { agents: flat.map((r) => r.entry), records: flat.map((r) => r.record) };
 };
 
 /** Replace the agent's policy (a versioned, audited change). */

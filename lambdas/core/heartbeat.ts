@@ -41,3 +41,20 @@ export const recordHeartbeat = async (
     failMode: agent.policy.failMode ?? 'closed',
   };
 };
+
+/** An instance says it has stopped (or resumed) at `version`. */
+export const acknowledge = async (
+  ctx: DomainContext,
+  options: { agentId: string; instanceId: string; version: number; region?: string },
+): Promise<void> => {
+  await requireAgent(ctx, options.agentId);
+  const now = ctx.now().toISOString();
+  await ctx.repository.putInstance({
+    agentId: options.agentId,
+    instanceId: options.instanceId,
+    region: options.region ?? ctx.region,
+    firstSeenAt: now,
+    lastHeartbeatAt: now,
+    acknowledgedVersion: options.version,
+  });
+};

@@ -34,6 +34,28 @@ export const STATE_TABLE: TableDefinition = {
   stream: 'NEW_AND_OLD_IMAGES',
 };
 
+/**
+ * The regional connections table: who is connected to this region's WebSocket API. A
+ * connection id means nothing in another region, so this table is never replicated.
+ */
+export const CONNECTIONS_TABLE: TableDefinition = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+  stream: null,
+};
+
+/** Keys of the connections table. */
+export const connectionKeys = {
+  /** The connection itself, by id (disconnect, messages). */
+  byId: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
+  /** An agent's connections, for pushes. */
+  ofAgent: (agentId: string, connectionId: string) => ({ pk: `AGENTCONN#${agentId}`, sk: `CONN#${connectionId}` }),
+  /** Operators and viewers watching every change. */
+  watcher: (connectionId: string) => ({ pk: 'WATCHERS', sk: `CONN#${connectionId}` }),
+} as const;
+
 export const GSI1 = 'gsi1';
 
 /**

@@ -10,7 +10,9 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { getAgent } from '../core/agents';
 import { recordAgentChange } from '../core/audit';
+import { controlMessage } from '../core/notifier';
 import type { AgentRecord } from '../core/records';
 import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
 
@@ -23,6 +25,8 @@ export class EarlierRecordFailedError extends Error {
   }
 }
 
+const STATUS_CHANGES = new Set(['killed', 'paused', 'resumed']);
+
 const image = (value: Record<string, unknown> | undefined): AgentRecord | undefined =>
   value ? (unmarshall(value as Record<string, AttributeValue>) as AgentRecord) : undefined;
 
@@ -32,6 +36,21 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async (event) => {
       const failedAgents = new Set<string>();
+      /**
+       * Tell this region's connections (every region's consumer does this for its own). A
+       * push that fails does not fail the record: the audit trail must not wait on a socket,
+       * and instances also learn the change from their next heartbeat.
+       */
+      const announce = async (after: AgentRecord): Promise<void> => {
+        const { notifier } = deps;
+        if (!notifier) return;
+        try {
+          if (STATUS_CHANGES.has(after.lastChange.type)) await notifier.pushToAgent(after.agentId, controlMessage(after));
+          if (!after.deleted) await notifier.pushToWatchers(await getAgent(deps.ctx, after.agentId, deps.connections ? { connections: deps.connections } : {}));
+        } catch (error) {
+          deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
+        }
+      };
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
         const keys = record.dynamodb?.Keys as Record<string, AttributeValue> | undefined;
@@ -42,6 +61,7 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           const after = image(record.dynamodb?.NewImage);
           const outcome = await recordAgentChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
           if (outcome === 'recorded') deps.logger.info('audit event recorded', { agentId, version: after?.version });
+          if (outcome !== 'not_a_change' && after) await announce(after);
         } catch (error) {
           failedAgents.add(agentId);
           deps.logger.error('audit record failed', { agentId, error: error as Error });

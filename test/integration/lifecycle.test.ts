@@ -162,7 +162,7 @@ describe('agent lifecycle (local runtime)', () => {
     }
     const res = await t.api('POST', '/v1/kill', { body: { reason: 'red team incident', tags: ['team=red', 'env=prod'] } });
     expect(res.status).toBe(200);
-    expect(res.body.agents).toEqual([{ agentId: 'tag-a', version: 2, changed: true }]);
+    expect(res.body.agents).toEqual([{ agentId: 'tag-a', version: 2, changed: true, pushed: 0 }]);
     expect((await t.api('GET', '/v1/agents/tag-b')).body.status).toBe('active');
 
     const listed = await t.api('GET', '/v1/agents?tag=team%3Dred');

@@ -52,7 +52,7 @@ export const apiClient = (baseUrl: string, defaultKey: string): ApiClient => asy
 export const startTestRuntime = async (options: { stateDir?: string; operatorKey?: string } = {}): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
   const operatorKey = options.operatorKey ?? generateApiKey();
-  const runtime = await startLocalRuntime({ stateDir, port: 0, operatorKey, logLevel: 'SILENT' });
+  const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, operatorKey, logLevel: 'SILENT' });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   return {
     runtime,

@@ -57,7 +57,7 @@ describe('changeStatus', () => {
   it('kills an active agent: version +1, who, why, when and the change recorded', async () => {
     const { repository, current } = repositoryWith(baseAgent());
     const result = await changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'template breaks the law', actor: 'ops' });
-    expect(result).toEqual({ agentId: 'a1', status: 'killed', version: 2, changed: true });
+    expect(result).toMatchObject({ agentId: 'a1', status: 'killed', version: 2, changed: true });
     expect(current()).toMatchObject({
       status: 'killed',
       version: 2,
@@ -71,7 +71,7 @@ describe('changeStatus', () => {
   it('does not write when the agent is already in the target status', async () => {
     const { repository, writes } = repositoryWith({ ...baseAgent(), status: 'killed', version: 4 });
     const result = await changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'again', actor: 'ops' });
-    expect(result).toEqual({ agentId: 'a1', status: 'killed', version: 4, changed: false });
+    expect(result).toMatchObject({ agentId: 'a1', status: 'killed', version: 4, changed: false });
     expect(writes).toHaveLength(0);
   });
 
@@ -83,7 +83,7 @@ describe('changeStatus', () => {
       return { ...stored, status: 'paused', version: stored.version + 1 };
     });
     const result = await changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'stop', actor: 'ops' });
-    expect(result).toEqual({ agentId: 'a1', status: 'killed', version: 3, changed: true });
+    expect(result).toMatchObject({ agentId: 'a1', status: 'killed', version: 3, changed: true });
     expect(current().lastChange.fromStatus).toBe('paused');
   });
 

@@ -1,0 +1,285 @@
+/**
+ * The local stand-in for API Gateway's WebSocket API, on one port:
+ * - the WebSocket endpoint: the `$connect` authorizer and handler run before the handshake
+ *   completes (401/403 refuse it, as API Gateway does), messages go to the route named by
+ *   their `action` (or `$default`), a close runs `$disconnect`;
+ * - the management API (`POST`/`GET`/`DELETE /@connections/{id}`) that the real
+ *   `@aws-sdk/client-apigatewaymanagementapi` client calls to push, with `GoneException` for
+ *   connections that are not there.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { UNAUTHORIZED, type AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
+import type { WebSocketEvent } from '../../lambdas/websocket/events';
+import type { SocketHandler } from '../../lambdas/websocket/define-socket-route';
+import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
+import { lambdaContext } from './lambda-context';
+
+export interface WebSocketRoutes {
+  readonly authorizer: AuthorizerHandler;
+  readonly connect: SocketHandler;
+  readonly disconnect: SocketHandler;
+  readonly default: SocketHandler;
+  /** Routes by `action`. */
+  readonly actions: Readonly<Record<string, SocketHandler>>;
+}
+
+export interface WebSocketGateway {
+  /** `ws://host:port`, where agents connect. */
+  readonly url: string;
+  /** `http://host:port`, the management API endpoint. */
+  readonly managementEndpoint: string;
+  readonly port: number;
+  /** Attach the handlers (until then, handshakes are refused with 503). */
+  setRoutes(routes: WebSocketRoutes): void;
+  /** Open connections, by id. */
+  connectionIds(): string[];
+  /**
+   * Lose a connection the way a crashed client or a dead network does: the socket goes and
+   * no `$disconnect` runs, so its item stays until a push finds it gone.
+   */
+  vanish(connectionId: string): void;
+  stop(): Promise<void>;
+}
+
+interface LiveConnection {
+  socket?: WebSocket;
+  /** Pushes that arrived before the handshake completed. */
+  pending: Buffer[];
+  authorizer: Record<string, unknown>;
+  connectedAt: number;
+  lastActiveAt: number;
+  sourceIp: string;
+  userAgent: string;
+}
+
+const rejectUpgrade = (socket: Duplex, status: number, text: string) => {
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+};
+
+const gone = (res: ServerResponse, connectionId: string) => {
+  res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
+  res.end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
+};
+
+const readBody = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+
+export const startWebSocketGateway = async (options: {
+  region: string;
+  host?: string;
+  port?: number;
+  onError?: (error: Error) => void;
+}): Promise<WebSocketGateway> => {
+  const host = options.host ?? '127.0.0.1';
+  const report = options.onError ?? ((error: Error) => console.error('[halt websocket]', error.message));
+  let routes: WebSocketRoutes | undefined;
+  const live = new Map<string, LiveConnection>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
+
+  const context = (name: string) => lambdaContext({ functionName: `halt-ws-${name}`, region: options.region });
+  const baseContext = (connectionId: string, routeKey: string, eventType: WebSocketEvent['requestContext']['eventType']) => ({
+    routeKey,
+    eventType,
+    connectionId,
+    requestId: randomUUID(),
+    domainName: host,
+    stage: 'local',
+    apiId: 'local-ws',
+    connectedAt: live.get(connectionId)?.connectedAt ?? Date.now(),
+    authorizer: live.get(connectionId)?.authorizer ?? null,
+  });
+
+  const onMessage = (connectionId: string, data: Buffer) => {
+    const current = routes;
+    if (!current) return;
+    const entry = live.get(connectionId);
+    if (entry) entry.lastActiveAt = Date.now();
+    const text = data.toString('utf8');
+    let action: unknown;
+    try {
+      action = (JSON.parse(text) as { action?: unknown })?.action;
+    } catch {
+      action = undefined;
+    }
+    const routeKey = typeof action === 'string' && current.actions[action] ? action : '$default';
+    const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketHandler);
+    handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey)).catch(
+      (error: unknown) => report(error instanceof Error ? error : new Error(String(error))),
+    );
+  };
+
+  const onClose = (connectionId: string) => {
+    if (!live.has(connectionId)) return;
+    const current = routes;
+    const event: WebSocketEvent = { requestContext: baseContext(connectionId, '$disconnect', 'DISCONNECT') };
+    live.delete(connectionId);
+    if (!current) return;
+    current.disconnect(event, context('disconnect')).catch((error: unknown) => report(error instanceof Error ? error : new Error(String(error))));
+  };
+
+  const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const current = routes;
+    if (!current) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const query = Object.fromEntries(url.searchParams);
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+    const connectionId = randomBytes(12).toString('base64url');
+    const requestContext = { routeKey: '$connect', eventType: 'CONNECT' as const, connectionId, requestId: randomUUID(), stage: 'local', apiId: 'local-ws' };
+    let authorizer: Record<string, unknown>;
+    try {
+      const result = await current.authorizer(
+        {
+          type: 'REQUEST',
+          methodArn: `arn:aws:execute-api:${options.region}:000000000000:local-ws/local/$connect`,
+          headers,
+          queryStringParameters: query,
+          requestContext,
+        } as unknown as APIGatewayRequestAuthorizerEvent,
+        context('authorizer'),
+      );
+      if (result.policyDocument.Statement.some((s) => !('Effect' in s) || s.Effect !== 'Allow')) {
+        return rejectUpgrade(socket, 403, 'Forbidden');
+      }
+      authorizer = { ...result.context, principalId: result.principalId };
+    } catch (error) {
+      if (error instanceof Error && error.message === UNAUTHORIZED) return rejectUpgrade(socket, 401, 'Unauthorized');
+      report(error instanceof Error ? error : new Error(String(error)));
+      return rejectUpgrade(socket, 500, 'Internal Server Error');
+    }
+    const now = Date.now();
+    live.set(connectionId, {
+      pending: [],
+      authorizer,
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: String(req.headers['user-agent'] ?? ''),
+    });
+    const connected = await current
+      .connect({ requestContext: { ...requestContext, authorizer }, headers, queryStringParameters: query }, context('connect'))
+      .catch((error: unknown) => {
+        report(error instanceof Error ? error : new Error(String(error)));
+        return { statusCode: 500 };
+      });
+    if (connected.statusCode !== 200) {
+      live.delete(connectionId);
+      return rejectUpgrade(socket, connected.statusCode === 403 ? 403 : 500, connected.statusCode === 403 ? 'Forbidden' : 'Internal Server Error');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const entry = live.get(connectionId);
+      if (!entry) {
+        ws.terminate();
+        return;
+      }
+      entry.socket = ws;
+      for (const message of entry.pending.splice(0)) ws.send(message);
+      ws.on('message', (data: Buffer) => onMessage(connectionId, data));
+      ws.on('close', () => onClose(connectionId));
+      ws.on('error', (error) => report(error));
+    });
+  };
+
+  const management = async (req: IncomingMessage, res: ServerResponse) => {
+    const match = /^\/@connections\/([^/?]+)$/.exec(new URL(req.url ?? '/', `http://${host}`).pathname);
+    if (!match?.[1]) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: 'no such route; the management API serves /@connections/{id}' }));
+      return;
+    }
+    const connectionId = decodeURIComponent(match[1]);
+    const entry = live.get(connectionId);
+    const body = await readBody(req);
+    if (!entry) return gone(res, connectionId);
+    if (req.method === 'POST') {
+      if (body.byteLength > 128 * 1024) {
+        res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' });
+        res.end(JSON.stringify({ message: 'message over 128 KiB' }));
+        return;
+      }
+      if (entry.socket) {
+        if (entry.socket.readyState !== entry.socket.OPEN) return gone(res, connectionId);
+        entry.socket.send(body);
+      } else {
+        entry.pending.push(body);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+      return;
+    }
+    if (req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          ConnectedAt: new Date(entry.connectedAt).toISOString(),
+          LastActiveAt: new Date(entry.lastActiveAt).toISOString(),
+          Identity: { SourceIp: entry.sourceIp, UserAgent: entry.userAgent },
+        }),
+      );
+      return;
+    }
+    if (req.method === 'DELETE') {
+      entry.socket?.close(1000, 'closed by the control plane');
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    res.writeHead(405, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ message: `${req.method ?? ''} is not allowed` }));
+  };
+
+  const server = createServer((req, res) => {
+    management(req, res).catch((error: unknown) => {
+      report(error instanceof Error ? error : new Error(String(error)));
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    upgrade(req, socket, head).catch((error: unknown) => {
+      report(error instanceof Error ? error : new Error(String(error)));
+      rejectUpgrade(socket, 500, 'Internal Server Error');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://${host}:${port}`,
+    managementEndpoint: `http://${host}:${port}`,
+    port,
+    setRoutes: (next) => {
+      routes = next;
+    },
+    connectionIds: () => [...live.keys()],
+    vanish: (connectionId) => {
+      const entry = live.get(connectionId);
+      live.delete(connectionId);
+      entry?.socket?.terminate();
+    },
+    stop: async () => {
+      routes = undefined;
+      for (const entry of live.values()) entry.socket?.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+};

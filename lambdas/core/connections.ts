@@ -1,0 +1,143 @@
+/**
+ * WebSocket connections of one region: who is connected (an agent instance, or an operator or
+ * viewer watching), found by id and by agent. Each connection is two items written together,
+ * so a push (which reads by agent, strongly consistent) never misses one that was accepted.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '../../sdk/protocol/schemas';
+import { connectionKeys } from './table-schema';
+
+export interface ConnectionRecord {
+  connectionId: string;
+  role: Role;
+  keyId: string;
+  keyName: string;
+  /** Agent connections: the agent and instance. */
+  agentId?: string;
+  instanceId?: string;
+  /** Operator/viewer connections that receive every agent change. */
+  watch: boolean;
+  connectedAt: string;
+}
+
+/** API Gateway closes WebSocket connections after two hours; items outlive that a little. */
+export const CONNECTION_TTL_SECONDS = 3 * 3600;
+
+export interface ConnectionRepository {
+  put(connection: ConnectionRecord): Promise<void>;
+  get(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Remove the connection (idempotent). */
+  remove(connectionId: string): Promise<void>;
+  ofAgent(agentId: string): Promise<ConnectionRecord[]>;
+  watchers(): Promise<ConnectionRecord[]>;
+  /** Push the expiry out (on every message of a live connection). */
+  touch(connection: ConnectionRecord, at: Date): Promise<void>;
+}
+
+type Item = Record<string, unknown>;
+
+const toConnection = (item: Item): ConnectionRecord => ({
+  connectionId: item.connectionId as string,
+  role: item.role as Role,
+  keyId: item.keyId as string,
+  keyName: item.keyName as string,
+  ...(typeof item.agentId === 'string' ? { agentId: item.agentId } : {}),
+  ...(typeof item.instanceId === 'string' ? { instanceId: item.instanceId } : {}),
+  watch: item.watch === true,
+  connectedAt: item.connectedAt as string,
+});
+
+export class DynamoConnectionRepository implements ConnectionRepository {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  public constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  private secondaryKey(connection: ConnectionRecord) {
+    if (connection.agentId) return connectionKeys.ofAgent(connection.agentId, connection.connectionId);
+    return connection.watch ? connectionKeys.watcher(connection.connectionId) : undefined;
+  }
+
+  public async put(connection: ConnectionRecord): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + CONNECTION_TTL_SECONDS;
+    const item = { ...connection, expiresAt };
+    const secondary = this.secondaryKey(connection);
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.tableName, Item: { ...connectionKeys.byId(connection.connectionId), ...item } } },
+          ...(secondary ? [{ Put: { TableName: this.tableName, Item: { ...secondary, ...item } } }] : []),
+        ],
+      }),
+    );
+  }
+
+  public async get(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId), ConsistentRead: true }),
+    );
+    return Item ? toConnection(Item) : undefined;
+  }
+
+  public async remove(connectionId: string): Promise<void> {
+    const connection = await this.get(connectionId);
+    const secondary = connection ? this.secondaryKey(connection) : undefined;
+    await Promise.all([
+      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId) })),
+      ...(secondary ? [this.client.send(new DeleteCommand({ TableName: this.tableName, Key: secondary }))] : []),
+    ]);
+  }
+
+  public async ofAgent(agentId: string): Promise<ConnectionRecord[]> {
+    return this.queryPartition(connectionKeys.ofAgent(agentId, '').pk);
+  }
+
+  public async watchers(): Promise<ConnectionRecord[]> {
+    return this.queryPartition(connectionKeys.watcher('').pk);
+  }
+
+  public async touch(connection: ConnectionRecord, at: Date): Promise<void> {
+    const expiresAt = Math.floor(at.getTime() / 1000) + CONNECTION_TTL_SECONDS;
+    const secondary = this.secondaryKey(connection);
+    const keysToTouch = [connectionKeys.byId(connection.connectionId), ...(secondary ? [secondary] : [])];
+    await Promise.all(
+      keysToTouch.map((Key) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: 'SET expiresAt = :expiresAt',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':expiresAt': expiresAt },
+          }),
+        ).catch((error: unknown) => {
+          // Gone meanwhile (disconnected): nothing to extend.
+          if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+        }),
+      ),
+    );
+  }
+
+  private async queryPartition(pk: string): Promise<ConnectionRecord[]> {
+    const out: ConnectionRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...(Items ?? []).map(toConnection));
+      start = LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Pushes to WebSocket connections through the API Gateway management API (the real client;
+ * locally it points at the local WebSocket gateway). Sends go out in parallel; a connection
+ * that is gone (`GoneException`) is removed; any other failure is reported, not hidden.
+ */
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { Agent } from '../../sdk/protocol/types';
+import type { ControlMessage } from '../../sdk/protocol/messages';
+import type { ConnectionRecord, ConnectionRepository } from './connections';
+import type { AgentRecord } from './records';
+
+export interface Notifier {
+  /** Send to every connection of the agent in this region; resolves to how many it reached. */
+  pushToAgent(agentId: string, message: object): Promise<number>;
+  /** Send an agent's new view to every watcher in this region. */
+  pushToWatchers(agent: Agent): Promise<number>;
+  /** Send to one connection; false when it is gone. */
+  send(connectionId: string, message: object): Promise<boolean>;
+}
+
+const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
+
+/** What an agent's connections are told about its current status. */
+export const controlMessage = (agent: AgentRecord): ControlMessage => ({
+  type: TYPE_OF_STATUS[agent.status],
+  agentId: agent.agentId,
+  version: agent.version,
+  reason: agent.statusReason,
+  actor: agent.statusChangedBy,
+  at: agent.statusChangedAt,
+});
+
+export class ApiGatewayNotifier implements Notifier {
+  private readonly client: ApiGatewayManagementApiClient;
+  private readonly connections: ConnectionRepository;
+  private readonly onError: (error: Error, connectionId: string) => void;
+
+  public constructor(options: {
+    client: ApiGatewayManagementApiClient;
+    connections: ConnectionRepository;
+    onError: (error: Error, connectionId: string) => void;
+  }) {
+    this.client = options.client;
+    this.connections = options.connections;
+    this.onError = options.onError;
+  }
+
+  public async pushToAgent(agentId: string, message: object): Promise<number> {
+    return this.sendAll(await this.connections.ofAgent(agentId), message);
+  }
+
+  public async pushToWatchers(agent: Agent): Promise<number> {
+    return this.sendAll(await this.connections.watchers(), { type: 'agent', agent });
+  }
+
+  public async send(connectionId: string, message: object): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(message)) }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof GoneException || (error instanceof Error && error.name === 'GoneException')) {
+        await this.connections.remove(connectionId);
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private async sendAll(connections: readonly ConnectionRecord[], message: object): Promise<number> {
+    const results = await Promise.allSettled(connections.map((c) => this.send(c.connectionId, message)));
+    let reached = 0;
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        if (result.value) reached++;
+      } else {
+        this.onError(result.reason instanceof Error ? result.reason : new Error(String(result.reason)), connections[i]?.connectionId ?? '');
+      }
+    });
+    return reached;
+  }
+}

@@ -1,0 +1,16 @@
+import { ackMessageSchema } from '../../sdk/protocol/messages';
+import { ForbiddenError } from '../core/errors';
+import { acknowledge } from '../core/heartbeat';
+import { parseWith } from '../http/validation';
+import { defineSocketRoute, messageBody } from './define-socket-route';
+
+/** `ack`: the instance has stopped (or resumed) at `version`. */
+export const ackRoute = defineSocketRoute('ack', async ({ deps, event, connectionId }) => {
+  const message = parseWith(ackMessageSchema, messageBody(event), 'message');
+  const connection = await deps.connections.get(connectionId);
+  if (!connection?.agentId || !connection.instanceId) throw new ForbiddenError('only agent instances acknowledge versions');
+  await acknowledge(deps.ctx, { agentId: connection.agentId, instanceId: connection.instanceId, version: message.version });
+  await deps.connections.touch(connection, deps.ctx.now());
+});
+
+export const handler = ackRoute.handler;

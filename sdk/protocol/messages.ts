@@ -1,0 +1,44 @@
+/** WebSocket messages between the control plane and agents or watchers (docs/api.md). */
+import { z } from 'zod';
+import type { Agent, HeartbeatResult } from './types';
+import { heartbeatMetricsSchema } from './schemas';
+
+/** Server → agent: the agent's status changed (or is repeated). Ignore versions already seen. */
+export interface ControlMessage {
+  type: 'kill' | 'pause' | 'resume';
+  agentId: string;
+  version: number;
+  reason: string | null;
+  actor: string;
+  at: string;
+}
+
+/** Server → agent: the answer to a heartbeat sent over the WebSocket. */
+export interface HeartbeatMessage extends HeartbeatResult {
+  type: 'heartbeat';
+  agentId: string;
+}
+
+/** Server → watcher: an agent's new view. */
+export interface AgentMessage {
+  type: 'agent';
+  agent: Agent;
+}
+
+/** Server → client: a message it could not take. */
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type ServerMessage = ControlMessage | HeartbeatMessage | AgentMessage | ErrorMessage | ({ type: 'intent' } & Record<string, unknown>);
+
+/** Agent → server. */
+export const ackMessageSchema = z.object({ action: z.literal('ack'), version: z.number().int().min(0) }).strict();
+export const heartbeatMessageSchema = z
+  .object({ action: z.literal('heartbeat'), metrics: heartbeatMetricsSchema.optional() })
+  .strict();
+
+/** Largest message the WebSocket API takes (API Gateway's frame limit is 32 KiB). */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 32 * 1024;
