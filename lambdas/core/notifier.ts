@@ -3,7 +3,8 @@
  * locally it points at the local WebSocket gateway). Sends go out in parallel; a connection
  * that is gone (`GoneException`) is removed; any other failure is reported, not hidden.
  */
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ApiGatewayManagementApiClient} from '@aws-sdk/client-apigatewaymanagementapi';
+import { GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Agent } from '../../sdk/protocol/types';
 import type { ControlMessage } from '../../sdk/protocol/messages';
 import type { ConnectionRecord, ConnectionRepository } from './connections';
