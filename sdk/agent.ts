@@ -1,0 +1,394 @@
+/**
+ * The agent's side of Halt: one object per running instance. It heartbeats (over the open
+ * WebSocket, over REST otherwise), keeps the WebSocket open with jittered reconnects, aborts
+ * `signal` on kill or pause, acknowledges the versions it obeys, asks the gateway before each
+ * action, reports metrics, saves checkpoints, and fails closed when it loses the control
+ * plane for longer than its limit (unless the agent's policy says `failMode: open`).
+ *
+ * @example
+ * const halt = new HaltAgent({ url, wsUrl, key, agentId: 'email-campaign', instanceId: 'i-1' });
+ * await halt.start();
+ * for (const batch of batches) {
+ *   if (halt.signal.aborted) break;
+ *   await halt.intent('email.send', { costUsd: 0.1 });   // throws IntentRefusedError once killed
+ *   await send(batch, { signal: halt.signal });
+ *   await halt.saveCheckpoint('i-1', { next: batch.end });
+ * }
+ */
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
+import { HttpClient } from './http-client';
+import type { ServerMessage } from './protocol/messages';
+import type { AgentStatus } from './protocol/schemas';
+import type { HeartbeatResult } from './protocol/types';
+
+export interface HaltAgentOptions {
+  /** REST base URL, e.g. `http://127.0.0.1:4700`. */
+  readonly url: string;
+  /** WebSocket URL, e.g. `ws://127.0.0.1:4701`; without it the agent heartbeats over REST only. */
+  readonly wsUrl?: string;
+  /** The agent's key. */
+  readonly key: string;
+  readonly agentId: string;
+  readonly instanceId: string;
+  /** Where this instance runs, as shown to operators. */
+  readonly region?: string;
+  /** @default 30000 */
+  readonly heartbeatIntervalMs?: number;
+  /** Fail closed after this long without hearing from the control plane. @default 90000 */
+  readonly failClosedAfterMs?: number;
+  /** Acknowledge each version as soon as the signal is aborted (or renewed). @default true */
+  readonly autoAcknowledge?: boolean;
+  /** WebSocket reconnect backoff. @default { minDelayMs: 500, maxDelayMs: 30000 } */
+  readonly reconnect?: { readonly minDelayMs?: number; readonly maxDelayMs?: number };
+  /** Per REST request. @default 10000 */
+  readonly timeoutMs?: number;
+}
+
+export type AgentState = AgentStatus | 'unknown' | 'unreachable';
+
+export interface StatusChange {
+  status: AgentState;
+  version: number;
+  reason: string | null;
+}
+
+interface PendingMetrics {
+  succeeded: number;
+  failed: number;
+  costUsd: number;
+}
+
+const STOPPED = new Set<AgentState>(['killed', 'paused', 'unreachable']);
+
+export class HaltAgent extends EventEmitter {
+  public readonly agentId: string;
+  public readonly instanceId: string;
+  private readonly options: HaltAgentOptions;
+  private readonly http: HttpClient;
+  private controller = new AbortController();
+  private state: AgentState = 'unknown';
+  private knownVersion = 0;
+  private reasonText: string | null = null;
+  private failMode: 'closed' | 'open' = 'closed';
+  private acknowledgedVersion: number | undefined;
+  private lastContactAt = Date.now();
+  private pending: PendingMetrics = { succeeded: 0, failed: 0, costUsd: 0 };
+  private socket: WebSocket | undefined;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  public constructor(options: HaltAgentOptions) {
+    super();
+    this.options = options;
+    this.agentId = options.agentId;
+    this.instanceId = options.instanceId;
+    this.http = new HttpClient({ url: options.url, key: options.key, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  }
+
+  /** Aborted while the agent is killed, paused or cut off (fail closed); a new one after resume. */
+  public get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  public get status(): AgentState {
+    return this.state;
+  }
+
+  public get version(): number {
+    return this.knownVersion;
+  }
+
+  /** Register with a first heartbeat, open the WebSocket, start heartbeating. */
+  public async start(): Promise<HeartbeatResult> {
+    this.closed = false;
+    const first = await this.restHeartbeat();
+    this.connect();
+    const interval = this.options.heartbeatIntervalMs ?? 30_000;
+    this.heartbeatTimer = setInterval(() => void this.beat(), interval);
+    this.watchdogTimer = setInterval(() => this.checkContact(), Math.min(1_000, interval));
+    return first;
+  }
+
+  /** Stop heartbeating and close the WebSocket (pending metrics are sent first, if possible). */
+  public async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.watchdogTimer);
+    clearTimeout(this.reconnectTimer);
+    if (this.hasPendingMetrics()) await this.restHeartbeat().catch((error: unknown) => this.report(error));
+    this.socket?.close(1000, 'agent closing');
+    this.socket = undefined;
+  }
+
+  /** Heartbeat now (over the WebSocket when open, else REST). */
+  public async beat(): Promise<void> {
+    try {
+      if (this.socket?.readyState === WebSocket.OPEN) {
+        const metrics = this.takeMetrics();
+        this.socket.send(JSON.stringify({ action: 'heartbeat', ...(metrics ? { metrics } : {}) }), (error) => {
+          if (error) {
+            if (metrics) this.restoreMetrics(metrics);
+            this.report(error);
+          }
+        });
+      } else {
+        await this.restHeartbeat();
+      }
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /**
+   * Ask the gateway before acting. Resolves with the intent id; throws `IntentRefusedError`
+   * (`agent_killed`, `agent_paused`, `action_denied`, `recipient_killed`, `budget_exceeded`).
+   */
+  public async intent(
+    action: string,
+    options: { costUsd?: number; to?: string; payload?: unknown; signal?: AbortSignal } = {},
+  ): Promise<{ intentId: string }> {
+    try {
+      const { signal, ...rest } = options;
+      return await this.http.request('POST', `/agents/${encodeURIComponent(this.agentId)}/intents`, {
+        body: { instanceId: this.instanceId, action, ...rest },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
+        if (error.code === 'agent_killed' || error.code === 'agent_paused') {
+          // The control plane knows more than we do: learn the version now.
+          void this.restHeartbeat().catch((e: unknown) => this.report(e));
+        }
+        throw new IntentRefusedError(error.status, error.code, error.message);
+      }
+      throw error;
+    }
+  }
+
+  /** Count a finished unit of work (sent with the next heartbeat). */
+  public recordSuccess(count = 1): void {
+    this.pending.succeeded += count;
+  }
+
+  /** Count a failed unit of work (sent with the next heartbeat). */
+  public recordFailure(count = 1): void {
+    this.pending.failed += count;
+  }
+
+  /** Count a cost not already declared on an intent (sent with the next heartbeat). */
+  public recordCost(costUsd: number): void {
+    if (!(costUsd >= 0)) throw new RangeError('costUsd must be 0 or more');
+    this.pending.costUsd += costUsd;
+  }
+
+  public saveCheckpoint(name: string, data: unknown): Promise<{ savedAt: string }> {
+    return this.http.request('PUT', `/agents/${encodeURIComponent(this.agentId)}/checkpoints/${encodeURIComponent(name)}`, {
+      body: { data },
+    });
+  }
+
+  /** The checkpoint, or undefined when there is none. */
+  public async loadCheckpoint<T = unknown>(name: string): Promise<{ data: T; savedAt: string } | undefined> {
+    try {
+      return await this.http.request('GET', `/agents/${encodeURIComponent(this.agentId)}/checkpoints/${encodeURIComponent(name)}`);
+    } catch (error) {
+      if (error instanceof HaltApiError && error.code === 'no_checkpoint') return undefined;
+      throw error;
+    }
+  }
+
+  /** Tell the control plane this instance obeys `version` (done by itself unless `autoAcknowledge: false`). */
+  public async acknowledge(version = this.knownVersion): Promise<void> {
+    this.acknowledgedVersion = version;
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ action: 'ack', version }), (error) => {
+        if (error) void this.restHeartbeat().catch((e: unknown) => this.report(e));
+      });
+      return;
+    }
+    await this.restHeartbeat();
+  }
+
+  /** Resolves when the agent is active again (at once if it is). */
+  public waitUntilActive(signal?: AbortSignal): Promise<void> {
+    if (this.state === 'active') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onResume = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        this.off('resume', onResume);
+        reject(signal?.reason);
+      };
+      this.once('resume', onResume);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private async restHeartbeat(): Promise<HeartbeatResult> {
+    const metrics = this.takeMetrics();
+    try {
+      const answer = await this.http.request<HeartbeatResult>('POST', `/agents/${encodeURIComponent(this.agentId)}/heartbeat`, {
+        body: {
+          instanceId: this.instanceId,
+          ...(this.options.region ? { region: this.options.region } : {}),
+          ...(this.acknowledgedVersion !== undefined ? { acknowledgedVersion: this.acknowledgedVersion } : {}),
+          ...(metrics ? { metrics } : {}),
+        },
+      });
+      this.lastContactAt = Date.now();
+      this.failMode = answer.failMode;
+      this.apply({ status: answer.status, version: answer.version, reason: answer.reason ?? null });
+      return answer;
+    } catch (error) {
+      if (metrics) this.restoreMetrics(metrics);
+      throw error;
+    }
+  }
+
+  private connect(): void {
+    const base = this.options.wsUrl;
+    if (!base || this.closed) return;
+    const url = new URL(base);
+    url.searchParams.set('agentId', this.agentId);
+    url.searchParams.set('instanceId', this.instanceId);
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.options.key}` } });
+    this.socket = socket;
+    socket.on('open', () => {
+      this.reconnectAttempt = 0;
+      this.contact();
+      this.emit('connected');
+      // Learn what happened while we were away, and acknowledge what we obey.
+      void this.beat();
+      if (this.acknowledgedVersion !== undefined) void this.acknowledge(this.acknowledgedVersion);
+    });
+    socket.on('message', (data: Buffer) => this.onMessage(data));
+    socket.on('unexpected-response', (_req, res) => {
+      this.report(new HaltApiError(res.statusCode ?? 0, 'websocket_refused', `the WebSocket handshake was refused (${res.statusCode ?? '?'})`));
+      socket.terminate();
+    });
+    socket.on('error', (error) => this.report(error));
+    socket.on('close', () => {
+      if (this.socket === socket) this.socket = undefined;
+      this.emit('disconnected');
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || !this.options.wsUrl) return;
+    const min = this.options.reconnect?.minDelayMs ?? 500;
+    const max = this.options.reconnect?.maxDelayMs ?? 30_000;
+    const ceiling = Math.min(max, min * 2 ** this.reconnectAttempt++);
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private onMessage(data: Buffer): void {
+    this.contact();
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(data.toString('utf8')) as ServerMessage;
+    } catch (error) {
+      this.report(error);
+      return;
+    }
+    switch (message.type) {
+      case 'kill':
+      case 'pause':
+      case 'resume':
+        this.apply({ status: message.type === 'kill' ? 'killed' : message.type === 'pause' ? 'paused' : 'active', version: message.version, reason: message.reason });
+        break;
+      case 'heartbeat':
+        this.failMode = message.failMode;
+        this.apply({ status: message.status, version: message.version, reason: message.reason ?? null });
+        break;
+      case 'intent':
+        this.emit('intent', message);
+        break;
+      case 'error':
+        this.report(new HaltApiError(400, message.code, message.message));
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Take a state the control plane told us about; stale versions are ignored. */
+  private apply(next: StatusChange): void {
+    const wasUnreachable = this.state === 'unreachable';
+    if (next.version < this.knownVersion) return;
+    // The same version again is a duplicate, unless we did not know (or lost) our state.
+    if (next.version === this.knownVersion && !wasUnreachable && this.state !== 'unknown') return;
+    const previous = this.state;
+    this.state = next.status;
+    this.knownVersion = next.version;
+    this.reasonText = next.reason;
+    if (STOPPED.has(next.status)) {
+      if (!this.controller.signal.aborted) {
+        this.controller.abort(new AgentStoppedError(next.status as 'killed' | 'paused', next.version, next.reason));
+      }
+      this.emit(next.status === 'killed' ? 'kill' : 'pause', next);
+    } else if (STOPPED.has(previous)) {
+      this.controller = new AbortController();
+      this.emit('resume', next);
+    }
+    this.emit('status', next);
+    if (this.options.autoAcknowledge ?? true) {
+      if (this.acknowledgedVersion !== next.version) void this.acknowledge(next.version).catch((error: unknown) => this.report(error));
+    }
+  }
+
+  private contact(): void {
+    this.lastContactAt = Date.now();
+    if (this.state === 'unreachable') {
+      // Back in touch: the next answer tells us the real status (and renews the signal).
+      void this.restHeartbeat().catch((error: unknown) => this.report(error));
+    }
+  }
+
+  private checkContact(): void {
+    const limit = this.options.failClosedAfterMs ?? 90_000;
+    if (this.failMode === 'open' || this.state === 'unreachable') return;
+    if (Date.now() - this.lastContactAt <= limit) return;
+    this.state = 'unreachable';
+    if (!this.controller.signal.aborted) {
+      this.controller.abort(new AgentStoppedError('unreachable', this.knownVersion, `no answer for ${Math.round(limit / 1000)} s`));
+    }
+    const change: StatusChange = { status: 'unreachable', version: this.knownVersion, reason: this.reasonText };
+    this.emit('unreachable', change);
+    this.emit('status', change);
+  }
+
+  private hasPendingMetrics(): boolean {
+    return this.pending.succeeded > 0 || this.pending.failed > 0 || this.pending.costUsd > 0;
+  }
+
+  private takeMetrics(): PendingMetrics | undefined {
+    if (!this.hasPendingMetrics()) return undefined;
+    const taken = this.pending;
+    this.pending = { succeeded: 0, failed: 0, costUsd: 0 };
+    return taken;
+  }
+
+  private restoreMetrics(metrics: PendingMetrics): void {
+    this.pending.succeeded += metrics.succeeded;
+    this.pending.failed += metrics.failed;
+    this.pending.costUsd += metrics.costUsd;
+  }
+
+  private report(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else console.warn(`[halt agent ${this.agentId}/${this.instanceId}]`, err.message);
+  }
+}

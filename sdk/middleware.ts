@@ -1,0 +1,184 @@
+/**
+ * Middy middleware for Lambda-hosted agents. Before the handler, it refuses to run a killed or
+ * paused agent; it hands the handler `context.halt` (an abort signal and the intent helper);
+ * after, it counts the unit as succeeded or failed.
+ *
+ * The status comes from a heartbeat of this container (one instance per container), cached
+ * for `cacheTtlMs`: with the default 1 s, a container that is busy makes at most one call a
+ * second, and a kill takes effect in it within a second. Longer TTLs cost less and stop
+ * later; the gateway refuses intents from the moment of the kill whatever the TTL.
+ *
+ * @example
+ * export const handler = middy(sendBatch).use(haltMiddleware({ url, key, agentId: 'email-campaign' }));
+ * async function sendBatch(event, context) {
+ *   await context.halt.intent('email.send', { costUsd: 0.1 });
+ *   ...
+ * }
+ */
+import { randomBytes } from 'node:crypto';
+import type { MiddlewareObj, Request } from '@middy/core';
+import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
+import { HttpClient } from './http-client';
+import type { HeartbeatResult } from './protocol/types';
+
+export interface HaltLambdaContext {
+  /** Aborted when the agent is found killed or paused while the handler runs. */
+  readonly signal: AbortSignal;
+  /** Ask the gateway before acting; throws `IntentRefusedError` when refused. */
+  intent(action: string, options?: { costUsd?: number; to?: string; payload?: unknown }): Promise<{ intentId: string }>;
+  /** Count a cost not declared on an intent. */
+  recordCost(costUsd: number): void;
+  /** The agent's status and version as last read. */
+  readonly status: HeartbeatResult;
+}
+
+export interface HaltMiddlewareOptions {
+  readonly url: string;
+  readonly key: string;
+  readonly agentId: string;
+  /** @default a random id per container (`lambda-…`) */
+  readonly instanceId?: string;
+  /** How long a status read is reused. @default 1000 */
+  readonly cacheTtlMs?: number;
+  /** Refuse to run after this long without reaching the control plane (unless failMode is open). @default 90000 */
+  readonly failClosedAfterMs?: number;
+  /** Per status read. @default 2000 */
+  readonly timeoutMs?: number;
+  /** Answer for a refused invocation instead of throwing `AgentStoppedError`. */
+  readonly refusedResponse?: (error: AgentStoppedError) => unknown;
+}
+
+interface Cached {
+  answer: HeartbeatResult;
+  fetchedAt: number;
+}
+
+const defaults = { cacheTtlMs: 1_000, failClosedAfterMs: 90_000, timeoutMs: 2_000 };
+
+export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & { readonly instanceId: string } => {
+  const settings = { ...defaults, ...options };
+  const instanceId = options.instanceId ?? `lambda-${randomBytes(6).toString('hex')}`;
+  const http = new HttpClient({ url: settings.url, key: settings.key, timeoutMs: settings.timeoutMs });
+  const base = `/agents/${encodeURIComponent(settings.agentId)}`;
+  let cached: Cached | undefined;
+  let lastContactAt = Date.now();
+  let inflight: Promise<HeartbeatResult> | undefined;
+  const pending = { succeeded: 0, failed: 0, costUsd: 0 };
+  const controllers = new WeakMap<Request, { controller: AbortController; timer?: NodeJS.Timeout }>();
+
+  /** One heartbeat: registers the container, carries its metrics, reads the status. */
+  const refresh = async (): Promise<HeartbeatResult> => {
+    const metrics = { ...pending };
+    const hasMetrics = metrics.succeeded > 0 || metrics.failed > 0 || metrics.costUsd > 0;
+    pending.succeeded = 0;
+    pending.failed = 0;
+    pending.costUsd = 0;
+    try {
+      const answer = await http.request<HeartbeatResult>('POST', `${base}/heartbeat`, {
+        body: {
+          instanceId,
+          // A container obeys the version it read last: it refuses work once that is a stop.
+          ...(cached ? { acknowledgedVersion: cached.answer.version } : {}),
+          ...(hasMetrics ? { metrics } : {}),
+        },
+      });
+      cached = { answer, fetchedAt: Date.now() };
+      lastContactAt = Date.now();
+      return answer;
+    } catch (error) {
+      pending.succeeded += metrics.succeeded;
+      pending.failed += metrics.failed;
+      pending.costUsd += metrics.costUsd;
+      throw error;
+    }
+  };
+
+  const currentStatus = async (): Promise<HeartbeatResult> => {
+    if (cached && Date.now() - cached.fetchedAt < settings.cacheTtlMs) return cached.answer;
+    inflight ??= refresh().finally(() => {
+      inflight = undefined;
+    });
+    try {
+      return await inflight;
+    } catch (error) {
+      const failMode = cached?.answer.failMode ?? 'closed';
+      if (failMode === 'closed' && Date.now() - lastContactAt > settings.failClosedAfterMs) {
+        throw new AgentStoppedError('unreachable', cached?.answer.version, (error as Error).message);
+      }
+      if (cached) return cached.answer;
+      if (failMode === 'open') return { status: 'active', version: 0, failMode: 'open' };
+      throw error;
+    }
+  };
+
+  const stopFor = (answer: HeartbeatResult): AgentStoppedError | undefined =>
+    answer.status === 'active' ? undefined : new AgentStoppedError(answer.status, answer.version, answer.reason ?? null);
+
+  const before: MiddlewareObj['before'] = async (request) => {
+    let answer: HeartbeatResult;
+    try {
+      answer = await currentStatus();
+    } catch (error) {
+      if (error instanceof AgentStoppedError && settings.refusedResponse) return settings.refusedResponse(error);
+      throw error;
+    }
+    const stop = stopFor(answer);
+    if (stop) {
+      if (settings.refusedResponse) return settings.refusedResponse(stop);
+      throw stop;
+    }
+    const controller = new AbortController();
+    // While the handler runs, look again as often as the cache allows.
+    const timer = setInterval(() => {
+      currentStatus()
+        .then((latest) => {
+          const later = stopFor(latest);
+          if (later && !controller.signal.aborted) controller.abort(later);
+        })
+        .catch((error: unknown) => {
+          if (error instanceof AgentStoppedError && !controller.signal.aborted) controller.abort(error);
+        });
+    }, settings.cacheTtlMs);
+    timer.unref();
+    controllers.set(request, { controller, timer });
+    const halt: HaltLambdaContext = {
+      signal: controller.signal,
+      status: answer,
+      recordCost: (costUsd) => {
+        if (!(costUsd >= 0)) throw new RangeError('costUsd must be 0 or more');
+        pending.costUsd += costUsd;
+      },
+      intent: async (action, intentOptions = {}) => {
+        try {
+          return await http.request<{ intentId: string }>('POST', `${base}/intents`, { body: { instanceId, action, ...intentOptions } });
+        } catch (error) {
+          if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
+            if (error.code === 'agent_killed' || error.code === 'agent_paused') {
+              cached = undefined;
+              controller.abort(new AgentStoppedError(error.code === 'agent_killed' ? 'killed' : 'paused', undefined, error.message));
+            }
+            throw new IntentRefusedError(error.status, error.code, error.message);
+          }
+          throw error;
+        }
+      },
+    };
+    Object.assign(request.context, { halt });
+    return undefined;
+  };
+
+  const finish = (request: Request, outcome: 'succeeded' | 'failed') => {
+    const entry = controllers.get(request);
+    if (!entry) return;
+    clearInterval(entry.timer);
+    controllers.delete(request);
+    pending[outcome] += 1;
+  };
+
+  return {
+    instanceId,
+    before,
+    after: async (request) => finish(request, 'succeeded'),
+    onError: async (request) => finish(request, 'failed'),
+  };
+};
