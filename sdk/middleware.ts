@@ -179,6 +179,19 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
     instanceId,
     before,
     after: async (request) => finish(request, 'succeeded'),
-    onError: async (request) => finish(request, 'failed'),
+    // A unit stopped by Halt itself (a refused intent after a kill or pause) is not a failure of the agent.
+    onError: async (request) => {
+      const error = request.error;
+      const stoppedByHalt =
+        error instanceof AgentStoppedError ||
+        (error instanceof IntentRefusedError && (error.code === 'agent_killed' || error.code === 'agent_paused'));
+      if (stoppedByHalt) {
+        const entry = controllers.get(request);
+        clearInterval(entry?.timer);
+        controllers.delete(request);
+        return;
+      }
+      finish(request, 'failed');
+    },
   };
 };
