@@ -13,7 +13,7 @@ import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-ru
 
 type HaltContext = Context & { halt: HaltLambdaContext };
 
-const invoke = <R>(handler: (event: unknown, context: Context) => Promise<R>, event: unknown = {}) =>
+const invoke = <R>(handler: (event: any, context: Context, ...rest: any[]) => Promise<R>, event: unknown = {}) =>
   handler(event, lambdaContext({ functionName: 'agent', region: 'local-1' }));
 
 describe('middy middleware (local runtime)', () => {
