@@ -15,6 +15,9 @@ const KEY_PATTERN = /^halt_[A-Za-z0-9_-]{43}$/;
 /** `lastUsedAt` is refreshed at most this often, so auth does not write on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** When this container last noted each key's use: skips the write (a round trip) in between. */
+const lastTouched = new Map<string, number>();
+
 export const generateApiKey = (): string => `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
 
 export const hashApiKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -89,7 +92,10 @@ export const authenticate = async (ctx: DomainContext, secret: string | undefine
     throw new UnauthorizedError('unknown or revoked API key: ask an operator for a valid key');
   }
   const now = ctx.now();
-  await ctx.repository.touchKey(key, now.toISOString(), new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString());
+  if (now.getTime() - (lastTouched.get(key.keyId) ?? 0) >= LAST_USED_RESOLUTION_MS) {
+    await ctx.repository.touchKey(key, now.toISOString(), new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString());
+    lastTouched.set(key.keyId, now.getTime());
+  }
   return { keyId: key.keyId, name: key.name, role: key.role, ...(key.agentId ? { agentId: key.agentId } : {}) };
 };
 
