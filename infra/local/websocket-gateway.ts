@@ -85,6 +85,13 @@ export const startWebSocketGateway = async (options: {
   const report = options.onError ?? ((error: Error) => console.error('[halt websocket]', error.message));
   let routes: WebSocketRoutes | undefined;
   const live = new Map<string, LiveConnection>();
+  /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inflight.add(promise);
+    void promise.finally(() => inflight.delete(promise)).catch(() => undefined);
+    return promise;
+  };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
 
   const context = (name: string) => lambdaContext({ functionName: `halt-ws-${name}`, region: options.region });
@@ -114,7 +121,7 @@ export const startWebSocketGateway = async (options: {
     }
     const routeKey = typeof action === 'string' && current.actions[action] ? action : '$default';
     const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketHandler);
-    handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey)).catch(
+    track(handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey))).catch(
       (error: unknown) => report(error instanceof Error ? error : new Error(String(error))),
     );
   };
@@ -125,7 +132,7 @@ export const startWebSocketGateway = async (options: {
     const event: WebSocketEvent = { requestContext: baseContext(connectionId, '$disconnect', 'DISCONNECT') };
     live.delete(connectionId);
     if (!current) return;
-    current.disconnect(event, context('disconnect')).catch((error: unknown) => report(error instanceof Error ? error : new Error(String(error))));
+    track(current.disconnect(event, context('disconnect'))).catch((error: unknown) => report(error instanceof Error ? error : new Error(String(error))));
   };
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -276,6 +283,7 @@ export const startWebSocketGateway = async (options: {
       routes = undefined;
       for (const entry of live.values()) entry.socket?.terminate();
       wss.close();
+      await Promise.allSettled([...inflight]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
