@@ -151,6 +151,20 @@ describe('kill push (local runtime)', () => {
     expect(await handshake('watch=all', t.operatorKey)).toBe(101);
   });
 
+  it('hands an intent addressed to another agent to its connected instances, and refuses one to a stopped agent', async () => {
+    const sender = await operator.createAgent({ agentId: 'planner' });
+    const receiver = await operator.createAgent({ agentId: 'executor' });
+    const planner = await startAgent({ agentId: 'planner', key: sender.agentKey, instanceId: 'p-1' });
+    const executor = await startAgent({ agentId: 'executor', key: receiver.agentKey, instanceId: 'e-1' });
+    await waitFor(async () => (await operator.getAgent({ agentId: 'executor' })).instanceList[0]?.connected, { what: 'executor connected' });
+    const received = new Promise<any>((resolve) => executor.once('intent', resolve));
+    const { intentId } = await planner.intent('task.run', { to: 'executor', payload: { task: 42 } });
+    expect(await received).toMatchObject({ type: 'intent', intentId, from: 'planner', action: 'task.run', payload: { task: 42 } });
+
+    await operator.kill({ agentId: 'executor', reason: 'stopped' });
+    await expect(planner.intent('task.run', { to: 'executor' })).rejects.toMatchObject({ code: 'recipient_killed' });
+  });
+
   it('tells watchers every change', async () => {
     await operator.createAgent({ agentId: 'watched' });
     const socket = new WebSocket(`${t.runtime.wsUrl}/?watch=all`, { headers: { authorization: `Bearer ${t.operatorKey}` } });
