@@ -102,12 +102,10 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
       return await inflight;
     } catch (error) {
       const failMode = cached?.answer.failMode ?? 'closed';
-      if (failMode === 'closed' && Date.now() - lastContactAt > settings.failClosedAfterMs) {
-        throw new AgentStoppedError('unreachable', cached?.answer.version, (error as Error).message);
-      }
-      if (cached) return cached.answer;
-      if (failMode === 'open') return { status: 'active', version: 0, failMode: 'open' };
-      throw error;
+      if (failMode === 'open') return cached?.answer ?? { status: 'active', version: 0, failMode: 'open' };
+      // Closed: a recent answer still stands; without one (or past the limit) nothing runs.
+      if (cached && Date.now() - lastContactAt <= settings.failClosedAfterMs) return cached.answer;
+      throw new AgentStoppedError('unreachable', cached?.answer.version, (error as Error).message);
     }
   };
 
