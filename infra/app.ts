@@ -22,12 +22,25 @@ export const parseRegions = (value: unknown, fallback: string | undefined): stri
 
 const app = new App();
 const regions = parseRegions(app.node.tryGetContext('regions'), process.env.CDK_DEFAULT_REGION);
-const [primary, ...replicas] = regions;
-if (primary) {
-  new HaltStack(app, `Halt-${primary}`, {
-    env: { region: primary, ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}) },
-    replicaRegions: replicas,
-    description: 'Halt: kill switch for AI agents',
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const [primaryRegion, ...others] = regions;
+if (primaryRegion) {
+  const env = (region: string) => ({ region, ...(account ? { account } : {}) });
+  const primary = new HaltStack(app, `Halt-${primaryRegion}`, {
+    env: env(primaryRegion),
+    replicaRegions: others,
+    crossRegionReferences: others.length > 0,
+    description: `Halt: kill switch for AI agents (${primaryRegion}, owns the global state table)`,
   });
+  for (const region of others) {
+    new HaltStack(app, `Halt-${region}`, {
+      env: env(region),
+      replicaOf: { tableName: primary.controlPlane.table.tableName },
+      crossRegionReferences: true,
+      description: `Halt: kill switch for AI agents (${region}, replica of the state table in ${primaryRegion})`,
+    });
+    // The cross-region reference to the table's name also orders the deploys: the replica
+    // exists once the primary stack has made it.
+  }
 }
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

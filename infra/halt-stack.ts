@@ -1,68 +1,51 @@
 /**
- * Halt in one region: the state table (global when it has replicas), the REST API with its
- * authorizer, the stream pipeline and the event bus.
+ * Halt in one region: the control plane construct, its outputs, and the cdk-nag findings it
+ * accepts (each with its reason).
  */
-import { CfnOutput, Stack, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { STATE_TABLE } from '../lambdas/core/table-schema';
-import { HaltRestApi } from './constructs/rest-api';
-import { StateTable } from './constructs/state-table';
-import { createEventBus, StreamPipeline } from './constructs/stream-pipeline';
-import { SweeperSchedule } from './constructs/sweeper-schedule';
+import { HaltControlPlane } from './constructs/halt-control-plane';
+import type { Consistency } from './constructs/state-table';
 
 export interface HaltStackProps extends StackProps {
   /**
-   * Other regions that get a replica of the state table. Needs an explicit `env.region`.
+   * Other regions that get a replica of the state table (this stack owns the global table).
+   * Needs an explicit `env.region`.
    * @default - a single-region table
    */
   readonly replicaRegions?: readonly string[];
+  /** Run on the local replica of a global table another stack owns. @default - own the table */
+  readonly replicaOf?: { readonly tableName: string };
+  /** @default 'eventual' */
+  readonly consistency?: Consistency;
   /** @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** @default - alarms without actions */
+  readonly alarmAction?: IAlarmAction;
 }
 
 export class HaltStack extends Stack {
-  public readonly stateTable: StateTable;
-  public readonly restApi: HaltRestApi;
-  public readonly pipeline: StreamPipeline;
-  public readonly sweeper: SweeperSchedule;
+  public readonly controlPlane: HaltControlPlane;
 
   public constructor(scope: Construct, id: string, props: HaltStackProps = {}) {
     super(scope, id, props);
-    this.stateTable = new StateTable(this, 'State', {
-      definition: STATE_TABLE,
+    this.controlPlane = new HaltControlPlane(this, 'Halt', {
       ...(props.replicaRegions ? { replicaRegions: props.replicaRegions } : {}),
-    });
-    const eventBus = createEventBus(this, 'Events');
-    const environment = {
-      HALT_STATE_TABLE: this.stateTable.table.tableName,
-      HALT_EVENT_BUS: eventBus.eventBusName,
-      HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
-    };
-    this.restApi = new HaltRestApi(this, 'Rest', {
-      table: this.stateTable.table,
-      environment,
+      ...(props.replicaOf ? { replicaOf: props.replicaOf } : {}),
+      ...(props.consistency ? { consistency: props.consistency } : {}),
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
     });
-    this.pipeline = new StreamPipeline(this, 'Pipeline', {
-      table: this.stateTable.table,
-      eventBus,
-      environment,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-    });
-
-    this.sweeper = new SweeperSchedule(this, 'Sweep', {
-      table: this.stateTable.table,
-      eventBus,
-      environment,
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-    });
-
-    new CfnOutput(this, 'RestApiUrl', { value: this.restApi.url, description: 'Base URL of the Halt REST API (…/v1)' });
-    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
-    new CfnOutput(this, 'EventBusName', { value: eventBus.eventBusName });
+    const plane = this.controlPlane;
+    new CfnOutput(this, 'RestApiUrl', { value: plane.restApi.url, description: 'Base URL of the Halt REST API (…/v1)' });
+    new CfnOutput(this, 'WebSocketUrl', { value: plane.websocket.url, description: 'Where agents connect (wss://…)' });
+    new CfnOutput(this, 'StateTableName', { value: plane.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: plane.eventBus.eventBusName });
     this.suppressAcceptedFindings();
   }
 
@@ -82,7 +65,7 @@ export class HaltStack extends Stack {
         reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.stateTable.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${this.stateTableLogicalId()}.Arn>/index/*]`,
         reason: 'Reads of the state table include its own list index (gsi1); the wildcard is limited to this table\'s indexes.',
       },
       {
@@ -102,17 +85,40 @@ export class HaltStack extends Stack {
         reason: 'WAF is the deployer\'s choice (cost, rules); the API authenticates every route but health and throttles the stage.',
       },
       {
+        id: 'AwsSolutions-IAM5[Resource::<HaltWebSocketConnectionsE6B0A6F2.Arn>/index/*]',
+        reason: 'CDK grants on the connections table include its (absent) indexes; limited to that table.',
+      },
+      {
         id: 'AwsSolutions-COG4',
         reason: 'The API authenticates with Halt API keys through a Lambda REQUEST authorizer, not Cognito.',
       },
     ];
+    const wsApi = this.getLogicalId(this.controlPlane.websocket.api.node.defaultChild as CfnElement);
+    accepted.push({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${this.region}:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}:<${wsApi}>/*/*/@connections/*]`,
+      reason: 'Pushing needs execute-api:ManageConnections on @connections/*: connection ids are made at run time. Limited to this region\'s WebSocket API.',
+    });
     for (const finding of accepted) Validations.of(this).acknowledge(finding);
-    const health = this.restApi.api.root.resourceForPath('/v1/health').node.tryFindChild('GET');
+    for (const route of ['$disconnect', 'ack', 'heartbeat', '$default']) {
+      const cfnRoute = this.controlPlane.websocket.api.node.tryFindChild(`${route}-Route`);
+      if (cfnRoute) {
+        Validations.of(cfnRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: 'A WebSocket is authorized once, at $connect (Halt key, agent binding); later routes run on that authorized connection.',
+        });
+      }
+    }
+    const health = this.controlPlane.restApi.api.root.resourceForPath('/v1/health').node.tryFindChild('GET');
     if (health) {
       Validations.of(health).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason: 'GET /v1/health is public by design: load balancers and uptime checks call it without a key.',
       });
     }
+  }
+
+  private stateTableLogicalId(): string {
+    const table = this.controlPlane.table.node.defaultChild;
+    return table ? this.getLogicalId(table as CfnElement) : 'none';
   }
 }

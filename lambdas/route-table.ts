@@ -13,6 +13,12 @@ import {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** Item writes a route makes, for the narrowest IAM grant: actions on partition-key prefixes. */
+export interface RouteWrites {
+  readonly actions: readonly ('dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:BatchWriteItem')[];
+  readonly prefixes: readonly string[];
+}
+
 export interface RouteDefinition {
   readonly method: HttpMethod;
   /** API Gateway resource path, parameters in braces. */
@@ -20,26 +26,52 @@ export interface RouteDefinition {
   readonly access: RouteAccess;
   /** Entry file (relative to `lambdas/`) exporting `handler`. */
   readonly entry: string;
+  /** What the route writes in the state table (none: read-only). */
+  readonly writes?: RouteWrites;
+  /** The route pushes to WebSocket connections, or reads them. */
+  readonly connections?: 'push' | 'read';
 }
+
+const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] };
 
 export const ROUTES = {
   health: { method: 'GET', path: '/v1/health', access: PUBLIC, entry: 'health/health.ts' },
-  createAgent: { method: 'POST', path: '/v1/agents', access: OPERATOR_ONLY, entry: 'agents/create-agent.ts' },
+  createAgent: {
+    method: 'POST',
+    path: '/v1/agents',
+    access: OPERATOR_ONLY,
+    entry: 'agents/create-agent.ts',
+    writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: ['AGENT#*', 'TAG#*', 'KEY#*', 'KEYID#*'] },
+  },
   listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
-  getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts' },
-  deleteAgent: { method: 'DELETE', path: '/v1/agents/{agentId}', access: OPERATOR_ONLY, entry: 'agents/delete-agent.ts' },
-  killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts' },
-  pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts' },
-  resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts' },
-  bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts' },
-  putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts' },
-  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts' },
-  submitIntent: { method: 'POST', path: '/v1/agents/{agentId}/intents', access: OPERATOR_AND_OWN_AGENT, entry: 'intents/submit-intent.ts' },
+  getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts', connections: 'read' },
+  deleteAgent: {
+    method: 'DELETE',
+    path: '/v1/agents/{agentId}',
+    access: OPERATOR_ONLY,
+    entry: 'agents/delete-agent.ts',
+    writes: { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: ['AGENT#*', 'TAG#*', 'KEY#*', 'KEYID#*'] },
+  },
+  killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
+  pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
+  resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts', writes: AGENT_UPDATES, connections: 'push' },
+  putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts', writes: AGENT_UPDATES },
+  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts', writes: AGENT_UPDATES },
+  submitIntent: {
+    method: 'POST',
+    path: '/v1/agents/{agentId}/intents',
+    access: OPERATOR_AND_OWN_AGENT,
+    entry: 'intents/submit-intent.ts',
+    writes: AGENT_UPDATES,
+    connections: 'push',
+  },
   putCheckpoint: {
     method: 'PUT',
     path: '/v1/agents/{agentId}/checkpoints/{name}',
     access: OPERATOR_AND_OWN_AGENT,
     entry: 'checkpoints/put-checkpoint.ts',
+    writes: { actions: ['dynamodb:PutItem'], prefixes: ['AGENT#*'] },
   },
   getCheckpoint: {
     method: 'GET',
@@ -53,9 +85,9 @@ export const ROUTES = {
     access: READERS_AND_OWN_AGENT,
     entry: 'checkpoints/list-checkpoints.ts',
   },
-  createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts' },
+  createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts', writes: { actions: ['dynamodb:PutItem'], prefixes: ['KEY#*', 'KEYID#*'] } },
   listKeys: { method: 'GET', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/list-keys.ts' },
-  deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts' },
+  deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: ['KEY#*', 'KEYID#*'] } },
   listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
 } as const satisfies Record<string, RouteDefinition>;

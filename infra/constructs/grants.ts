@@ -10,7 +10,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 export const grantItemWrites = (options: {
   fn: IFunction;
   table: ITableV2;
-  actions: readonly ('dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem')[];
+  actions: readonly ('dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:BatchWriteItem')[];
   /** Partition key patterns, e.g. `AUDIT#*`. */
   prefixes: readonly string[];
 }): void => {

@@ -22,11 +22,14 @@ import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/route-table';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
+import type { HaltWebSocketApi } from './websocket-api';
 
 export interface HaltRestApiProps {
   readonly table: ITableV2;
   /** Environment of every handler (table, bus, log level). */
   readonly environment: Record<string, string>;
+  /** The region's WebSocket API, for the routes that push or show connections. @default - no pushes */
+  readonly websocket?: HaltWebSocketApi;
   /** Steady-state requests per second of the stage. @default 200 */
   readonly throttlingRateLimit?: number;
   /** @default 400 */
@@ -65,9 +68,10 @@ export class HaltRestApi extends Construct {
       },
     });
 
+    const environment = { ...props.environment, ...(props.websocket?.pushEnvironment ?? {}) };
     this.authorizerFunction = new HaltFunction(this, 'Authorizer', {
       entry: 'authorizer/authorizer.ts',
-      environment: props.environment,
+      environment,
       logRetention: retention,
     });
     // Authentication reads keys; the only write is `lastUsedAt` on key-by-id items.
@@ -83,13 +87,15 @@ export class HaltRestApi extends Construct {
     for (const [routeId, route] of Object.entries(ROUTES) as [RouteId, RouteDefinition][]) {
       const fn = new HaltFunction(this, pascal(routeId), {
         entry: route.entry,
-        environment: props.environment,
+        environment,
         logRetention: retention,
         description: `Halt ${route.method} ${route.path}`,
       });
-      // Reads change nothing; every other route writes.
-      if (route.method === 'GET') props.table.grantReadData(fn);
-      else props.table.grantReadWriteData(fn);
+      // Every route reads; writes only the item kinds it owns (route-table.ts says which).
+      props.table.grantReadData(fn);
+      if (route.writes) grantItemWrites({ fn, table: props.table, actions: route.writes.actions, prefixes: route.writes.prefixes });
+      if (route.connections === 'push') props.websocket?.grantPush(fn);
+      if (route.connections === 'read') props.websocket?.connectionsTable.grantReadData(fn);
       const resource = this.api.root.resourceForPath(route.path);
       resource.addMethod(route.method, new LambdaIntegration(fn), {
         ...(route.access.public ? { authorizationType: AuthorizationType.NONE } : { authorizer }),

@@ -4,9 +4,23 @@
  * `RETAIN`. Replicas make it a global table.
  */
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import { AttributeType, Billing, StreamViewType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, MultiRegionConsistency, StreamViewType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { KeyAttribute, TableDefinition } from '../../lambdas/core/table-schema';
+
+/**
+ * `eventual` (the default): replicas converge within about a second, writes win by last
+ * writer. `strong`: multi-Region strong consistency, which AWS offers only for three regions of
+ * one region set (three replicas, or two and a witness region).
+ */
+export type Consistency = 'eventual' | { readonly strong: { readonly witnessRegion?: string } };
+
+/** Region sets in which AWS offers multi-Region strong consistency. */
+export const STRONG_CONSISTENCY_REGION_SETS: readonly (readonly string[])[] = [
+  ['us-east-1', 'us-east-2', 'us-west-2'],
+  ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+];
 
 export interface StateTableProps {
   /** The table definition (keys, indexes, TTL, stream). */
@@ -17,6 +31,8 @@ export interface StateTableProps {
    * @default - no replicas
    */
   readonly replicaRegions?: readonly string[];
+  /** @default 'eventual' */
+  readonly consistency?: Consistency;
 }
 
 const attribute = (key: KeyAttribute): Attribute => ({
@@ -42,6 +58,24 @@ export class StateTable extends Construct {
         throw new Error('StateTable: replicaRegions lists a region twice; list each region once');
       }
     }
+    const strong = props.consistency && props.consistency !== 'eventual' ? props.consistency.strong : undefined;
+    if (strong) {
+      const witness = strong.witnessRegion;
+      const regions = [stackRegion, ...replicaRegions, ...(witness ? [witness] : [])];
+      if (Token.isUnresolved(stackRegion)) {
+        throw new Error('StateTable: strong consistency needs a stack with an explicit region');
+      }
+      if (regions.length !== 3 || (witness !== undefined && replicaRegions.length !== 1)) {
+        throw new Error(
+          'StateTable: strong consistency needs exactly three regions: the stack\'s and two replicaRegions, or one replica and a witnessRegion',
+        );
+      }
+      if (!STRONG_CONSISTENCY_REGION_SETS.some((set) => regions.every((r) => set.includes(r)))) {
+        throw new Error(
+          `StateTable: strong consistency needs all three regions in one region set (${STRONG_CONSISTENCY_REGION_SETS.map((s) => s.join('/')).join('; ')}); got ${regions.join(', ')}`,
+        );
+      }
+    }
     const { definition } = props;
     if (definition.stream !== 'NEW_AND_OLD_IMAGES') {
       throw new Error('StateTable: the stream consumer needs a NEW_AND_OLD_IMAGES stream in the table definition');
@@ -60,6 +94,9 @@ export class StateTable extends Construct {
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
       })),
+      ...(strong
+        ? { multiRegionConsistency: MultiRegionConsistency.STRONG, ...(strong.witnessRegion ? { witnessRegion: strong.witnessRegion } : {}) }
+        : {}),
       replicas: replicaRegions.map((region) => ({ region, deletionProtection: true, pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } })),
     });
   }

@@ -14,12 +14,15 @@ import { Construct } from 'constructs';
 import { STATE_STREAM_FILTER } from '../../lambdas/core/table-schema';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
+import type { HaltWebSocketApi } from './websocket-api';
 
 export interface StreamPipelineProps {
   readonly table: ITableV2;
   readonly eventBus: EventBus;
   /** Environment of the consumer (table, bus, log level). */
   readonly environment: Record<string, string>;
+  /** The region's WebSocket API: the consumer tells this region's connections. @default - no pushes */
+  readonly websocket?: HaltWebSocketApi;
   /** Attempts after the first before a batch goes to the dead-letter queue. @default 10 */
   readonly retryAttempts?: number;
   /** @default RetentionDays.ONE_MONTH */
@@ -44,7 +47,7 @@ export class StreamPipeline extends Construct {
     });
     this.consumer = new HaltFunction(this, 'Consumer', {
       entry: 'stream-consumer/stream-consumer.ts',
-      environment: props.environment,
+      environment: { ...props.environment, ...(props.websocket?.pushEnvironment ?? {}) },
       timeout: Duration.seconds(60),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
@@ -52,6 +55,7 @@ export class StreamPipeline extends Construct {
     props.table.grantReadData(this.consumer);
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: ['AUDIT#*'] });
     props.eventBus.grantPutEventsTo(this.consumer);
+    props.websocket?.grantPush(this.consumer);
     this.consumer.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,

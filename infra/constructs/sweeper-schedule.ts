@@ -7,11 +7,14 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
+import type { HaltWebSocketApi } from './websocket-api';
 
 export interface SweeperScheduleProps {
   readonly table: ITableV2;
   readonly eventBus: IEventBus;
   readonly environment: Record<string, string>;
+  /** The region's WebSocket API (its environment, so the sweeper's config matches the others'). */
+  readonly websocket?: HaltWebSocketApi;
   /** How often the sweeper runs (at least a minute). @default Duration.minutes(1) */
   readonly every?: Duration;
   /** @default RetentionDays.ONE_MONTH */
@@ -29,7 +32,7 @@ export class SweeperSchedule extends Construct {
     }
     this.sweeper = new HaltFunction(this, 'Sweeper', {
       entry: 'sweeper/sweeper.ts',
-      environment: props.environment,
+      environment: { ...props.environment, ...(props.websocket?.pushEnvironment ?? {}) },
       timeout: Duration.seconds(60),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });

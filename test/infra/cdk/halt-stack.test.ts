@@ -24,6 +24,10 @@ const statementsOf = (template: Template, functionIdPrefix: string): Statement[]
     .flatMap(([, p]) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
 };
 
+/** Statements about the state table (its logical id is in the resource). */
+const onStateTable = (statements: Statement[]): Statement[] =>
+  statements.filter((st) => JSON.stringify(st.Resource).includes('HaltStateTable'));
+
 const actionsOf = (statements: Statement[]): string[] =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
@@ -121,14 +125,14 @@ describe('HaltStack', () => {
         Properties: { Runtime?: string; Architectures?: string[]; TracingConfig?: { Mode: string } };
       }[];
       const halt = functions.filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
-      expect(halt.length).toBe(Object.keys(ROUTES).length + 3);
+      expect(halt.length).toBe(Object.keys(ROUTES).length + 3 + 6);
       for (const fn of halt) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       }
     });
 
     it('gives read routes read-only access to the table', () => {
-      const actions = actionsOf(statementsOf(template, 'RestListAgents'));
+      const actions = actionsOf(statementsOf(template, 'HaltRestListAgents'));
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
       for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
         expect(actions).not.toContain(write);
@@ -136,17 +140,37 @@ describe('HaltStack', () => {
     });
 
     it('lets the authorizer update only key-by-id items, and the consumer write only audit items', () => {
-      const authorizer = statementsOf(template, 'RestAuthorizer');
+      const authorizer = statementsOf(template, 'HaltRestAuthorizer');
       expect(actionsOf(authorizer)).not.toContain('dynamodb:PutItem');
       expect(actionsOf(authorizer)).not.toContain('dynamodb:DeleteItem');
       expect(authorizer).toContainEqual(
         expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYID#*'] } } }),
       );
-      const consumer = statementsOf(template, 'PipelineConsumer');
-      expect(actionsOf(consumer)).not.toContain('dynamodb:DeleteItem');
+      const consumer = statementsOf(template, 'HaltPipelineConsumer');
+      expect(actionsOf(onStateTable(consumer))).not.toContain('dynamodb:DeleteItem');
       expect(consumer).toContainEqual(
         expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } }),
       );
+    });
+
+    it('lets the heartbeat function update its agent\'s items only: no deletes, no other table', () => {
+      const heartbeat = statementsOf(template, 'HaltRestHeartbeat');
+      const dynamo = heartbeat.filter((st) => actionsOf([st]).some((a) => a.startsWith('dynamodb:')));
+      expect(actionsOf(dynamo)).not.toContain('dynamodb:DeleteItem');
+      expect(actionsOf(dynamo)).not.toContain('dynamodb:PutItem');
+      expect(actionsOf(dynamo)).not.toContain('dynamodb:BatchWriteItem');
+      for (const st of dynamo) expect(JSON.stringify(st.Resource)).toContain('HaltStateTable');
+      expect(dynamo).toContainEqual(
+        expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } } }),
+      );
+    });
+
+    it('lets only the routes that push manage WebSocket connections', () => {
+      const pushes = (prefix: string) => actionsOf(statementsOf(template, prefix)).includes('execute-api:ManageConnections');
+      expect(pushes('HaltRestKillAgent')).toBe(true);
+      expect(pushes('HaltPipelineConsumer')).toBe(true);
+      expect(pushes('HaltRestListAgents')).toBe(false);
+      expect(pushes('HaltRestHeartbeat')).toBe(false);
     });
 
     it('grants no function dynamodb:* or DynamoDB on every resource', () => {
@@ -179,7 +203,7 @@ describe('HaltStack', () => {
   describe('sweeper', () => {
     it('runs every minute and may only mark instance items', () => {
       template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-      const sweeper = statementsOf(template, 'SweepSweeper');
+      const sweeper = statementsOf(template, 'HaltSweepSweeper');
       expect(actionsOf(sweeper)).not.toContain('dynamodb:PutItem');
       expect(sweeper).toContainEqual(
         expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } } }),

@@ -1,0 +1,61 @@
+/**
+ * The alarms an on-call engineer needs: the stream consumer falling behind (audit and
+ * cross-region pushes late), records dead-lettered (audit events not written), and the REST
+ * API answering 5xx. Each can notify an SNS topic.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface HaltAlarmsProps {
+  readonly consumer: IFunction;
+  readonly deadLetterQueue: IQueue;
+  readonly restApi: RestApi;
+  /** Where alarms go (e.g. an `SnsAction`). @default - no action, visible in CloudWatch */
+  readonly action?: IAlarmAction;
+  /** Stream iterator age that counts as behind. @default Duration.seconds(30) */
+  readonly maxIteratorAge?: Duration;
+  /** REST 5xx answers per minute that count as an incident. @default 5 */
+  readonly max5xxPerMinute?: number;
+}
+
+export class HaltAlarms extends Construct {
+  public readonly iteratorAge: Alarm;
+  public readonly deadLetters: Alarm;
+  public readonly serverErrors: Alarm;
+
+  public constructor(scope: Construct, id: string, props: HaltAlarmsProps) {
+    super(scope, id);
+    const maxAge = props.maxIteratorAge ?? Duration.seconds(30);
+    this.iteratorAge = new Alarm(this, 'StreamIteratorAge', {
+      alarmDescription: `Halt's stream consumer is more than ${maxAge.toSeconds()} s behind: audit events and pushes to other regions are late`,
+      metric: props.consumer.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+      threshold: maxAge.toMilliseconds(),
+      evaluationPeriods: 3,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.deadLetters = new Alarm(this, 'DeadLetters', {
+      alarmDescription: 'Stream records gave up after every retry: audit events are missing until they are replayed',
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.serverErrors = new Alarm(this, 'Rest5xx', {
+      alarmDescription: 'The Halt REST API is answering 5xx: operators may not be able to kill',
+      metric: props.restApi.metricServerError({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: props.max5xxPerMinute ?? 5,
+      evaluationPeriods: 2,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.action) {
+      for (const alarm of [this.iteratorAge, this.deadLetters, this.serverErrors]) alarm.addAlarmAction(props.action);
+    }
+  }
+}

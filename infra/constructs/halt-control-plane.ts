@@ -1,0 +1,125 @@
+/**
+ * Halt's control plane in one region, as one construct to embed in any stack: the state table
+ * (the global table's owner, or a replica of one owned elsewhere), the event bus, the
+ * WebSocket API and its connections table, the REST API, the stream pipeline, the sweeper and
+ * the alarms.
+ *
+ * @example
+ * new HaltControlPlane(stack, 'Halt', { replicaRegions: ['eu-west-1'] });
+ */
+import { Stack } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { EventBus } from 'aws-cdk-lib/aws-events';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { STATE_TABLE } from '../../lambdas/core/table-schema';
+import { HaltAlarms } from './alarms';
+import { HaltRestApi } from './rest-api';
+import { StateTable, type Consistency } from './state-table';
+import { createEventBus, StreamPipeline } from './stream-pipeline';
+import { SweeperSchedule } from './sweeper-schedule';
+import { HaltWebSocketApi } from './websocket-api';
+
+export interface HaltControlPlaneProps {
+  /**
+   * Regions that get a replica of the state table: this construct owns the global table.
+   * Needs an explicit stack region. Exclusive with `replicaOf`.
+   * @default - a single-region table
+   */
+  readonly replicaRegions?: readonly string[];
+  /**
+   * Run against the replica, in this stack's region, of a global table owned by another
+   * stack (a secondary region). Exclusive with `replicaRegions`.
+   * @default - this construct owns the table
+   */
+  readonly replicaOf?: { readonly tableName: string };
+  /** Multi-region consistency of the global table (owner only). @default 'eventual' */
+  readonly consistency?: Consistency;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Where alarms go. @default - alarms without actions */
+  readonly alarmAction?: IAlarmAction;
+}
+
+export class HaltControlPlane extends Construct {
+  public readonly table: ITableV2;
+  public readonly eventBus: EventBus;
+  public readonly websocket: HaltWebSocketApi;
+  public readonly restApi: HaltRestApi;
+  public readonly pipeline: StreamPipeline;
+  public readonly sweeper: SweeperSchedule;
+  public readonly alarms: HaltAlarms;
+
+  public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
+    super(scope, id);
+    if (props.replicaOf && props.replicaRegions && props.replicaRegions.length > 0) {
+      throw new Error('HaltControlPlane: give either replicaRegions (this stack owns the global table) or replicaOf (another stack does), not both');
+    }
+    if (props.replicaOf && props.consistency) {
+      throw new Error('HaltControlPlane: consistency is set where the global table is owned; remove it from the replicaOf stack');
+    }
+    this.table = props.replicaOf ? this.replicaTable(props.replicaOf.tableName) : this.ownTable(props);
+    this.eventBus = createEventBus(this, 'Events');
+    const environment = {
+      HALT_STATE_TABLE: this.table.tableName,
+      HALT_EVENT_BUS: this.eventBus.eventBusName,
+      HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
+    };
+    const retention = props.logRetention ? { logRetention: props.logRetention } : {};
+    this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, environment, ...retention });
+    this.restApi = new HaltRestApi(this, 'Rest', { table: this.table, environment, websocket: this.websocket, ...retention });
+    this.pipeline = new StreamPipeline(this, 'Pipeline', {
+      table: this.table,
+      eventBus: this.eventBus,
+      environment,
+      websocket: this.websocket,
+      ...retention,
+    });
+    this.sweeper = new SweeperSchedule(this, 'Sweep', {
+      table: this.table,
+      eventBus: this.eventBus,
+      environment,
+      websocket: this.websocket,
+      ...retention,
+    });
+    this.alarms = new HaltAlarms(this, 'Alarms', {
+      consumer: this.pipeline.consumer,
+      deadLetterQueue: this.pipeline.deadLetterQueue,
+      restApi: this.restApi.api,
+      ...(props.alarmAction ? { action: props.alarmAction } : {}),
+    });
+  }
+
+  private ownTable(props: HaltControlPlaneProps): TableV2 {
+    return new StateTable(this, 'State', {
+      definition: STATE_TABLE,
+      ...(props.replicaRegions ? { replicaRegions: props.replicaRegions } : {}),
+      ...(props.consistency ? { consistency: props.consistency } : {}),
+    }).table;
+  }
+
+  /** The replica in this region: its stream ARN is only known there, so it is looked up at deploy time. */
+  private replicaTable(tableName: string): ITableV2 {
+    const lookup = new AwsCustomResource(this, 'ReplicaStream', {
+      onUpdate: {
+        service: 'DynamoDB',
+        action: 'describeTable',
+        parameters: { TableName: tableName },
+        physicalResourceId: PhysicalResourceId.of(`${tableName}-stream`),
+        outputPaths: ['Table.LatestStreamArn'],
+      },
+      policy: AwsCustomResourcePolicy.fromSdkCalls({
+        resources: [Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: tableName })],
+      }),
+      installLatestAwsSdk: false,
+    });
+    return TableV2.fromTableAttributes(this, 'State', {
+      tableName,
+      tableStreamArn: lookup.getResponseField('Table.LatestStreamArn'),
+    });
+  }
+}

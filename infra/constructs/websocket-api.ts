@@ -1,0 +1,121 @@
+/**
+ * The WebSocket API of one region: the regional connections table, the `$connect` authorizer
+ * (key from the Authorization header or `?token=`), the routes `$connect`, `$disconnect`,
+ * `ack`, `heartbeat` and `$default`, and a stage. Every function that pushes gets
+ * `grantManageConnections` and the endpoint in its environment.
+ */
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, Billing, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CONNECTIONS_TABLE } from '../../lambdas/core/table-schema';
+import { grantItemWrites } from './grants';
+import { HaltFunction } from './halt-function';
+
+export interface HaltWebSocketApiProps {
+  /** The state table (agents, keys): the handlers read it and record heartbeats and acks. */
+  readonly stateTable: ITableV2;
+  /** Environment shared by every handler (state table, bus, log level). */
+  readonly environment: Record<string, string>;
+  /** @default 'live' */
+  readonly stageName?: string;
+  /** Steady-state messages per second of the stage. @default 500 */
+  readonly throttlingRateLimit?: number;
+  /** @default 1000 */
+  readonly throttlingBurstLimit?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+export class HaltWebSocketApi extends Construct {
+  public readonly api: WebSocketApi;
+  public readonly stage: WebSocketStage;
+  public readonly connectionsTable: TableV2;
+  /** The environment a function needs to push (connections table and management endpoint). */
+  public readonly pushEnvironment: Record<string, string>;
+  /** `wss://…/{stage}`, where agents connect. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: HaltWebSocketApiProps) {
+    super(scope, id);
+    const stageName = props.stageName ?? 'live';
+    this.connectionsTable = new TableV2(this, 'Connections', {
+      partitionKey: { name: CONNECTIONS_TABLE.partitionKey.name, type: AttributeType.STRING },
+      sortKey: { name: CONNECTIONS_TABLE.sortKey.name, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: CONNECTIONS_TABLE.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api = new WebSocketApi(this, 'Api', {
+      apiName: `halt-ws-${Stack.of(this).stackName}`,
+      description: 'Halt: pushes kills to connected agents',
+      routeSelectionExpression: '$request.body.action',
+    });
+    const stack = Stack.of(this);
+    // Built from the API id alone, so handlers behind the API can hold it without a cycle.
+    const managementEndpoint = `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
+    this.pushEnvironment = {
+      HALT_CONNECTIONS_TABLE: this.connectionsTable.tableName,
+      HALT_WEBSOCKET_ENDPOINT: managementEndpoint,
+    };
+    const environment = { ...props.environment, ...this.pushEnvironment };
+    const make = (name: string, entry: string) =>
+      new HaltFunction(this, name, { entry, environment, ...(props.logRetention ? { logRetention: props.logRetention } : {}) });
+
+    const authorizerFn = make('Authorizer', 'websocket/socket-authorizer.ts');
+    props.stateTable.grantReadData(authorizerFn);
+    grantItemWrites({ fn: authorizerFn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: ['KEYID#*'] });
+
+    const connect = make('Connect', 'websocket/connect.ts');
+    const disconnect = make('Disconnect', 'websocket/disconnect.ts');
+    const ack = make('Ack', 'websocket/ack.ts');
+    const heartbeat = make('Heartbeat', 'websocket/heartbeat.ts');
+    const fallback = make('Default', 'websocket/default.ts');
+    for (const fn of [connect, disconnect]) this.connectionsTable.grantReadWriteData(fn);
+    for (const fn of [ack, heartbeat, fallback]) {
+      this.connectionsTable.grantReadWriteData(fn);
+      this.grantPush(fn);
+    }
+    // Acks and heartbeats write the instance and usage items of their own agent only.
+    for (const fn of [ack, heartbeat]) {
+      props.stateTable.grantReadData(fn);
+      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] });
+    }
+
+    this.api.addRoute('$connect', {
+      integration: new WebSocketLambdaIntegration('ConnectIntegration', connect),
+      // No identity source: browsers send the key as ?token=, others as a header; the
+      // authorizer reads either and answers 401 itself when both are missing.
+      authorizer: new WebSocketLambdaAuthorizer('KeyAuthorizer', authorizerFn, { identitySource: [] }),
+    });
+    this.api.addRoute('$disconnect', { integration: new WebSocketLambdaIntegration('DisconnectIntegration', disconnect) });
+    this.api.addRoute('ack', { integration: new WebSocketLambdaIntegration('AckIntegration', ack) });
+    this.api.addRoute('heartbeat', { integration: new WebSocketLambdaIntegration('HeartbeatIntegration', heartbeat) });
+    this.api.addRoute('$default', { integration: new WebSocketLambdaIntegration('DefaultIntegration', fallback) });
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage = new WebSocketStage(this, 'Stage', {
+      webSocketApi: this.api,
+      stageName,
+      autoDeploy: true,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
+      throttle: { rateLimit: props.throttlingRateLimit ?? 500, burstLimit: props.throttlingBurstLimit ?? 1000 },
+    });
+    this.url = this.stage.url;
+  }
+
+  /** Let `fn` push to connections: read them, remove gone ones, post through the API. */
+  public grantPush(fn: IFunction): void {
+    this.connectionsTable.grantReadWriteData(fn);
+    this.api.grantManageConnections(fn);
+  }
+}

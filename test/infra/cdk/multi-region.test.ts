@@ -1,0 +1,113 @@
+/** The WebSocket API, the alarms, and the two-region app (bundling skipped: these check templates). */
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { HaltStack } from '../../../infra/halt-stack';
+
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+const env = (region: string) => ({ region, account: '111111111111' });
+
+describe('Halt across regions', () => {
+  describe('WebSocket API', () => {
+    const template = Template.fromStack(new HaltStack(newApp(), 'Ws', { env: env('us-east-1') }));
+
+    it('routes by action, with the key authorizer on $connect only', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' });
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as {
+        Properties: { RouteKey: string; AuthorizationType?: string };
+      }[];
+      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'ack', 'heartbeat']);
+      expect(routes.find((r) => r.Properties.RouteKey === '$connect')?.Properties.AuthorizationType).toBe('CUSTOM');
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        AutoDeploy: true,
+        AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+        DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 500 }),
+      });
+    });
+
+    it('keeps connections in a regional table with TTL, and gives pushers its endpoint', () => {
+      const tables = Object.values(template.findResources('AWS::DynamoDB::GlobalTable')) as { Properties: Record<string, unknown> }[];
+      expect(tables).toHaveLength(2);
+      const connections = tables.find((t) => t.Properties.StreamSpecification === undefined);
+      expect(connections?.Properties).toMatchObject({ TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } });
+      const kill = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('HaltRestKillAgent'));
+      const variables = (kill?.[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+      expect(Object.keys(variables)).toEqual(expect.arrayContaining(['HALT_CONNECTIONS_TABLE', 'HALT_WEBSOCKET_ENDPOINT', 'HALT_STATE_TABLE']));
+    });
+
+    it('has alarms on the stream iterator age, dead letters and REST 5xx', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Namespace: 'AWS/Lambda' });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
+    });
+  });
+
+  describe('two regions', () => {
+    const build = () => {
+      const app = newApp();
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const primary = new HaltStack(app, 'Primary', { env: env('us-east-1'), replicaRegions: ['eu-west-1'], crossRegionReferences: true });
+      const secondary = new HaltStack(app, 'Secondary', {
+        env: env('eu-west-1'),
+        replicaOf: { tableName: primary.controlPlane.table.tableName },
+        crossRegionReferences: true,
+      });
+      return { app, primary, secondary };
+    };
+
+    it('gives the primary the global table and the secondary a full control plane on its replica', () => {
+      const { primary, secondary } = build();
+      Template.fromStack(primary).hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        Replicas: Match.arrayWith([Match.objectLike({ Region: 'eu-west-1' }), Match.objectLike({ Region: 'us-east-1' })]),
+      });
+      const second = Template.fromStack(secondary);
+      // only its regional connections table: the state table is the primary's replica
+      second.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+      // the replica's stream ARN is looked up in its region at deploy time, and feeds the consumer
+      const lookups = Object.values(second.findResources('Custom::AWS')) as { Properties: { Update: unknown } }[];
+      expect(lookups).toHaveLength(1);
+      expect(JSON.stringify(lookups[0]?.Properties.Update)).toContain('describeTable');
+      second.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      second.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+      second.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    });
+
+    it('passes cdk-nag in both regions', () => {
+      const { app } = build();
+      expect(() => app.synth()).not.toThrow();
+    });
+
+    it('refuses a replica stack that also asks for replicas', () => {
+      expect(
+        () => new HaltStack(newApp(), 'Both', { env: env('eu-west-1'), replicaRegions: ['us-east-1'], replicaOf: { tableName: 't' } }),
+      ).toThrow(/either replicaRegions .* or replicaOf/);
+    });
+  });
+
+  describe('strong consistency', () => {
+    it('accepts three regions of one region set', () => {
+      const stack = new HaltStack(newApp(), 'Strong', {
+        env: env('us-east-1'),
+        replicaRegions: ['us-east-2', 'us-west-2'],
+        consistency: { strong: {} },
+      });
+      Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::GlobalTable', { MultiRegionConsistency: 'STRONG' });
+    });
+
+    it.each([
+      ['two regions', ['us-east-2'], undefined, /exactly three regions/],
+      ['regions of two sets', ['eu-west-1', 'us-west-2'], undefined, /one region set/],
+      ['a witness with two replicas', ['us-east-2', 'us-west-2'], 'us-west-2', /exactly three regions/],
+    ])('refuses %s, saying what it needs', (_label, replicaRegions, witnessRegion, message) => {
+      expect(
+        () =>
+          new HaltStack(newApp(), 'Bad', {
+            env: env('us-east-1'),
+            replicaRegions,
+            consistency: { strong: witnessRegion ? { witnessRegion } : {} },
+          }),
+      ).toThrow(message);
+    });
+  });
+});
