@@ -56,6 +56,8 @@ export interface LocalRegion {
   readonly wsUrl: string;
   readonly websocket: WebSocketGateway;
   readonly dynamoEndpoint: string;
+  /** The state table's stream (the replicator reads it too). */
+  readonly streamArn: string;
   readonly deps: Dependencies;
   /** Runs the scheduled jobs (`sweeper`); `runNow` for tests and impatient operators. */
   readonly scheduler: Scheduler;
@@ -160,6 +162,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       wsUrl: websocket.url,
       websocket,
       dynamoEndpoint: engine.endpoint,
+      streamArn,
       deps,
       scheduler,
       streamIdle: () => poller.idle(),

@@ -19,6 +19,12 @@ const port = (name: string, fallback: number): number => {
   return value;
 };
 
+const regionCount = (): 1 | 2 => {
+  const raw = process.env.HALT_REGIONS ?? '1';
+  if (raw !== '1' && raw !== '2') throw new Error(`HALT_REGIONS must be 1 or 2, got "${raw}"`);
+  return raw === '2' ? 2 : 1;
+};
+
 const main = async (): Promise<void> => {
   const logLevel = (process.env.HALT_LOG_LEVEL ?? 'WARN').toUpperCase() as HaltConfig['logLevel'];
   let runtime: LocalRuntime;
@@ -27,6 +33,7 @@ const main = async (): Promise<void> => {
       stateDir: process.env.HALT_STATE_DIR ?? '.halt',
       port: port('HALT_PORT', 4700),
       wsPort: port('HALT_WS_PORT', 4701),
+      regions: regionCount(),
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
     });
@@ -41,9 +48,10 @@ const main = async (): Promise<void> => {
   }
 
   const lines = [
-    'Halt control plane is running (region local-1)',
+    `Halt control plane is running (${runtime.regions.map((r) => r.region).join(', ')})`,
     `  REST API   ${runtime.restUrl}`,
     `  WebSocket  ${runtime.wsUrl}`,
+    ...runtime.regions.slice(1).flatMap((r) => [`  ${r.region}    REST ${r.restUrl}  WebSocket ${r.wsUrl}`]),
     `  health     ${runtime.restUrl}/health`,
     `  state      ${runtime.stateDir}`,
     `  events     ${runtime.eventsFile}`,

@@ -7,7 +7,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { HaltConfig } from '../../lambdas/config/config';
 import { startEventSink, type EventSink } from './event-sink';
-import { startLocalRegion, type LocalRegion } from './local-region';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { STATE_TABLE } from '../../lambdas/core/table-schema';
+import { LOCAL_STATE_TABLE, startLocalRegion, type LocalRegion } from './local-region';
+import { startReplicator, type ReplicaEndpoint, type Replicator } from './replicator';
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 import { bootstrapOperatorKey, type OperatorKeyResult } from './operator-key';
 
 export interface LocalRuntimeOptions {
@@ -20,6 +26,10 @@ export interface LocalRuntimeOptions {
   readonly host?: string;
   /** Make this key an operator key (HALT_OPERATOR_KEY). */
   readonly operatorKey?: string;
+  /** 2 adds region `local-2` (REST and WebSocket ports +10) and replication between the two. @default 1 */
+  readonly regions?: 1 | 2;
+  /** Hold replicated writes back this long (fault tests). @default 0 */
+  readonly replicationDelayMs?: number;
   /** @default 'WARN' */
   readonly logLevel?: HaltConfig['logLevel'];
   readonly onError?: (error: Error) => void;
@@ -32,6 +42,8 @@ export interface LocalRuntime {
   readonly operator: OperatorKeyResult;
   readonly eventsFile: string;
   readonly regions: readonly LocalRegion[];
+  /** Present with two regions. */
+  readonly replicator?: Replicator;
   /** Resolves once every region's stream consumer has caught up with the writes made so far. */
   streamIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -60,12 +72,43 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       ...(options.onError ? { onError: options.onError } : {}),
     });
     started.push(region);
+    const regions = [region];
+    let replicator: Replicator | undefined;
+    if ((options.regions ?? 1) === 2) {
+      const next = (p: number | undefined, fallback: number) => (p === 0 ? 0 : (p ?? fallback) + 10);
+      const second = await startLocalRegion({
+        region: 'local-2',
+        dataDir: join(stateDir, 'local-2'),
+        port: next(options.port, 4700),
+        wsPort: next(options.wsPort, 4701),
+        ...(options.host ? { host: options.host } : {}),
+        eventsEndpoint: sink.endpoint,
+        logLevel: options.logLevel ?? 'WARN',
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
+      started.push(second);
+      regions.push(second);
+      const endpoint = (r: LocalRegion): ReplicaEndpoint => {
+        const config = { region: r.region, endpoint: r.dynamoEndpoint, credentials: LOCAL_CREDENTIALS };
+        return { region: r.region, client: new DynamoDBClient(config), streamsClient: new DynamoDBStreamsClient(config), streamArn: r.streamArn };
+      };
+      const running = await startReplicator({
+        tableName: LOCAL_STATE_TABLE,
+        keyNames: [STATE_TABLE.partitionKey.name, STATE_TABLE.sortKey.name],
+        replicas: regions.map(endpoint),
+        stateDir,
+        ...(options.replicationDelayMs ? { delayMs: options.replicationDelayMs } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
+      replicator = running;
+      // Stops before the regions (it is pushed last, and stops run in reverse).
+      started.push(running);
+    }
     const operator = await bootstrapOperatorKey({
       ctx: region.deps.ctx,
       stateDir,
       ...(options.operatorKey ? { fromEnv: options.operatorKey } : {}),
     });
-    const regions = [region];
     return {
       stateDir,
       restUrl: region.restUrl,
@@ -73,7 +116,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       operator,
       eventsFile,
       regions,
+      ...(replicator ? { replicator } : {}),
       streamIdle: async () => {
+        await replicator?.idle();
         await Promise.all(regions.map((r) => r.streamIdle()));
       },
       stop: stopAll,

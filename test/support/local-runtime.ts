@@ -49,10 +49,19 @@ export const apiClient = (baseUrl: string, defaultKey: string): ApiClient => asy
   return { status: response.status, body: parsed as any, headers: response.headers };
 };
 
-export const startTestRuntime = async (options: { stateDir?: string; operatorKey?: string } = {}): Promise<TestRuntime> => {
+export const startTestRuntime = async (
+  options: { stateDir?: string; operatorKey?: string; regions?: 1 | 2 } = {},
+): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
   const operatorKey = options.operatorKey ?? generateApiKey();
-  const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, operatorKey, logLevel: 'SILENT' });
+  const runtime = await startLocalRuntime({
+    stateDir,
+    port: 0,
+    wsPort: 0,
+    operatorKey,
+    logLevel: 'SILENT',
+    ...(options.regions ? { regions: options.regions } : {}),
+  });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   return {
     runtime,
