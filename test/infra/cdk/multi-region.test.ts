@@ -2,6 +2,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildHaltApp, parseRegions } from '../../../infra/halt-app';
 import { HaltStack } from '../../../infra/halt-stack';
 
 const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
@@ -82,6 +83,24 @@ describe('Halt across regions', () => {
       expect(
         () => new HaltStack(newApp(), 'Both', { env: env('eu-west-1'), replicaRegions: ['us-east-1'], replicaOf: { tableName: 't' } }),
       ).toThrow(/either replicaRegions .* or replicaOf/);
+    });
+  });
+
+  describe('the app', () => {
+    it('makes one stack per region from -c regions, the first owning the table, and passes cdk-nag', () => {
+      const app = newApp();
+      const stacks = buildHaltApp(app, { regions: parseRegions('us-east-1,eu-west-1', undefined), account: '111111111111' });
+      expect(stacks.map((s) => s.stackName)).toEqual(['Halt-us-east-1', 'Halt-eu-west-1']);
+      const assembly = app.synth();
+      expect(assembly.stacks.map((s) => s.environment.region).sort()).toEqual(['eu-west-1', 'us-east-1']);
+    });
+
+    it.each([
+      ['', undefined, /say which regions/],
+      ['us-east-1,moon-1', undefined, /moon-1 is not an AWS region/],
+      ['eu-west-1,eu-west-1', undefined, /list each region once/],
+    ])('refuses regions %j with a message that says how to fix it', (value, fallback, message) => {
+      expect(() => parseRegions(value, fallback)).toThrow(message);
     });
   });
 
