@@ -40,13 +40,13 @@ export interface MiddlewareOverheadResult {
   statusReads: number;
 }
 
-const connectInstances = async (runtime: LocalRuntime, agentId: string, key: string, count: number) => {
+const connectInstances = async (wsUrl: string, agentId: string, key: string, count: number) => {
   const sockets: WebSocket[] = [];
   const batch = 50;
   for (let i = 0; i < count; i += batch) {
     const opened = await Promise.all(
       Array.from({ length: Math.min(batch, count - i) }, (_, j) => {
-        const socket = new WebSocket(`${runtime.wsUrl}/?agentId=${agentId}&instanceId=i-${i + j}`, {
+        const socket = new WebSocket(`${wsUrl}/?agentId=${agentId}&instanceId=i-${i + j}`, {
           headers: { authorization: `Bearer ${key}` },
         });
         return new Promise<WebSocket>((resolve, reject) => {
@@ -65,10 +65,15 @@ export const measureKillLatency = async (options: {
   operator: HaltClient;
   instances: number;
   kills: number;
+  /** Where the instances connect. @default the first region */
+  wsUrl?: string;
+  /** Wait until the agent exists where the instances connect (another region). */
+  waitForAgent?: (agentId: string) => Promise<void>;
 }): Promise<KillLatencyResult> => {
   const agentId = `bench-${options.instances}-${Date.now().toString(36)}`;
   const { agentKey } = await options.operator.createAgent({ agentId });
-  const sockets = await connectInstances(options.runtime, agentId, agentKey, options.instances);
+  await options.waitForAgent?.(agentId);
+  const sockets = await connectInstances(options.wsUrl ?? options.runtime.wsUrl, agentId, agentKey, options.instances);
   const notified: number[] = [];
   const killCalls: number[] = [];
   const pushed: number[] = [];
@@ -179,6 +184,39 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
         `(×${middleware.ratio.p50} p50, ×${middleware.ratio.p99} p99; ~${middleware.statusReads} status reads)`,
     );
     return { killLatency, middleware };
+  } finally {
+    await runtime.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+};
+
+/** Kill in local-1, instances connected to local-2: replication, then local-2's stream consumer pushes. */
+export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100], kills = 10) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-x-'));
+  const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT' });
+  const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key });
+  const second = runtime.regions[1];
+  if (!second) throw new Error('no second region');
+  const remote = new HaltClient({ url: second.restUrl, key: runtime.operator.key });
+  const waitForAgent = async (agentId: string) => {
+    for (let i = 0; i < 200; i++) {
+      if (await remote.getAgent({ agentId }).then(() => true, () => false)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`agent ${agentId} never reached ${second.region}`);
+  };
+  try {
+    await measureKillLatency({ runtime, operator, instances: 10, kills: 10, wsUrl: second.wsUrl, waitForAgent });
+    const results: KillLatencyResult[] = [];
+    for (const instances of sizes) {
+      const result = await measureKillLatency({ runtime, operator, instances, kills, wsUrl: second.wsUrl, waitForAgent });
+      results.push(result);
+      console.log(
+        `kill in local-1 → last instance on local-2 notified, ${String(instances).padStart(4)} instances, ${kills} kills: ` +
+          `p50 ${result.notified.p50.toFixed(1)} ms, p99 ${result.notified.p99.toFixed(1)} ms, max ${result.notified.max.toFixed(1)} ms`,
+      );
+    }
+    return results;
   } finally {
     await runtime.stop();
     rmSync(stateDir, { recursive: true, force: true });

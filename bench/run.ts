@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { runKillLatencyBench } from './kill-latency';
+import { runCrossRegionKillBench, runKillLatencyBench } from './kill-latency';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -13,7 +13,9 @@ const main = async () => {
   const startedAt = new Date().toISOString();
   console.log(`Halt benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
   const killLatency = await runKillLatencyBench();
+  const crossRegion = await runCrossRegionKillBench();
   const results = {
+    crossRegion,
     startedAt,
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     ...killLatency,
