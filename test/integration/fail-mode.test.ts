@@ -18,8 +18,9 @@ describe('fail mode (local runtime)', () => {
         agentId,
         instanceId: 'i-1',
         heartbeatIntervalMs: 100,
-        failClosedAfterMs: 600,
-        timeoutMs: 300,
+        // generous for a loaded CI machine; the runtime's absence is seen at once (refused connections)
+        failClosedAfterMs: 1_500,
+        timeoutMs: 1_000,
         reconnect: { minDelayMs: 50, maxDelayMs: 100 },
       });
     const careful = make('careful', closedKey);
