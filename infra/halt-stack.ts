@@ -6,6 +6,7 @@ import { CfnOutput, Stack, Token, Validations, type CfnElement, type StackProps 
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ROUTES, type RouteDefinition } from '../lambdas/route-table';
 import { HaltControlPlane } from './constructs/halt-control-plane';
 import type { Consistency } from './constructs/state-table';
 
@@ -108,12 +109,15 @@ export class HaltStack extends Stack {
         });
       }
     }
-    const health = this.controlPlane.restApi.api.root.resourceForPath('/v1/health').node.tryFindChild('GET');
-    if (health) {
-      Validations.of(health).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason: 'GET /v1/health is public by design: load balancers and uptime checks call it without a key.',
-      });
+    for (const route of Object.values(ROUTES) as RouteDefinition[]) {
+      if (!route.access.public) continue;
+      const method = this.controlPlane.restApi.api.root.resourceForPath(route.path).node.tryFindChild(route.method);
+      if (method) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design (health checks, the API document): it needs no key and reveals no data.`,
+        });
+      }
     }
   }
 

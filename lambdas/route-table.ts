@@ -36,6 +36,7 @@ const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes:
 
 export const ROUTES = {
   health: { method: 'GET', path: '/v1/health', access: PUBLIC, entry: 'health/health.ts' },
+  openapi: { method: 'GET', path: '/v1/openapi.json', access: PUBLIC, entry: 'openapi/get-openapi.ts' },
   createAgent: {
     method: 'POST',
     path: '/v1/agents',

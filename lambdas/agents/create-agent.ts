@@ -2,7 +2,7 @@ import { createAgentRequestSchema } from '../../sdk/protocol/schemas';
 import { createAgent } from '../core/agents';
 import { defineRoute } from '../http/define-route';
 
-export const createAgentRoute = defineRoute('createAgent', { body: createAgentRequestSchema }, async ({ ctx, caller, body }) => ({
+export const createAgentRoute = defineRoute('createAgent', { summary: 'Create an agent; its key is in the answer, once', status: 201, body: createAgentRequestSchema }, async ({ ctx, caller, body }) => ({
   status: 201,
   body: await createAgent(ctx, caller, body),
 }));

@@ -2,7 +2,7 @@ import { agentPathSchema } from '../../sdk/protocol/schemas';
 import { deleteAgent } from '../core/agents';
 import { defineRoute } from '../http/define-route';
 
-export const deleteAgentRoute = defineRoute('deleteAgent', { path: agentPathSchema }, async ({ ctx, caller, path }) => {
+export const deleteAgentRoute = defineRoute('deleteAgent', { summary: 'Delete an agent (its audit trail stays)', status: 204, path: agentPathSchema }, async ({ ctx, caller, path }) => {
   await deleteAgent(ctx, caller, path.agentId);
   return { status: 204 };
 });

@@ -2,7 +2,7 @@ import { listAgentsQuerySchema } from '../../sdk/protocol/schemas';
 import { listAgents } from '../core/agents';
 import { defineRoute } from '../http/define-route';
 
-export const listAgentsRoute = defineRoute('listAgents', { query: listAgentsQuerySchema }, async ({ ctx, query }) => {
+export const listAgentsRoute = defineRoute('listAgents', { summary: 'List agents, optionally those carrying every given tag', query: listAgentsQuerySchema }, async ({ ctx, query }) => {
   const tags = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
   return { body: { agents: await listAgents(ctx, tags) } };
 });

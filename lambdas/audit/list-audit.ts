@@ -2,7 +2,7 @@ import { auditQuerySchema } from '../../sdk/protocol/schemas';
 import { listAudit } from '../core/audit';
 import { defineRoute } from '../http/define-route';
 
-export const listAuditRoute = defineRoute('listAudit', { query: auditQuerySchema }, async ({ ctx, query }) => ({
+export const listAuditRoute = defineRoute('listAudit', { summary: 'The audit trail, newest first', query: auditQuerySchema }, async ({ ctx, query }) => ({
   body: await listAudit(ctx, query),
 }));
 

@@ -2,7 +2,7 @@ import { agentPathSchema } from '../../sdk/protocol/schemas';
 import { listCheckpoints } from '../core/checkpoints';
 import { defineRoute } from '../http/define-route';
 
-export const listCheckpointsRoute = defineRoute('listCheckpoints', { path: agentPathSchema }, async ({ ctx, path }) => ({
+export const listCheckpointsRoute = defineRoute('listCheckpoints', { summary: "List the agent's checkpoints", path: agentPathSchema }, async ({ ctx, path }) => ({
   body: await listCheckpoints(ctx, path.agentId),
 }));
 

@@ -4,7 +4,7 @@ import { defineRoute } from '../http/define-route';
 
 export const putCheckpointRoute = defineRoute(
   'putCheckpoint',
-  { path: checkpointPathSchema, body: checkpointRequestSchema },
+  { summary: 'Save a checkpoint by name', path: checkpointPathSchema, body: checkpointRequestSchema },
   async ({ ctx, path, body }) => ({ body: await saveCheckpoint(ctx, { agentId: path.agentId, name: path.name, data: body.data }) }),
 );
 

@@ -3,7 +3,7 @@ import { bulkKill } from '../core/control';
 import { controlMessage } from '../core/notifier';
 import { defineRoute } from '../http/define-route';
 
-export const bulkKillRoute = defineRoute('bulkKill', { body: bulkKillRequestSchema }, async ({ ctx, deps, caller, body }) => {
+export const bulkKillRoute = defineRoute('bulkKill', { summary: 'Kill every agent carrying all the tags, or all agents', body: bulkKillRequestSchema }, async ({ ctx, deps, caller, body }) => {
   const { agents, records } = await bulkKill(ctx, {
     reason: body.reason,
     actor: caller.name,

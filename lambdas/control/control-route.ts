@@ -7,7 +7,7 @@ import { defineRoute } from '../http/define-route';
 import type { RouteId } from '../route-table';
 
 export const controlRoute = (routeId: RouteId, action: ControlAction) =>
-  defineRoute(routeId, { path: agentPathSchema, body: controlRequestSchema }, async ({ ctx, deps, caller, path, body }) => {
+  defineRoute(routeId, { summary: `${action.charAt(0).toUpperCase()}${action.slice(1)} an agent: every instance is told at once`, path: agentPathSchema, body: controlRequestSchema }, async ({ ctx, deps, caller, path, body }) => {
     const result = await changeStatus(ctx, {
       agentId: path.agentId,
       action,

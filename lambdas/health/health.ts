@@ -2,7 +2,7 @@ import { ServiceUnavailableError } from '../core/errors';
 import { defineRoute } from '../http/define-route';
 
 /** Unauthenticated liveness that also proves storage answers. */
-export const healthRoute = defineRoute('health', { anonymous: true }, async ({ ctx }) => {
+export const healthRoute = defineRoute('health', { summary: 'Liveness: storage answers', anonymous: true }, async ({ ctx }) => {
   try {
     await ctx.repository.ping();
   } catch (error) {

@@ -2,7 +2,7 @@ import { agentPathSchema, heartbeatRequestSchema } from '../../sdk/protocol/sche
 import { recordHeartbeat } from '../core/heartbeat';
 import { defineRoute } from '../http/define-route';
 
-export const heartbeatRoute = defineRoute('heartbeat', { path: agentPathSchema, body: heartbeatRequestSchema }, async ({ ctx, path, body }) => ({
+export const heartbeatRoute = defineRoute('heartbeat', { summary: 'Register or refresh an instance; the answer says what the agent should do', path: agentPathSchema, body: heartbeatRequestSchema }, async ({ ctx, path, body }) => ({
   body: await recordHeartbeat(ctx, path.agentId, body),
 }));
 

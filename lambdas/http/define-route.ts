@@ -38,12 +38,26 @@ export interface RouteReply {
   readonly body?: unknown;
 }
 
+/** A route as the local gateway, the CDK stack and the OpenAPI document see it. */
+export interface DefinedRoute {
+  readonly routeId: RouteId;
+  readonly spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+  /** The Lambda handler (dependencies from the environment). */
+  readonly handler: RestHandler;
+  /** The handler with the given dependencies (the local runtime's regions). */
+  readonly create: (provider: DependencyProvider) => RestHandler;
+}
+
 export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
   readonly path?: P;
   readonly query?: Q;
   readonly body?: B;
   /** Routes without a caller (health). */
   readonly anonymous?: boolean;
+  /** One line for the API document. */
+  readonly summary?: string;
+  /** Success status. @default 200 */
+  readonly status?: number;
 }
 
 const queryOf = (event: APIGatewayProxyEvent): Record<string, string | string[]> => {
@@ -67,7 +81,7 @@ export const defineRoute = <
   routeId: RouteId,
   spec: RouteSpec<P, Q, B>,
   run: (input: RouteInput<Infer<P>, Infer<Q>, Infer<B>>) => Promise<RouteReply>,
-): { handler: RestHandler; create: (provider: DependencyProvider) => RestHandler } => {
+): DefinedRoute => {
   const route = ROUTES[routeId];
   const create = (provider: DependencyProvider): RestHandler => {
     const deps = provider();
@@ -94,5 +108,5 @@ export const defineRoute = <
     built ??= create(environmentDependencies);
     return built(event, context);
   };
-  return { handler, create };
+  return { routeId, spec: spec as RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>, handler, create };
 };

@@ -4,7 +4,7 @@ import { defineRoute } from '../http/define-route';
 
 export const submitIntentRoute = defineRoute(
   'submitIntent',
-  { path: agentPathSchema, body: intentRequestSchema },
+  { summary: 'Ask the gateway before acting', status: 202, path: agentPathSchema, body: intentRequestSchema },
   async ({ ctx, deps, caller, path, body }) => {
     const accepted = await submitIntent(ctx, caller, path.agentId, body);
     // An intent addressed to another agent is handed to that agent's connected instances.

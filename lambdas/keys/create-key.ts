@@ -2,7 +2,7 @@ import { createKeyRequestSchema } from '../../sdk/protocol/schemas';
 import { createKey } from '../core/api-keys';
 import { defineRoute } from '../http/define-route';
 
-export const createKeyRoute = defineRoute('createKey', { body: createKeyRequestSchema }, async ({ ctx, body }) => ({
+export const createKeyRoute = defineRoute('createKey', { summary: 'Create an API key; the key is in the answer, once', status: 201, body: createKeyRequestSchema }, async ({ ctx, body }) => ({
   status: 201,
   body: await createKey(ctx, body),
 }));

@@ -2,7 +2,7 @@ import { keyPathSchema } from '../../sdk/protocol/schemas';
 import { revokeKey } from '../core/api-keys';
 import { defineRoute } from '../http/define-route';
 
-export const deleteKeyRoute = defineRoute('deleteKey', { path: keyPathSchema }, async ({ ctx, path }) => {
+export const deleteKeyRoute = defineRoute('deleteKey', { summary: 'Revoke an API key', status: 204, path: keyPathSchema }, async ({ ctx, path }) => {
   await revokeKey(ctx, path.keyId);
   return { status: 204 };
 });

@@ -22,6 +22,13 @@ describe('agent lifecycle (local runtime)', () => {
     expect(res.body).toEqual({ ok: true, region: 'local-1' });
   });
 
+  it('serves its OpenAPI document without a key', async () => {
+    const res = await t.api('GET', '/v1/openapi.json', { key: null });
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toContain('/v1/agents/{agentId}/kill');
+  });
+
   it('creates, heartbeats, kills, refuses, audits, resumes and lets the agent act again', async () => {
     // GIVEN a new agent with its key
     const created = await t.api('POST', '/v1/agents', { body: { agentId: 'email-campaign', name: 'Email campaign', tags: ['team=growth', 'email'] } });
