@@ -1,0 +1,29 @@
+/** How the CLI shows things to a person: aligned tables and short lines. */
+import type { Agent, AuditEvent } from '../protocol/types';
+
+export const table = (headers: readonly string[], rows: readonly (readonly string[])[]): string => {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+};
+
+export const stoppedLine = (acknowledged: number, total: number): string =>
+  `${acknowledged} of ${total} instance${total === 1 ? '' : 's'} stopped`;
+
+export const agentRows = (agents: readonly Agent[]): string =>
+  table(
+    ['AGENT', 'STATUS', 'HEALTH', 'INSTANCES', 'VERSION', 'INTENTS TODAY', 'COST TODAY', 'TAGS'],
+    agents.map((a) => [
+      a.agentId,
+      a.status,
+      a.health,
+      `${a.instances.acknowledged}/${a.instances.total} acked${a.instances.ignoring > 0 ? `, ${a.instances.ignoring} ignoring` : ''}`,
+      String(a.version),
+      String(a.intentsToday),
+      `$${a.costTodayUsd.toFixed(2)}`,
+      a.tags.join(','),
+    ]),
+  );
+
+export const auditLine = (e: AuditEvent): string =>
+  `${e.at}  ${e.agentId}  v${e.version}  ${e.type}${e.fromStatus || e.toStatus ? ` (${e.fromStatus ?? '-'} → ${e.toStatus ?? '-'})` : ''}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`;

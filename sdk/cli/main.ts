@@ -1,0 +1,293 @@
+/**
+ * `halt`: the operator's command line. Prints what a person needs to act ("3 of 3 instances
+ * stopped"), `--json` for scripts, and exits non-zero when something went wrong:
+ * 1 an error (the message says what and how to fix it), 2 bad usage, 3 a wait that ran out
+ * before every instance stopped, 4 a broken audit chain.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError, Option } from 'commander';
+import { HaltApiError, HaltUnreachableError } from '../errors';
+import { HaltClient, type ControlOutcome } from '../operator-client';
+import { policySchema, roleSchema } from '../protocol/schemas';
+import { CliConfigError, loadCliConfig } from './config';
+import { agentRows, auditLine, stoppedLine, table } from './format';
+
+export const EXIT = { ok: 0, error: 1, usage: 2, waitTimedOut: 3, auditBroken: 4 } as const;
+
+export class UsageError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTty: boolean;
+  confirm: (question: string) => Promise<boolean>;
+}
+
+const defaultIo = (): Io => ({
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+  isTty: Boolean(process.stdout.isTTY && process.stdin.isTTY),
+  confirm: async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  },
+});
+
+const waitSeconds = (value: string | boolean | undefined): number | undefined => {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 30;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--wait takes a number of seconds, got "${value}"`);
+  return seconds;
+};
+
+export const run = async (argv: readonly string[], io: Io = defaultIo()): Promise<number> => {
+  let exitCode: number = EXIT.ok;
+  const program = new Command('halt')
+    .description('Halt: stop AI agents, every instance, every region.')
+    .option('--url <url>', 'control plane URL (default: HALT_URL or the config file)')
+    .option('--json', 'print JSON for scripts')
+    .exitOverride()
+    .enablePositionalOptions()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+
+  const globals = () => program.opts<{ url?: string; json?: boolean }>();
+  const client = () => new HaltClient(loadCliConfig(globals().url ? { url: globals().url as string } : {}));
+  const print = (human: string, data: unknown) => io.out(globals().json ? JSON.stringify(data, null, 2) : human);
+
+  const control = async (action: 'kill' | 'pause' | 'resume', agentId: string, opts: { reason: string; wait?: string | boolean }) => {
+    const seconds = waitSeconds(opts.wait);
+    let last = '';
+    const result: ControlOutcome = await client()[action]({
+      agentId,
+      reason: opts.reason,
+      ...(seconds
+        ? {
+            wait: {
+              timeoutMs: seconds * 1000,
+              onProgress: ({ acknowledged, total }) => {
+                const line = `${stoppedLine(acknowledged, total)}…`;
+                if (globals().json || line === last) return;
+                last = line;
+                if (io.isTty) process.stderr.write(`\r${line}`);
+                else io.err(line);
+              },
+            },
+          }
+        : {}),
+    });
+    if (io.isTty && seconds && !globals().json) process.stderr.write('\n');
+    const verb = { kill: 'killed', pause: 'paused', resume: 'resumed' }[action];
+    const lines = [
+      result.changed ? `${agentId} ${verb} (version ${result.version}); told ${result.pushed} connected instance${result.pushed === 1 ? '' : 's'} at once` : `${agentId} was already ${result.status} (version ${result.version})`,
+    ];
+    if (result.total !== undefined) {
+      const done = action === 'resume' ? `${result.acknowledged} of ${result.total} instances resumed` : stoppedLine(result.acknowledged ?? 0, result.total);
+      lines.push(result.complete ? done : `${done}: timed out after ${seconds} s`);
+      if (!result.complete) exitCode = EXIT.waitTimedOut;
+    }
+    print(lines.join('\n'), result);
+  };
+
+  const agents = program
+    .command('agents')
+    .description('list agents (or: agents create <agentId>)')
+    .option('--tag <tag...>', 'only agents carrying every tag')
+    .enablePositionalOptions();
+  agents.action(async (opts: { tag?: string[] }) => {
+    const { agents: list } = await client().listAgents({ ...(opts.tag ? { tags: opts.tag } : {}) });
+    print(list.length > 0 ? agentRows(list) : 'no agents', list);
+  });
+  agents
+    .command('create <agentId>')
+    .description('create an agent; prints its key once')
+    .option('--name <name>')
+    .option('--tag <tag...>', 'tags (key=value or word)')
+    .action(async (agentId: string, opts: { name?: string; tag?: string[] }) => {
+      const created = await client().createAgent({ agentId, ...(opts.name ? { name: opts.name } : {}), ...(opts.tag ? { tags: opts.tag } : {}) });
+      print(`created ${agentId}. Its key, shown once — give it to the agent now:\n${created.agentKey}`, created);
+    });
+
+  program
+    .command('status <agentId>')
+    .description('one agent and its instances')
+    .action(async (agentId: string) => {
+      const agent = await client().getAgent({ agentId });
+      const head = [
+        `${agent.agentId}: ${agent.status} (version ${agent.version}), health ${agent.health}`,
+        `  last change ${agent.statusChangedAt} by ${agent.statusChangedBy}${agent.statusReason ? `: ${agent.statusReason}` : ''}`,
+        `  ${agent.status === 'active' ? `${agent.instances.total} instances` : stoppedLine(agent.instances.acknowledged, agent.instances.total)}; intents today ${agent.intentsToday}, cost today $${agent.costTodayUsd.toFixed(2)}`,
+      ];
+      const rows = agent.instanceList.map((i) => [
+        i.instanceId,
+        i.region,
+        i.health,
+        i.connected ? 'yes' : 'no',
+        i.acknowledgedVersion === null ? '-' : String(i.acknowledgedVersion),
+        i.ignoringStop ? 'IGNORING STOP' : '',
+        i.lastHeartbeatAt ?? '-',
+      ]);
+      print(
+        [...head, '', rows.length > 0 ? table(['INSTANCE', 'REGION', 'HEALTH', 'CONNECTED', 'ACKED', '', 'LAST HEARTBEAT'], rows) : 'no instances yet'].join('\n'),
+        agent,
+      );
+    });
+
+  const withReason = (cmd: Command) =>
+    cmd
+      .requiredOption('--reason <reason>', 'why (recorded in the audit trail)')
+      .addOption(new Option('--wait [seconds]', 'wait until every instance acknowledges (default 30 s)'));
+
+  withReason(program.command('kill [agentId]').description('kill an agent (or many with --tag / --all)'))
+    .option('--tag <tag...>', 'kill every agent carrying all these tags')
+    .option('--all', 'kill every agent')
+    .option('--yes', 'do not ask for confirmation (bulk kills)')
+    .action(async (agentId: string | undefined, opts: { reason: string; wait?: string | boolean; tag?: string[]; all?: boolean; yes?: boolean }) => {
+      const bulk = Boolean(opts.tag || opts.all);
+      if (bulk === Boolean(agentId)) throw new UsageError('name one agent, or use --tag … / --all (not both)');
+      if (!bulk) return control('kill', agentId as string, opts);
+      if (opts.tag && opts.all) throw new UsageError('use --tag or --all, not both');
+      const scope = opts.all ? 'EVERY agent' : `every agent tagged ${(opts.tag ?? []).join(' + ')}`;
+      if (!opts.yes) {
+        if (!io.isTty) throw new UsageError(`refusing to kill ${scope} without confirmation: add --yes`);
+        if (!(await io.confirm(`Kill ${scope}?`))) {
+          io.err('nothing killed');
+          exitCode = EXIT.error;
+          return;
+        }
+      }
+      const result = await client().bulkKill({ reason: opts.reason, ...(opts.all ? { all: true as const } : { tags: opts.tag ?? [] }) });
+      const changed = result.agents.filter((a) => a.changed).length;
+      print(
+        [`killed ${changed} agent${changed === 1 ? '' : 's'} (${result.agents.length - changed} already stopped)`, ...result.agents.map((a) => `  ${a.agentId} v${a.version}${a.changed ? '' : ' (already killed)'}, told ${a.pushed}`)].join('\n'),
+        result,
+      );
+    });
+  withReason(program.command('pause <agentId>').description('pause an agent: it finishes the unit in hand and waits')).action(
+    (agentId: string, opts: { reason: string; wait?: string | boolean }) => control('pause', agentId, opts),
+  );
+  withReason(program.command('resume <agentId>').description('resume an agent from its checkpoint')).action(
+    (agentId: string, opts: { reason: string; wait?: string | boolean }) => control('resume', agentId, opts),
+  );
+
+  const audit = program
+    .command('audit')
+    .description('the audit trail, newest first')
+    .option('--agent <agentId>')
+    .option('--limit <n>', 'how many', '20')
+    .option('--follow', 'keep printing new events (Ctrl+C stops)')
+    .action(async (opts: { agent?: string; limit: string; follow?: boolean }) => {
+      const halt = client();
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new UsageError('--limit takes a whole number from 1 to 500');
+      const page = await halt.listAudit({ ...(opts.agent ? { agentId: opts.agent } : {}), limit });
+      print(page.events.length > 0 ? page.events.map(auditLine).join('\n') : 'no events', page);
+      if (!opts.follow) return;
+      const seen = new Set(page.events.map((e) => e.eventId));
+      const stop = new AbortController();
+      process.once('SIGINT', () => stop.abort());
+      while (!stop.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const next = await halt.listAudit({ ...(opts.agent ? { agentId: opts.agent } : {}), limit: 50 });
+        for (const event of next.events.filter((e) => !seen.has(e.eventId)).reverse()) {
+          seen.add(event.eventId);
+          io.out(globals().json ? JSON.stringify(event) : auditLine(event));
+        }
+      }
+    });
+  audit
+    .command('verify')
+    .description('check the hash chain of the audit trail')
+    .option('--agent <agentId>')
+    .action(async (opts: { agent?: string }) => {
+      const result = await client().verifyAudit(opts.agent ? { agentId: opts.agent } : {});
+      print(result.ok ? `audit chain intact: ${result.checked} events checked` : `audit chain BROKEN at ${result.firstBrokenEventId} (${result.checked} checked)`, result);
+      if (!result.ok) exitCode = EXIT.auditBroken;
+    });
+
+  const policy = program.command('policy').description("an agent's policy");
+  policy.command('get <agentId>').action(async (agentId: string) => {
+    const agent = await client().getAgent({ agentId });
+    print(JSON.stringify(agent.policy, null, 2), agent.policy);
+  });
+  policy
+    .command('set <agentId>')
+    .description('replace the policy with a JSON document')
+    .option('--file <path>', 'read the policy from a file')
+    .option('--policy <json>', 'the policy as JSON')
+    .action(async (agentId: string, opts: { file?: string; policy?: string }) => {
+      if (Boolean(opts.file) === Boolean(opts.policy)) throw new UsageError('give the policy with --file <path> or --policy <json>');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(opts.file ? readFileSync(opts.file, 'utf8') : (opts.policy as string));
+      } catch (error) {
+        throw new UsageError(`the policy is not valid JSON: ${(error as Error).message}`);
+      }
+      const parsed = policySchema.safeParse(raw);
+      if (!parsed.success) throw new UsageError(`the policy is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'policy'}: ${i.message}`).join('; ')}`);
+      const result = await client().setPolicy({ agentId, policy: parsed.data });
+      print(`policy of ${agentId} set (version ${result.version})`, result);
+    });
+
+  const keys = program.command('keys').description('API keys');
+  keys
+    .command('create')
+    .requiredOption('--name <name>')
+    .requiredOption('--role <role>', 'operator, viewer or agent')
+    .option('--agent <agentId>', 'for role agent: the agent it acts for')
+    .action(async (opts: { name: string; role: string; agent?: string }) => {
+      const role = roleSchema.safeParse(opts.role);
+      if (!role.success) throw new UsageError('--role must be operator, viewer or agent');
+      const created = await client().createKey({ name: opts.name, role: role.data, ...(opts.agent ? { agentId: opts.agent } : {}) });
+      print(`created key ${created.keyId} (${created.role}). The key, shown once:\n${created.key}`, created);
+    });
+  keys.command('list').action(async () => {
+    const { keys: list } = await client().listKeys();
+    print(table(['KEY ID', 'NAME', 'ROLE', 'AGENT', 'CREATED', 'LAST USED'], list.map((k) => [k.keyId, k.name, k.role, k.agentId ?? '', k.createdAt, k.lastUsedAt ?? 'never'])), list);
+  });
+  keys.command('revoke <keyId>').action(async (keyId: string) => {
+    await client().revokeKey({ keyId });
+    print(`revoked ${keyId}: it stops working at once`, { keyId, revoked: true });
+  });
+
+  try {
+    await program.parseAsync(['node', 'halt', ...argv]);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof UsageError || error instanceof CliConfigError) {
+      io.err(`halt: ${error.message}`);
+      return error instanceof UsageError ? EXIT.usage : EXIT.error;
+    }
+    if (error instanceof HaltApiError) {
+      const hint = error.status === 401 ? ' (check HALT_KEY: is it a current key?)' : error.status === 403 ? ' (this key lacks the right for that)' : '';
+      io.err(`halt: ${error.message}${hint} [${error.status} ${error.code}]`);
+      return EXIT.error;
+    }
+    if (error instanceof HaltUnreachableError) {
+      io.err(`halt: ${error.message} (is the control plane running? check HALT_URL)`);
+      return EXIT.error;
+    }
+    io.err(`halt: ${(error as Error).message}`);
+    return EXIT.error;
+  }
+};
+
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  void run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
