@@ -2,6 +2,7 @@
 import { createAgentRoute } from './agents/create-agent';
 import { deleteAgentRoute } from './agents/delete-agent';
 import { getAgentRoute } from './agents/get-agent';
+import { getUsageRoute } from './agents/get-usage';
 import { listAgentsRoute } from './agents/list-agents';
 import { listAuditRoute } from './audit/list-audit';
 import { verifyAuditRoute } from './audit/verify-audit';
@@ -27,6 +28,7 @@ export const REST_ROUTES: readonly DefinedRoute[] = [
   createAgentRoute,
   listAgentsRoute,
   getAgentRoute,
+  getUsageRoute,
   deleteAgentRoute,
   killAgentRoute,
   pauseAgentRoute,

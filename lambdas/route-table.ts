@@ -46,6 +46,7 @@ export const ROUTES = {
   },
   listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
   getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts', connections: 'read' },
+  getUsage: { method: 'GET', path: '/v1/agents/{agentId}/usage', access: READERS_AND_OWN_AGENT, entry: 'agents/get-usage.ts' },
   deleteAgent: {
     method: 'DELETE',
     path: '/v1/agents/{agentId}',

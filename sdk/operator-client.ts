@@ -64,6 +64,11 @@ export class HaltClient {
     return this.http.request('GET', `/agents/${encodeURIComponent(options.agentId)}`, options.signal ? { signal: options.signal } : {});
   }
 
+  /** Intents and cost per UTC day, oldest first. */
+  public getUsage(options: { agentId: string; days?: number }): Promise<{ days: { day: string; intents: number; costUsd: number; succeeded: number; failed: number }[] }> {
+    return this.http.request('GET', `/agents/${encodeURIComponent(options.agentId)}/usage${options.days ? `?days=${options.days}` : ''}`);
+  }
+
   /** Create an agent; its key is in the answer, once. */
   public createAgent(options: CreateAgentRequest): Promise<{ agent: Agent; agentKey: string }> {
     return this.http.request('POST', '/agents', { body: options });

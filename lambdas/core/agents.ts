@@ -127,3 +127,21 @@ export const deleteAgent = async (ctx: DomainContext, caller: Caller, agentId: s
   const keys = await ctx.repository.listKeys();
   await Promise.all(keys.filter((k) => k.role === 'agent' && k.agentId === agentId).map((k) => ctx.repository.deleteKey(k)));
 };
+
+/** Intents and cost per UTC day, oldest first, for the last `days` days (today included). */
+export const getUsageHistory = async (
+  ctx: DomainContext,
+  agentId: string,
+  days: number,
+): Promise<{ days: { day: string; intents: number; costUsd: number; succeeded: number; failed: number }[] }> => {
+  await requireAgent(ctx, agentId);
+  const today = ctx.now();
+  const windows = Array.from({ length: days }, (_, i) => new Date(today.getTime() - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+  const usage = await mapWithConcurrency(windows, 8, (day) => ctx.repository.getUsage(agentId, day));
+  return {
+    days: windows.map((day, i) => {
+      const u = usage[i] ?? { intents: 0, costUsd: 0, succeeded: 0, failed: 0 };
+      return { day, intents: u.intents, costUsd: Math.round(u.costUsd * 1e6) / 1e6, succeeded: u.succeeded, failed: u.failed };
+    }),
+  };
+};

@@ -167,3 +167,7 @@ export const verifyAuditQuerySchema = z.object({ agentId: idSchema.optional() })
 export const agentPathSchema = z.object({ agentId: idSchema }).strict();
 export const checkpointPathSchema = z.object({ agentId: idSchema, name: idSchema }).strict();
 export const keyPathSchema = z.object({ keyId: z.string().regex(/^key_[a-z0-9]{20}$/, 'must be a key id such as "key_…"') }).strict();
+
+export const usageQuerySchema = z
+  .object({ days: z.coerce.number().int().min(1, 'is at least 1').max(35, 'is at most 35 (daily usage is kept 35 days)').optional() })
+  .strict();

@@ -102,6 +102,10 @@ describe('agent lifecycle (local runtime)', () => {
     expect(accepted.body.intentId).toMatch(/^int_/);
     const counted = await t.api('GET', '/v1/agents/email-campaign');
     expect(counted.body).toMatchObject({ intentsToday: 1, costTodayUsd: 0.25 });
+    const usage = await t.api('GET', '/v1/agents/email-campaign/usage?days=3');
+    expect(usage.body.days).toHaveLength(3);
+    expect(usage.body.days[2]).toMatchObject({ day: new Date().toISOString().slice(0, 10), intents: 1, costUsd: 0.25 });
+    expect(usage.body.days[0]).toMatchObject({ intents: 0, costUsd: 0 });
 
     // AND the chain verifies
     await waitFor(async () => (await t.api('GET', '/v1/audit?agentId=email-campaign')).body.events.length === 3, { what: 'resume audit' });
