@@ -15,6 +15,7 @@ import { CONNECTIONS_TABLE, STATE_STREAM_FILTER, STATE_TABLE } from '../../lambd
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
+import { createDashboardHandler } from './dashboard-server';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
 import { lambdaContext } from './lambda-context';
 import { createRouteHandlers } from './route-handlers';
@@ -151,6 +152,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       ...(options.port !== undefined ? { port: options.port } : {}),
       handlers: createRouteHandlers(provider),
       authorizer: createAuthorizer(provider),
+      fallback: createDashboardHandler({ wsUrl: websocket.url, region: options.region }),
       ...(options.onError ? { onError: options.onError } : {}),
     });
     cleanups.push(() => gateway.stop());

@@ -52,6 +52,7 @@ const main = async (): Promise<void> => {
     `  REST API   ${runtime.restUrl}`,
     `  WebSocket  ${runtime.wsUrl}`,
     ...runtime.regions.slice(1).flatMap((r) => [`  ${r.region}    REST ${r.restUrl}  WebSocket ${r.wsUrl}`]),
+    `  dashboard  ${runtime.restUrl.replace(/\/v1$/, '/')}`,
     `  health     ${runtime.restUrl}/health`,
     `  state      ${runtime.stateDir}`,
     `  events     ${runtime.eventsFile}`,

@@ -1,0 +1,54 @@
+/**
+ * Live updates: the WebSocket watch (`?watch=all`) pushes every agent change; when it is not
+ * open, the dashboard polls every 5 s instead.
+ */
+import type { Agent } from '../../../sdk/protocol/types';
+import { session, siteConfig } from './api';
+
+export type LiveState = 'live' | 'polling';
+
+export const startLive = async (options: {
+  onAgent: (agent: Agent) => void;
+  poll: () => Promise<void>;
+  onState: (state: LiveState) => void;
+}): Promise<() => void> => {
+  const { wsUrl } = await siteConfig();
+  let socket: WebSocket | undefined;
+  let stopped = false;
+  let attempt = 0;
+  let reconnect: number | undefined;
+  const timer = window.setInterval(() => {
+    if (socket?.readyState !== WebSocket.OPEN) void options.poll();
+  }, 5_000);
+
+  const connect = () => {
+    const key = session.key();
+    if (!wsUrl || !key || stopped) {
+      options.onState('polling');
+      return;
+    }
+    socket = new WebSocket(`${wsUrl}/?watch=all&token=${encodeURIComponent(key)}`);
+    socket.addEventListener('open', () => {
+      attempt = 0;
+      options.onState('live');
+      void options.poll();
+    });
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { type: string; agent?: Agent };
+      if (message.type === 'agent' && message.agent) options.onAgent(message.agent);
+    });
+    socket.addEventListener('close', () => {
+      options.onState('polling');
+      if (stopped) return;
+      const delay = Math.min(30_000, 500 * 2 ** attempt++) * (0.5 + Math.random() / 2);
+      reconnect = window.setTimeout(connect, delay);
+    });
+  };
+  connect();
+  return () => {
+    stopped = true;
+    window.clearInterval(timer);
+    window.clearTimeout(reconnect);
+    socket?.close();
+  };
+};
