@@ -1,5 +1,6 @@
 import { ackMessageSchema } from '../../sdk/protocol/messages';
 import { ForbiddenError } from '../core/errors';
+import { getAgent } from '../core/agents';
 import { acknowledge } from '../core/heartbeat';
 import { parseWith } from '../http/validation';
 import { defineSocketRoute, messageBody } from './define-socket-route';
@@ -11,6 +12,8 @@ export const ackRoute = defineSocketRoute('ack', async ({ deps, event, connectio
   if (!connection?.agentId || !connection.instanceId) throw new ForbiddenError('only agent instances acknowledge versions');
   await acknowledge(deps.ctx, { agentId: connection.agentId, instanceId: connection.instanceId, version: message.version });
   await deps.connections.touch(connection, deps.ctx.now());
+  // Watchers (the dashboard) see "N of M stopped" move as instances acknowledge.
+  await deps.notifier.pushToWatchers(await getAgent(deps.ctx, connection.agentId, { connections: deps.connections }));
 });
 
 export const handler = ackRoute.handler;

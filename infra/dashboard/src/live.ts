@@ -11,15 +11,21 @@ export const startLive = async (options: {
   onAgent: (agent: Agent) => void;
   poll: () => Promise<void>;
   onState: (state: LiveState) => void;
+  /** Poll even while live (e.g. instances still acknowledging over REST). */
+  pollAnyway?: () => boolean;
 }): Promise<() => void> => {
   const { wsUrl } = await siteConfig();
   let socket: WebSocket | undefined;
   let stopped = false;
   let attempt = 0;
   let reconnect: number | undefined;
+  let ticks = 0;
   const timer = window.setInterval(() => {
-    if (socket?.readyState !== WebSocket.OPEN) void options.poll();
-  }, 5_000);
+    ticks++;
+    const open = socket?.readyState === WebSocket.OPEN;
+    // Not live: every 5 s. Live, but instances of a stopped agent still catching up: every 2 s.
+    if ((!open && ticks % 5 === 0) || (open && ticks % 2 === 0 && options.pollAnyway?.())) void options.poll();
+  }, 1_000);
 
   const connect = () => {
     const key = session.key();

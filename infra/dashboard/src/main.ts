@@ -256,6 +256,7 @@ const startLiveUpdates = async () => {
         render(overviewView());
       }
     },
+    pollAnyway: () => [...state.agents.values()].some((a) => a.status !== 'active' && a.instances.acknowledged < a.instances.total),
     onState: (s) => {
       $<HTMLElement>('#live').textContent = s === 'live' ? '● live' : '○ polling every 5 s';
     },
