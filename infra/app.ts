@@ -7,5 +7,6 @@ import { buildHaltApp, parseRegions } from './halt-app';
 const app = new App();
 buildHaltApp(app, {
   regions: parseRegions(app.node.tryGetContext('regions'), process.env.CDK_DEFAULT_REGION),
+  dashboard: ['true', true].includes(app.node.tryGetContext('dashboard') as string | boolean),
   ...(process.env.CDK_DEFAULT_ACCOUNT ? { account: process.env.CDK_DEFAULT_ACCOUNT } : {}),
 });

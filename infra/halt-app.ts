@@ -19,7 +19,7 @@ export const parseRegions = (value: unknown, fallback: string | undefined): stri
   return regions;
 };
 
-export const buildHaltApp = (app: App, options: { regions: readonly string[]; account?: string }): HaltStack[] => {
+export const buildHaltApp = (app: App, options: { regions: readonly string[]; account?: string; dashboard?: boolean }): HaltStack[] => {
   const [primaryRegion, ...others] = options.regions;
   if (!primaryRegion) throw new Error('buildHaltApp: name at least one region');
   const env = (region: string) => ({ region, ...(options.account ? { account: options.account } : {}) });
@@ -27,6 +27,7 @@ export const buildHaltApp = (app: App, options: { regions: readonly string[]; ac
     env: env(primaryRegion),
     replicaRegions: others,
     crossRegionReferences: others.length > 0,
+    ...(options.dashboard ? { dashboard: true } : {}),
     description: `Halt: kill switch for AI agents (${primaryRegion}, owns the global state table)`,
   });
   const stacks = [primary];

@@ -27,6 +27,8 @@ export interface HaltStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** @default - alarms without actions */
   readonly alarmAction?: IAlarmAction;
+  /** Host the dashboard (S3 + CloudFront). @default false */
+  readonly dashboard?: boolean;
 }
 
 export class HaltStack extends Stack {
@@ -41,10 +43,12 @@ export class HaltStack extends Stack {
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+      ...(props.dashboard ? { dashboard: true } : {}),
     });
     const plane = this.controlPlane;
     new CfnOutput(this, 'RestApiUrl', { value: plane.restApi.url, description: 'Base URL of the Halt REST API (…/v1)' });
     new CfnOutput(this, 'WebSocketUrl', { value: plane.websocket.url, description: 'Where agents connect (wss://…)' });
+    if (plane.dashboard) new CfnOutput(this, 'DashboardUrl', { value: plane.dashboard.url, description: 'The dashboard (and the API at /v1)' });
     new CfnOutput(this, 'StateTableName', { value: plane.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: plane.eventBus.eventBusName });
     this.suppressAcceptedFindings();
@@ -99,6 +103,27 @@ export class HaltStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${this.region}:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}:<${wsApi}>/*/*/@connections/*]`,
       reason: 'Pushing needs execute-api:ManageConnections on @connections/*: connection ids are made at run time. Limited to this region\'s WebSocket API.',
     });
+    if (this.controlPlane.dashboard) {
+      accepted.push(
+        { id: 'AwsSolutions-CFR1', reason: 'Operators work from anywhere; no geo restriction is wanted.' },
+        { id: 'AwsSolutions-CFR2', reason: 'WAF is the deployer\'s choice (cost, rules); every API call behind the distribution needs a Halt key.' },
+        { id: 'AwsSolutions-CFR4', reason: 'The default *.cloudfront.net certificate cannot be pinned to TLS 1.2 by CloudFront; a custom domain with TLSv1.2_2021 is the deployer\'s choice.' },
+        { id: 'AwsSolutions-S1', reason: 'The log bucket receives the site bucket\'s and CloudFront\'s access logs; logging it to itself would loop.' },
+        { id: 'AwsSolutions-IAM5[Action::s3:GetBucket*]', reason: 'BucketDeployment copies the built dashboard into its own bucket (CDK-managed grants).' },
+        { id: 'AwsSolutions-IAM5[Action::s3:GetObject*]', reason: 'BucketDeployment copies the built dashboard into its own bucket (CDK-managed grants).' },
+        { id: 'AwsSolutions-IAM5[Action::s3:List*]', reason: 'BucketDeployment copies the built dashboard into its own bucket (CDK-managed grants).' },
+        { id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]', reason: 'BucketDeployment replaces the dashboard\'s files in its own bucket (CDK-managed grants).' },
+        { id: 'AwsSolutions-IAM5[Action::s3:Abort*]', reason: 'BucketDeployment uploads into its own bucket (CDK-managed grants).' },
+        {
+          id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.controlPlane.dashboard.bucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+          reason: 'BucketDeployment writes the dashboard\'s files: every object of the site bucket, nothing else.',
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}-${this.region}/*]`,
+          reason: 'BucketDeployment reads the dashboard bundle from the CDK bootstrap assets bucket.',
+        },
+      );
+    }
     for (const finding of accepted) Validations.of(this).acknowledge(finding);
     for (const route of ['$disconnect', 'ack', 'heartbeat', '$default']) {
       const cfnRoute = this.controlPlane.websocket.api.node.tryFindChild(`${route}-Route`);

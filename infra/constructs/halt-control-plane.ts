@@ -16,6 +16,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from '
 import { Construct } from 'constructs';
 import { STATE_TABLE } from '../../lambdas/core/table-schema';
 import { HaltAlarms } from './alarms';
+import { DashboardHosting } from './dashboard-hosting';
 import { HaltRestApi } from './rest-api';
 import { StateTable, type Consistency } from './state-table';
 import { createEventBus, StreamPipeline } from './stream-pipeline';
@@ -43,6 +44,8 @@ export interface HaltControlPlaneProps {
   readonly logRetention?: RetentionDays;
   /** Where alarms go. @default - alarms without actions */
   readonly alarmAction?: IAlarmAction;
+  /** Host the dashboard on S3 + CloudFront (build it first: `npm run build:dashboard`). @default false */
+  readonly dashboard?: boolean;
 }
 
 export class HaltControlPlane extends Construct {
@@ -53,6 +56,7 @@ export class HaltControlPlane extends Construct {
   public readonly pipeline: StreamPipeline;
   public readonly sweeper: SweeperSchedule;
   public readonly alarms: HaltAlarms;
+  public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
     super(scope, id);
@@ -86,6 +90,9 @@ export class HaltControlPlane extends Construct {
       websocket: this.websocket,
       ...retention,
     });
+    if (props.dashboard) {
+      this.dashboard = new DashboardHosting(this, 'Dashboard', { restApi: this.restApi.api, webSocketUrl: this.websocket.url });
+    }
     this.alarms = new HaltAlarms(this, 'Alarms', {
       consumer: this.pipeline.consumer,
       deadLetterQueue: this.pipeline.deadLetterQueue,

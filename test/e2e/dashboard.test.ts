@@ -4,7 +4,6 @@
  * killed and "1 of 1 stopped" without a reload, the agent's SDK instance aborted, the reason
  * in the audit view; a viewer sees no buttons. A screenshot is kept in test-artifacts/.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -15,6 +14,7 @@ import { startTestRuntime, type TestRuntime } from '../support/local-runtime';
 const root = join(__dirname, '..', '..');
 const artifacts = join(root, 'test-artifacts');
 
+// The dashboard is built once for all tests by test/global-setup.js.
 describe('dashboard (Chromium, local runtime)', () => {
   let t: TestRuntime;
   let browser: Browser;
@@ -23,10 +23,6 @@ describe('dashboard (Chromium, local runtime)', () => {
   let dashboardUrl: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(root, 'infra', 'dashboard', 'vite.config.mts')], {
-      cwd: root,
-      stdio: 'pipe',
-    });
     t = await startTestRuntime();
     dashboardUrl = t.runtime.restUrl.replace(/\/v1$/, '/');
     operator = new HaltClient({ url: t.runtime.restUrl, key: t.operatorKey });
