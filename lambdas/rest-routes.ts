@@ -10,6 +10,8 @@ import { getCheckpointRoute } from './checkpoints/get-checkpoint';
 import { listCheckpointsRoute } from './checkpoints/list-checkpoints';
 import { putCheckpointRoute } from './checkpoints/put-checkpoint';
 import { bulkKillRoute } from './control/bulk-kill';
+import { bulkPauseRoute } from './control/bulk-pause';
+import { bulkResumeRoute } from './control/bulk-resume';
 import { killAgentRoute } from './control/kill-agent';
 import { pauseAgentRoute } from './control/pause-agent';
 import { putPolicyRoute } from './control/put-policy';
@@ -34,6 +36,8 @@ export const REST_ROUTES: readonly DefinedRoute[] = [
   pauseAgentRoute,
   resumeAgentRoute,
   bulkKillRoute,
+  bulkPauseRoute,
+  bulkResumeRoute,
   putPolicyRoute,
   heartbeatRoute,
   submitIntentRoute,

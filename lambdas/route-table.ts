@@ -58,6 +58,8 @@ export const ROUTES = {
   pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkPause: { method: 'POST', path: '/v1/pause', access: OPERATOR_ONLY, entry: 'control/bulk-pause.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkResume: { method: 'POST', path: '/v1/resume', access: OPERATOR_ONLY, entry: 'control/bulk-resume.ts', writes: AGENT_UPDATES, connections: 'push' },
   putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts', writes: AGENT_UPDATES },
   heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts', writes: AGENT_UPDATES },
   submitIntent: {

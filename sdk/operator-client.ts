@@ -38,6 +38,16 @@ export interface ControlOutcome extends ControlResult {
   complete?: boolean;
 }
 
+export interface BulkOptions {
+  readonly reason: string;
+  readonly tags?: readonly string[];
+  readonly all?: true;
+}
+
+export interface BulkResult {
+  agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -91,10 +101,18 @@ export class HaltClient {
   }
 
   /** Kill every agent carrying all `tags`, or every agent with `all: true`. */
-  public bulkKill(options: { reason: string; tags?: readonly string[]; all?: true }): Promise<{
-    agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
-  }> {
+  public bulkKill(options: BulkOptions): Promise<BulkResult> {
     return this.http.request('POST', '/kill', { body: options });
+  }
+
+  /** Pause every agent carrying all `tags`, or every agent (killed agents stay killed). */
+  public bulkPause(options: BulkOptions): Promise<BulkResult> {
+    return this.http.request('POST', '/pause', { body: options });
+  }
+
+  /** Resume every agent carrying all `tags`, or every agent. */
+  public bulkResume(options: BulkOptions): Promise<BulkResult> {
+    return this.http.request('POST', '/resume', { body: options });
   }
 
   /**

@@ -9,7 +9,7 @@ import { planTransition, type ControlAction } from './agent-state';
 import { findAgents, requireAgent } from './agents';
 import { mapWithConcurrency } from './concurrency';
 import type { DomainContext } from './context';
-import { AgentNotFoundError, VersionConflictError } from './errors';
+import { AgentNotFoundError, InvalidTransitionError, VersionConflictError } from './errors';
 import type { AgentRecord } from './records';
 
 const MAX_ATTEMPTS = 10;
@@ -80,25 +80,36 @@ export const changeStatus = async (ctx: DomainContext, change: StatusChange): Pr
     return { agentId: next.agentId, status: next.status, version: next.version, changed: true, agent: next };
   });
 
+/** Kill every live agent carrying all `tags`, or every agent when `all`. */
+export const bulkKill = (
+  ctx: DomainContext,
+  options: { reason: string; actor: string; tags?: readonly string[]; all?: boolean },
+): Promise<BulkKillResult> => bulkChange(ctx, { ...options, action: 'kill' });
+
 export interface BulkKillResult {
   agents: { agentId: string; version: number; changed: boolean }[];
   /** The killed agents as they stand (to tell their connections). */
   records: AgentRecord[];
 }
 
-/** Kill every live agent carrying all `tags`, or every agent when `all`. */
-export const bulkKill = async (
+/**
+ * Kill, pause or resume every live agent carrying all `tags`, or every agent when `all`: one
+ * versioned change (and one audit event) per agent that changes. Pausing skips killed agents.
+ */
+export const bulkChange = async (
   ctx: DomainContext,
-  options: { reason: string; actor: string; tags?: readonly string[]; all?: boolean },
+  options: { action: ControlAction; reason: string; actor: string; tags?: readonly string[]; all?: boolean },
 ): Promise<BulkKillResult> => {
   const targets = await findAgents(ctx, options.all ? [] : (options.tags ?? []));
   const results = await mapWithConcurrency(targets, 8, async (agent) => {
     try {
-      const result = await changeStatus(ctx, { agentId: agent.agentId, action: 'kill', reason: options.reason, actor: options.actor });
+      const result = await changeStatus(ctx, { agentId: agent.agentId, action: options.action, reason: options.reason, actor: options.actor });
       return [{ entry: { agentId: result.agentId, version: result.version, changed: result.changed }, record: result.agent }];
     } catch (error) {
-      // Deleted between the listing and the kill: there is nothing left to stop.
+      // Deleted between the listing and the change: there is nothing left to change.
       if (error instanceof AgentNotFoundError) return [];
+      // A killed agent is not softened to paused by a bulk pause.
+      if (error instanceof InvalidTransitionError) return [{ entry: { agentId: agent.agentId, version: agent.version, changed: false }, record: agent }];
       throw error;
     }
   });

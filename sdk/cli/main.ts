@@ -148,37 +148,44 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
       .requiredOption('--reason <reason>', 'why (recorded in the audit trail)')
       .addOption(new Option('--wait [seconds]', 'wait until every instance acknowledges (default 30 s)'));
 
-  withReason(program.command('kill [agentId]').description('kill an agent (or many with --tag / --all)'))
-    .option('--tag <tag...>', 'kill every agent carrying all these tags')
-    .option('--all', 'kill every agent')
-    .option('--yes', 'do not ask for confirmation (bulk kills)')
-    .action(async (agentId: string | undefined, opts: { reason: string; wait?: string | boolean; tag?: string[]; all?: boolean; yes?: boolean }) => {
-      const bulk = Boolean(opts.tag || opts.all);
-      if (bulk === Boolean(agentId)) throw new UsageError('name one agent, or use --tag … / --all (not both)');
-      if (!bulk) return control('kill', agentId as string, opts);
-      if (opts.tag && opts.all) throw new UsageError('use --tag or --all, not both');
-      const scope = opts.all ? 'EVERY agent' : `every agent tagged ${(opts.tag ?? []).join(' + ')}`;
-      if (!opts.yes) {
-        if (!io.isTty) throw new UsageError(`refusing to kill ${scope} without confirmation: add --yes`);
-        if (!(await io.confirm(`Kill ${scope}?`))) {
-          io.err('nothing killed');
-          exitCode = EXIT.error;
-          return;
-        }
+  type ScopedOptions = { reason: string; wait?: string | boolean; tag?: string[]; all?: boolean; yes?: boolean };
+  const scoped = (action: 'kill' | 'pause' | 'resume') => async (agentId: string | undefined, opts: ScopedOptions) => {
+    const bulk = Boolean(opts.tag || opts.all);
+    if (bulk === Boolean(agentId)) throw new UsageError('name one agent, or use --tag … / --all (not both)');
+    if (!bulk) return control(action, agentId as string, opts);
+    if (opts.tag && opts.all) throw new UsageError('use --tag or --all, not both');
+    const scope = opts.all ? 'EVERY agent' : `every agent tagged ${(opts.tag ?? []).join(' + ')}`;
+    const verb = { kill: 'Kill', pause: 'Pause', resume: 'Resume' }[action];
+    if (!opts.yes) {
+      if (!io.isTty) throw new UsageError(`refusing to ${action} ${scope} without confirmation: add --yes`);
+      if (!(await io.confirm(`${verb} ${scope}?`))) {
+        io.err(`nothing done`);
+        exitCode = EXIT.error;
+        return;
       }
-      const result = await client().bulkKill({ reason: opts.reason, ...(opts.all ? { all: true as const } : { tags: opts.tag ?? [] }) });
-      const changed = result.agents.filter((a) => a.changed).length;
-      print(
-        [`killed ${changed} agent${changed === 1 ? '' : 's'} (${result.agents.length - changed} already stopped)`, ...result.agents.map((a) => `  ${a.agentId} v${a.version}${a.changed ? '' : ' (already killed)'}, told ${a.pushed}`)].join('\n'),
-        result,
-      );
-    });
-  withReason(program.command('pause <agentId>').description('pause an agent: it finishes the unit in hand and waits')).action(
-    (agentId: string, opts: { reason: string; wait?: string | boolean }) => control('pause', agentId, opts),
-  );
-  withReason(program.command('resume <agentId>').description('resume an agent from its checkpoint')).action(
-    (agentId: string, opts: { reason: string; wait?: string | boolean }) => control('resume', agentId, opts),
-  );
+    }
+    const request = { reason: opts.reason, ...(opts.all ? { all: true as const } : { tags: opts.tag ?? [] }) };
+    const halt = client();
+    const result = await (action === 'kill' ? halt.bulkKill(request) : action === 'pause' ? halt.bulkPause(request) : halt.bulkResume(request));
+    const changed = result.agents.filter((a) => a.changed).length;
+    const done = { kill: 'killed', pause: 'paused', resume: 'resumed' }[action];
+    print(
+      [
+        `${done} ${changed} agent${changed === 1 ? '' : 's'} (${result.agents.length - changed} unchanged)`,
+        ...result.agents.map((a) => `  ${a.agentId} v${a.version}${a.changed ? '' : ' (unchanged)'}, told ${a.pushed}`),
+      ].join('\n'),
+      result,
+    );
+  };
+  const scopedCommand = (action: 'kill' | 'pause' | 'resume', description: string) =>
+    withReason(program.command(`${action} [agentId]`).description(description))
+      .option('--tag <tag...>', `${action} every agent carrying all these tags`)
+      .option('--all', `${action} every agent`)
+      .option('--yes', 'do not ask for confirmation (many agents)')
+      .action(scoped(action));
+  scopedCommand('kill', 'kill an agent (or many with --tag / --all)');
+  scopedCommand('pause', 'pause an agent: it finishes the unit in hand, checkpoints and waits');
+  scopedCommand('resume', 'resume an agent from its checkpoint');
 
   const audit = program
     .command('audit')

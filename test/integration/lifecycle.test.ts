@@ -188,6 +188,31 @@ describe('agent lifecycle (local runtime)', () => {
     expect(everyone.body.agents.every((a: any) => a.status === 'killed')).toBe(true);
   });
 
+  it('pauses and resumes by tag, one audit event per agent changed, leaving killed agents killed', async () => {
+    for (const agentId of ['fleet-a', 'fleet-b', 'fleet-c']) {
+      await t.api('POST', '/v1/agents', { body: { agentId, tags: ['fleet=blue'] } });
+    }
+    await t.api('POST', '/v1/agents/fleet-c/kill', { body: { reason: 'already stopped' } });
+    const paused = await t.api('POST', '/v1/pause', { body: { reason: 'maintenance', tags: ['fleet=blue'] } });
+    expect(paused.status).toBe(200);
+    expect(paused.body.agents).toEqual([
+      { agentId: 'fleet-a', version: 2, changed: true, pushed: 0 },
+      { agentId: 'fleet-b', version: 2, changed: true, pushed: 0 },
+      { agentId: 'fleet-c', version: 2, changed: false, pushed: 0 },
+    ]);
+    expect((await t.api('GET', '/v1/agents/fleet-c')).body.status).toBe('killed');
+    const resumed = await t.api('POST', '/v1/resume', { body: { reason: 'done', tags: ['fleet=blue'] } });
+    expect(resumed.body.agents.map((a: any) => [a.agentId, a.changed])).toEqual([
+      ['fleet-a', true],
+      ['fleet-b', true],
+      ['fleet-c', true],
+    ]);
+    await t.runtime.streamIdle();
+    const audit = (await t.api('GET', '/v1/audit?agentId=fleet-a')).body.events.map((e: any) => e.type);
+    expect(audit).toEqual(['resumed', 'paused', 'agent_created']);
+    expect((await t.api('POST', '/v1/pause', { body: { reason: 'x', tags: [] } })).status).toBe(400);
+  });
+
   it('deletes an agent: 404 after, its key stops, its audit trail stays, and the id can be reused', async () => {
     const created = await t.api('POST', '/v1/agents', { body: { agentId: 'short-lived' } });
     const key = created.body.agentKey as string;

@@ -1,9 +1,10 @@
 /** Assertions over the synthesized Halt stack (bundling skipped: these check the template). */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { STATE_TABLE } from '../../../lambdas/core/table-schema';
-import { ROUTES } from '../../../lambdas/route-table';
+import { ROUTES, type RouteDefinition } from '../../../lambdas/route-table';
 import { HaltStack } from '../../../infra/halt-stack';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 
@@ -32,7 +33,7 @@ const actionsOf = (statements: Statement[]): string[] =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('HaltStack', () => {
-  const { template } = synth();
+  const { stack, template } = synth();
 
   describe('state table', () => {
     it('is built from the shared table definition, with a replica, stream, TTL, PITR, deletion protection and RETAIN', () => {
@@ -96,6 +97,26 @@ describe('HaltStack', () => {
         AuthorizerResultTtlInSeconds: 0,
         IdentitySource: 'method.request.header.Authorization',
       });
+    });
+
+    it('leaves exactly the public routes (health) open and guards each other route by its own path', () => {
+      // GIVEN the one key authorizer of the stack
+      const [authorizerId, ...others] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+      expect(others).toHaveLength(0);
+      const methods = template.findResources('AWS::ApiGateway::Method');
+      expect(ROUTES.health.access.public).toBe(true);
+      for (const route of Object.values(ROUTES) as RouteDefinition[]) {
+        // WHEN the route's method is found at its path and method
+        const method = stack.controlPlane.restApi.api.root.resourceForPath(route.path).node.findChild(route.method) as Method;
+        const properties = methods[stack.getLogicalId(method.node.defaultChild as CfnElement)]?.Properties as Record<string, unknown>;
+        // THEN a public route has no authorizer, every other one the key authorizer
+        if (route.access.public) {
+          expect(properties).toMatchObject({ HttpMethod: route.method, AuthorizationType: 'NONE' });
+          expect(properties.AuthorizerId).toBeUndefined();
+        } else {
+          expect(properties).toMatchObject({ HttpMethod: route.method, AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+        }
+      }
     });
 
     it('throttles the stage, logs access and keeps the error body in gateway responses', () => {
@@ -175,10 +196,12 @@ describe('HaltStack', () => {
 
     it('grants no function dynamodb:* or DynamoDB on every resource', () => {
       const all = statementsOf(template, '');
+      expect(all.length).toBeGreaterThan(0);
       for (const s of all) {
         const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
         expect(actions).not.toContain('dynamodb:*');
-        if (actions.some((a) => a.startsWith('dynamodb:'))) expect(s.Resource).not.toBe('*');
+        const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+        if (actions.some((a) => a.startsWith('dynamodb:'))) expect(resources).not.toContain('*');
       }
     });
   });
@@ -191,7 +214,8 @@ describe('HaltStack', () => {
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: 10,
-        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { sk: { S: ['AGENT'] } } } }) }] },
+        MaximumRecordAgeInSeconds: 24 * 60 * 60,
+        FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT"]}}}}' }] },
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });

@@ -1,0 +1,5 @@
+import { bulkRoute } from './bulk-route';
+
+export const bulkPauseRoute = bulkRoute('bulkPause', 'pause');
+
+export const handler = bulkPauseRoute.handler;
