@@ -64,6 +64,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     });
     websocket = { connections, notifier };
   }
+  const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
   return {
     config,
     ...websocket,
@@ -71,8 +72,9 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
       repository: new DynamoRepository({ client: documents, tableName: config.stateTableName }),
       now: () => new Date(),
       region: config.region,
+      publisher,
     },
-    publisher: new EventBridgePublisher({ client: events, eventBusName: config.eventBusName }),
+    publisher,
     logger,
   };
 };

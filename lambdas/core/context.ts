@@ -1,5 +1,6 @@
 /** What every domain function receives: storage, a clock and the region it runs in. */
 import type { Role } from '../../sdk/protocol/schemas';
+import type { EventPublisher } from './event-publisher';
 import type { AgentRepository } from './repository';
 
 export interface DomainContext {
@@ -7,6 +8,8 @@ export interface DomainContext {
   readonly now: () => Date;
   /** The region of the control plane serving the call (e.g. `eu-west-1`, `local-1`). */
   readonly region: string;
+  /** The event bus, for events the domain raises itself (a breached budget). */
+  readonly publisher?: EventPublisher;
 }
 
 /** The caller, as its API key says. `name` is what the audit trail records as actor. */

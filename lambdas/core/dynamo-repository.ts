@@ -425,6 +425,38 @@ export class DynamoRepository implements AgentRepository {
     return new Map(agentIds.map((id) => [id, toUsage(byPk.get(keys.agent(id).pk))]));
   }
 
+  public async markBreach(agentId: string, breach: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.agent(agentId).pk, sk: `BREACH#${breach}` },
+          UpdateExpression: 'SET expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: { ':expiresAt': expiresAt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  public async updateFailureStreak(agentId: string, report: { succeeded: number; failed: number }): Promise<number> {
+    const reset = report.succeeded > 0;
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.agent(agentId).pk, sk: 'FAILSTREAK' },
+        UpdateExpression: reset ? 'SET streak = :zero' : 'ADD streak :failed',
+        ExpressionAttributeValues: reset ? { ':zero': 0 } : { ':failed': report.failed },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.streak ?? 0);
+  }
+
   // ---- checkpoints ------------------------------------------------------------------
 
   public async putCheckpoint(agentId: string, checkpoint: CheckpointRecord): Promise<void> {

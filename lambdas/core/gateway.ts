@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IntentRequest, Policy } from '../../sdk/protocol/schemas';
 import { requireAgent } from './agents';
 import { usageWindows, type Caller, type DomainContext } from './context';
-import { changeStatus } from './control';
+import { enforceBudgetBreach } from './policy-enforcement';
 import {
   ActionDeniedError,
   AgentKilledError,
@@ -62,14 +62,14 @@ export const submitIntent = async (
       : undefined,
   );
   if (!outcome.ok && budget) {
-    if (budget.onBreach !== 'reject') {
-      await changeStatus(ctx, {
-        agentId,
-        action: budget.onBreach === 'kill' ? 'kill' : 'pause',
-        reason: `budget ${outcome.limit} reached (intent "${request.action}" from ${caller.name})`,
-        actor: 'policy:budget',
-      });
-    }
+    const windows = usageWindows(ctx.now());
+    await enforceBudgetBreach(ctx, {
+      agentId,
+      policy: agent.policy,
+      limit: outcome.limit,
+      window: outcome.limit === 'maxIntentsPerHour' ? windows.hour : windows.day,
+      trigger: `intent "${request.action}" from ${caller.name}`,
+    });
     throw new BudgetExceededError(agentId, outcome.limit, budget.onBreach);
   }
   return { intentId: `int_${randomBytes(12).toString('hex')}` };

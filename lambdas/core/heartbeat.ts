@@ -7,6 +7,7 @@ import type { HeartbeatRequest } from '../../sdk/protocol/schemas';
 import type { HeartbeatResult } from '../../sdk/protocol/types';
 import { requireAgent } from './agents';
 import { usageWindows, type DomainContext } from './context';
+import { enforceBudgetBreach, enforceConsecutiveFailures } from './policy-enforcement';
 
 export const recordHeartbeat = async (
   ctx: DomainContext,
@@ -34,6 +35,27 @@ export const recordHeartbeat = async (
         })
       : Promise.resolve(),
   ]);
+  if (hasMetrics) {
+    const windows = usageWindows(now);
+    const maxCost = agent.policy.budget?.maxCostUsdPerDay;
+    if (maxCost !== undefined && (metrics.costUsd ?? 0) > 0) {
+      const usage = await ctx.repository.getUsage(agentId, windows.day);
+      if (usage.costUsd > maxCost) {
+        await enforceBudgetBreach(ctx, { agentId, policy: agent.policy, limit: 'maxCostUsdPerDay', window: windows.day, trigger: `cost reported by ${request.instanceId}` });
+      }
+    }
+    await enforceConsecutiveFailures(ctx, { agentId, policy: agent.policy, succeeded: metrics.succeeded ?? 0, failed: metrics.failed ?? 0 });
+    const latest = await ctx.repository.getAgent(agentId, { consistent: true });
+    if (latest && !latest.deleted && latest.version !== agent.version) {
+      // The report itself stopped the agent: answer with where it stands now.
+      return {
+        status: latest.status,
+        version: latest.version,
+        ...(latest.status !== 'active' && latest.statusReason ? { reason: latest.statusReason } : {}),
+        failMode: latest.policy.failMode ?? 'closed',
+      };
+    }
+  }
   return {
     status: agent.status,
     version: agent.version,

@@ -60,6 +60,13 @@ export interface AgentRepository {
   /** Count usage in the day and hour windows; refuses (no change) when a limit would be passed. */
   addUsage(agentId: string, windows: { day: string; hour: string }, delta: UsageDelta, limits?: UsageLimits): Promise<UsageOutcome>;
   getUsage(agentId: string, window: string): Promise<UsageRecord>;
+  /** Note that a limit was breached in a window; false when it already was (report it once). */
+  markBreach(agentId: string, breach: string, expiresAt: number): Promise<boolean>;
+  /**
+   * The agent's run of failed units: a report with any success resets it, one with only
+   * failures adds them. Resolves to the run after this report.
+   */
+  updateFailureStreak(agentId: string, report: { succeeded: number; failed: number }): Promise<number>;
   getUsageOfAgents(agentIds: readonly string[], window: string): Promise<Map<string, UsageRecord>>;
 
   putCheckpoint(agentId: string, checkpoint: CheckpointRecord): Promise<void>;

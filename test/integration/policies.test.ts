@@ -1,0 +1,82 @@
+/** Policies that act on their own, against the local runtime. */
+import { existsSync, readFileSync } from 'node:fs';
+import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+
+describe('policies (local runtime)', () => {
+  let t: TestRuntime;
+
+  beforeAll(async () => {
+    t = await startTestRuntime();
+  });
+
+  afterAll(async () => {
+    await t?.dispose();
+  });
+
+  const busEvents = (detailType: string) =>
+    existsSync(t.runtime.eventsFile)
+      ? readFileSync(t.runtime.eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.detailType === detailType)
+      : [];
+
+  it('refuses the 6th intent of a 5-per-day budget, kills as policy:budget and reports the breach once', async () => {
+    await t.api('POST', '/v1/agents', { body: { agentId: 'budgeted', policy: { budget: { maxIntentsPerDay: 5, onBreach: 'kill' } } } });
+    const intent = () => t.api('POST', '/v1/agents/budgeted/intents', { body: { instanceId: 'i-1', action: 'email.send' } });
+    for (let i = 0; i < 5; i++) expect((await intent()).status).toBe(202);
+    const sixth = await intent();
+    expect(sixth.status).toBe(429);
+    expect(sixth.body.error).toMatchObject({ code: 'budget_exceeded', message: expect.stringContaining('maxIntentsPerDay') });
+    expect((await intent()).body.error.code).toBe('agent_killed');
+
+    const agent = (await t.api('GET', '/v1/agents/budgeted')).body;
+    expect(agent).toMatchObject({ status: 'killed', statusChangedBy: 'policy:budget', intentsToday: 5 });
+    const audit = await waitFor(async () => {
+      const events = (await t.api('GET', '/v1/audit?agentId=budgeted')).body.events;
+      return events.some((e: any) => e.type === 'killed') ? events : undefined;
+    }, { what: 'the policy kill in the audit trail' });
+    expect(audit.find((e: any) => e.type === 'killed')).toMatchObject({ actor: 'policy:budget', reason: expect.stringContaining('maxIntentsPerDay') });
+    const breaches = busEvents('BudgetBreached').filter((e) => e.detail.agentId === 'budgeted');
+    expect(breaches).toHaveLength(1);
+    expect(breaches[0].detail).toMatchObject({ limit: 'maxIntentsPerDay', onBreach: 'kill', window: new Date().toISOString().slice(0, 10) });
+  });
+
+  it('rejects without stopping when onBreach is reject', async () => {
+    await t.api('POST', '/v1/agents', { body: { agentId: 'capped', policy: { budget: { maxCostUsdPerDay: 1, onBreach: 'reject' } } } });
+    const spend = (costUsd: number) => t.api('POST', '/v1/agents/capped/intents', { body: { instanceId: 'i-1', action: 'llm.call', costUsd } });
+    expect((await spend(0.6)).status).toBe(202);
+    expect((await spend(0.6)).status).toBe(429);
+    expect((await spend(0.4)).status).toBe(202);
+    expect((await t.api('GET', '/v1/agents/capped')).body).toMatchObject({ status: 'active', costTodayUsd: 1 });
+  });
+
+  it('pauses as policy:budget when reported cost passes the daily budget', async () => {
+    const { agentKey } = (await t.api('POST', '/v1/agents', { body: { agentId: 'reporter', policy: { budget: { maxCostUsdPerDay: 2, onBreach: 'pause' } } } })).body;
+    const beat = (costUsd: number) => t.api('POST', '/v1/agents/reporter/heartbeat', { key: agentKey, body: { instanceId: 'i-1', metrics: { costUsd } } });
+    expect((await beat(1.5)).body.status).toBe('active');
+    const answer = await beat(1);
+    expect(answer.body).toMatchObject({ status: 'paused', reason: expect.stringContaining('maxCostUsdPerDay') });
+    expect((await t.api('GET', '/v1/agents/reporter')).body.statusChangedBy).toBe('policy:budget');
+  });
+
+  it('denies actions by pattern at the gateway while others pass', async () => {
+    await t.api('POST', '/v1/agents', { body: { agentId: 'restricted', policy: { actions: { allow: ['email.*', 'crm.read'], deny: ['email.bulk*'] } } } });
+    const act = (action: string) => t.api('POST', '/v1/agents/restricted/intents', { body: { instanceId: 'i-1', action } });
+    expect((await act('email.send')).status).toBe(202);
+    const bulk = await act('email.bulk_send');
+    expect(bulk.status).toBe(403);
+    expect(bulk.body.error.code).toBe('action_denied');
+    expect((await act('crm.delete')).body.error).toMatchObject({ code: 'action_denied', message: expect.stringContaining('allow-list') });
+    expect((await t.api('GET', '/v1/agents/restricted')).body.status).toBe('active');
+  });
+
+  it('kills after three consecutive failed units, as policy:consecutive_failures; a success resets the run', async () => {
+    const { agentKey } = (await t.api('POST', '/v1/agents', { body: { agentId: 'flaky-worker', policy: { autoKill: { consecutiveFailures: 3 } } } })).body;
+    const report = (metrics: { succeeded?: number; failed?: number }) =>
+      t.api('POST', '/v1/agents/flaky-worker/heartbeat', { key: agentKey, body: { instanceId: 'i-1', metrics } });
+    await report({ failed: 2 });
+    await report({ succeeded: 1 });
+    expect((await report({ failed: 2 })).body.status).toBe('active');
+    const third = await report({ failed: 1 });
+    expect(third.body).toMatchObject({ status: 'killed', reason: '3 consecutive failed units (limit 3)' });
+    expect((await t.api('GET', '/v1/agents/flaky-worker')).body.statusChangedBy).toBe('policy:consecutive_failures');
+  });
+});
