@@ -9,6 +9,7 @@
  * const halt = new HaltAgent({ url, wsUrl, key, agentId: 'email-campaign', instanceId: 'i-1' });
  * await halt.start();
  * for (const batch of batches) {
+ *   if (halt.status === 'paused') { await halt.saveCheckpoint('i-1', { next: batch.start }); await halt.waitUntilActive(); }
  *   if (halt.signal.aborted) break;
  *   await halt.intent('email.send', { costUsd: 0.1 });   // throws IntentRefusedError once killed
  *   await send(batch, { signal: halt.signal });
@@ -90,13 +91,21 @@ export class HaltAgent extends EventEmitter {
     this.http = new HttpClient({ url: options.url, key: options.key, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
   }
 
-  /** Aborted while the agent is killed, paused or cut off (fail closed); a new one after resume. */
+  /**
+   * Aborted when the agent is killed or cut off (fail closed): the work in hand stops. A pause
+   * does not abort it (see `shouldStop`). After resume it is a new, live signal.
+   */
   public get signal(): AbortSignal {
     return this.controller.signal;
   }
 
   public get status(): AgentState {
     return this.state;
+  }
+
+  /** True while the agent must not start another unit of work (killed, paused or cut off). */
+  public get shouldStop(): boolean {
+    return STOPPED.has(this.state);
   }
 
   public get version(): number {
@@ -333,13 +342,16 @@ export class HaltAgent extends EventEmitter {
     this.state = next.status;
     this.knownVersion = next.version;
     this.reasonText = next.reason;
-    if (STOPPED.has(next.status)) {
-      if (!this.controller.signal.aborted) {
-        this.controller.abort(new AgentStoppedError(next.status as 'killed' | 'paused', next.version, next.reason));
-      }
-      this.emit(next.status === 'killed' ? 'kill' : 'pause', next);
+    if (next.status === 'killed') {
+      // A kill stops the work in hand: whatever listens to the signal is cut off now.
+      if (!this.controller.signal.aborted) this.controller.abort(new AgentStoppedError('killed', next.version, next.reason));
+      this.emit('kill', next);
+    } else if (next.status === 'paused') {
+      // A pause is softer: the unit in hand finishes (the signal stays live); the agent's
+      // loop sees `shouldStop`, checkpoints and calls waitUntilActive().
+      this.emit('pause', next);
     } else if (STOPPED.has(previous)) {
-      this.controller = new AbortController();
+      if (this.controller.signal.aborted) this.controller = new AbortController();
       this.emit('resume', next);
     }
     this.emit('status', next);

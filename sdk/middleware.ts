@@ -22,7 +22,7 @@ import { HttpClient } from './http-client';
 import type { HeartbeatResult } from './protocol/types';
 
 export interface HaltLambdaContext {
-  /** Aborted when the agent is found killed or paused while the handler runs. */
+  /** Aborted when the agent is found killed while the handler runs (a pause lets it finish). */
   readonly signal: AbortSignal;
   /** Ask the gateway before acting; throws `IntentRefusedError` when refused. */
   intent(action: string, options?: { costUsd?: number; to?: string; payload?: unknown }): Promise<{ intentId: string }>;
@@ -130,8 +130,9 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
     const timer = setInterval(() => {
       currentStatus()
         .then((latest) => {
+          // A kill cuts the invocation short; a pause lets it finish (the next one is refused).
           const later = stopFor(latest);
-          if (later && !controller.signal.aborted) controller.abort(later);
+          if (later && later.status === 'killed' && !controller.signal.aborted) controller.abort(later);
         })
         .catch((error: unknown) => {
           if (error instanceof AgentStoppedError && !controller.signal.aborted) controller.abort(error);
@@ -151,10 +152,8 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
           return await http.request<{ intentId: string }>('POST', `${base}/intents`, { body: { instanceId, action, ...intentOptions } });
         } catch (error) {
           if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
-            if (error.code === 'agent_killed' || error.code === 'agent_paused') {
-              cached = undefined;
-              controller.abort(new AgentStoppedError(error.code === 'agent_killed' ? 'killed' : 'paused', undefined, error.message));
-            }
+            if (error.code === 'agent_killed' || error.code === 'agent_paused') cached = undefined;
+            if (error.code === 'agent_killed') controller.abort(new AgentStoppedError('killed', undefined, error.message));
             throw new IntentRefusedError(error.status, error.code, error.message);
           }
           throw error;
