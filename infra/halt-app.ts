@@ -19,7 +19,10 @@ export const parseRegions = (value: unknown, fallback: string | undefined): stri
   return regions;
 };
 
-export const buildHaltApp = (app: App, options: { regions: readonly string[]; account?: string; dashboard?: boolean }): HaltStack[] => {
+export const buildHaltApp = (
+  app: App,
+  options: { regions: readonly string[]; account?: string; dashboard?: boolean; hardStopFunctionArns?: readonly string[] },
+): HaltStack[] => {
   const [primaryRegion, ...others] = options.regions;
   if (!primaryRegion) throw new Error('buildHaltApp: name at least one region');
   const env = (region: string) => ({ region, ...(options.account ? { account: options.account } : {}) });
@@ -28,6 +31,7 @@ export const buildHaltApp = (app: App, options: { regions: readonly string[]; ac
     replicaRegions: others,
     crossRegionReferences: others.length > 0,
     ...(options.dashboard ? { dashboard: true } : {}),
+    ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
     description: `Halt: kill switch for AI agents (${primaryRegion}, owns the global state table)`,
   });
   const stacks = [primary];
@@ -38,6 +42,7 @@ export const buildHaltApp = (app: App, options: { regions: readonly string[]; ac
       new HaltStack(app, `Halt-${region}`, {
         env: env(region),
         replicaOf: { tableName: primary.controlPlane.table.tableName },
+        ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
         crossRegionReferences: true,
         description: `Halt: kill switch for AI agents (${region}, replica of the state table in ${primaryRegion})`,
       }),

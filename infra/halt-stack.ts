@@ -27,6 +27,8 @@ export interface HaltStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** @default - alarms without actions */
   readonly alarmAction?: IAlarmAction;
+  /** Lambda functions agents may brake with their `hardStop` policy. @default - none */
+  readonly hardStopFunctionArns?: readonly string[];
   /** Host the dashboard (S3 + CloudFront). @default false */
   readonly dashboard?: boolean;
 }
@@ -44,6 +46,7 @@ export class HaltStack extends Stack {
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
       ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
       ...(props.dashboard ? { dashboard: true } : {}),
+      ...(props.hardStopFunctionArns ? { hardStopFunctionArns: props.hardStopFunctionArns } : {}),
     });
     const plane = this.controlPlane;
     new CfnOutput(this, 'RestApiUrl', { value: plane.restApi.url, description: 'Base URL of the Halt REST API (…/v1)' });

@@ -44,6 +44,8 @@ export interface HaltControlPlaneProps {
   readonly logRetention?: RetentionDays;
   /** Where alarms go. @default - alarms without actions */
   readonly alarmAction?: IAlarmAction;
+  /** Lambda functions agents may brake with their `hardStop` policy. @default - none */
+  readonly hardStopFunctionArns?: readonly string[];
   /** Host the dashboard on S3 + CloudFront (build it first: `npm run build:dashboard`). @default false */
   readonly dashboard?: boolean;
 }
@@ -81,6 +83,7 @@ export class HaltControlPlane extends Construct {
       eventBus: this.eventBus,
       environment,
       websocket: this.websocket,
+      ...(props.hardStopFunctionArns ? { hardStopFunctionArns: props.hardStopFunctionArns } : {}),
       ...retention,
     });
     this.sweeper = new SweeperSchedule(this, 'Sweep', {

@@ -6,6 +6,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -23,6 +24,11 @@ export interface StreamPipelineProps {
   readonly environment: Record<string, string>;
   /** The region's WebSocket API: the consumer tells this region's connections. @default - no pushes */
   readonly websocket?: HaltWebSocketApi;
+  /**
+   * Lambda functions agents may name in their `hardStop` policy: the consumer may change their
+   * reserved concurrency, and no others. @default - none (a hard stop would be refused)
+   */
+  readonly hardStopFunctionArns?: readonly string[];
   /** Attempts after the first before a batch goes to the dead-letter queue. @default 10 */
   readonly retryAttempts?: number;
   /** @default RetentionDays.ONE_MONTH */
@@ -55,6 +61,17 @@ export class StreamPipeline extends Construct {
     props.table.grantReadData(this.consumer);
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: ['AUDIT#*'] });
     props.eventBus.grantPutEventsTo(this.consumer);
+    // The hard stop: saved settings live under HARDSTOP#<agent>; the brake is on the named functions only.
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: ['HARDSTOP#*'] });
+    if (props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0) {
+      this.consumer.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+          resources: [...props.hardStopFunctionArns],
+        }),
+      );
+    }
     props.websocket?.grantPush(this.consumer);
     this.consumer.addEventSource(
       new DynamoEventSource(props.table, {

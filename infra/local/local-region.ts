@@ -44,6 +44,8 @@ export interface LocalRegionOptions {
   readonly wsPort?: number;
   readonly host?: string;
   readonly eventsEndpoint: string;
+  /** The Lambda stand-in for the hard stop. */
+  readonly lambdaEndpoint?: string;
   readonly logLevel: HaltConfig['logLevel'];
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
@@ -100,6 +102,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_EVENT_BUS: LOCAL_EVENT_BUS,
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
+      ...(options.lambdaEndpoint ? { HALT_LAMBDA_ENDPOINT: options.lambdaEndpoint } : {}),
       HALT_LOG_LEVEL: options.logLevel,
     });
     const deps = createDependencies(config);

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { HaltConfig } from '../../lambdas/config/config';
 import { startEventSink, type EventSink } from './event-sink';
+import { startLambdaStandIn, type LambdaStandIn } from './lambda-stand-in';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { STATE_TABLE } from '../../lambdas/core/table-schema';
@@ -42,6 +43,8 @@ export interface LocalRuntime {
   readonly operator: OperatorKeyResult;
   readonly eventsFile: string;
   readonly regions: readonly LocalRegion[];
+  /** Stands in for the Lambda API of the hard stop; calls are also in `<state dir>/lambda-calls.jsonl`. */
+  readonly lambda: LambdaStandIn;
   /** Present with two regions. */
   readonly replicator?: Replicator;
   /** Resolves once every region's stream consumer has caught up with the writes made so far. */
@@ -61,6 +64,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   try {
     const sink: EventSink = await startEventSink({ file: eventsFile });
     started.push(sink);
+    const lambda = await startLambdaStandIn({ callsFile: join(stateDir, 'lambda-calls.jsonl') });
+    started.push(lambda);
     const region = await startLocalRegion({
       region: 'local-1',
       dataDir: join(stateDir, 'local-1'),
@@ -68,6 +73,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       wsPort: options.wsPort ?? 4701,
       ...(options.host ? { host: options.host } : {}),
       eventsEndpoint: sink.endpoint,
+      lambdaEndpoint: lambda.endpoint,
       logLevel: options.logLevel ?? 'WARN',
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -83,6 +89,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         wsPort: next(options.wsPort, 4701),
         ...(options.host ? { host: options.host } : {}),
         eventsEndpoint: sink.endpoint,
+        lambdaEndpoint: lambda.endpoint,
         logLevel: options.logLevel ?? 'WARN',
         ...(options.onError ? { onError: options.onError } : {}),
       });
@@ -116,6 +123,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       operator,
       eventsFile,
       regions,
+      lambda,
       ...(replicator ? { replicator } : {}),
       streamIdle: async () => {
         await replicator?.idle();

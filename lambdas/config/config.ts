@@ -23,6 +23,8 @@ export interface HaltConfig {
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   readonly eventsEndpoint?: string;
+  /** The Lambda API for the hard stop (local stand-in). */
+  readonly lambdaEndpoint?: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
@@ -56,6 +58,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   }
   const dynamoEndpoint = optionalUrl(env, 'HALT_DYNAMODB_ENDPOINT');
   const eventsEndpoint = optionalUrl(env, 'HALT_EVENTS_ENDPOINT');
+  const lambdaEndpoint = optionalUrl(env, 'HALT_LAMBDA_ENDPOINT');
   const connectionsTableName = env.HALT_CONNECTIONS_TABLE?.trim();
   const managementEndpoint = optionalUrl(env, 'HALT_WEBSOCKET_ENDPOINT');
   if (Boolean(connectionsTableName) !== Boolean(managementEndpoint)) {
@@ -68,6 +71,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     ...(connectionsTableName && managementEndpoint ? { websocket: { connectionsTableName, managementEndpoint } } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
+    ...(lambdaEndpoint ? { lambdaEndpoint } : {}),
     logLevel: logLevel as HaltConfig['logLevel'],
   };
 };

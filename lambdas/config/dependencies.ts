@@ -12,6 +12,8 @@ import { DynamoConnectionRepository, type ConnectionRepository } from '../core/c
 import type { DomainContext } from '../core/context';
 import { ApiGatewayNotifier, type Notifier } from '../core/notifier';
 import { DynamoRepository } from '../core/dynamo-repository';
+import type { FunctionThrottle, HardStopStore } from '../core/hard-stop';
+import { LambdaThrottle } from '../core/lambda-throttle';
 import { EventBridgePublisher, type EventPublisher } from '../core/event-publisher';
 import { loadConfig, type HaltConfig } from './config';
 
@@ -20,6 +22,9 @@ export interface Dependencies {
   readonly ctx: DomainContext;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
+  /** The hard stop's brake (Lambda reserved concurrency) and where it saves settings. */
+  readonly throttle: FunctionThrottle;
+  readonly hardStopStore: HardStopStore;
   /** Present when the region has a WebSocket API. */
   readonly connections?: ConnectionRepository;
   readonly notifier?: Notifier;
@@ -65,11 +70,17 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     websocket = { connections, notifier };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
+  const repository = new DynamoRepository({ client: documents, tableName: config.stateTableName });
+  const throttle = new LambdaThrottle({
+    ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+  });
   return {
+    throttle,
+    hardStopStore: repository,
     config,
     ...websocket,
     ctx: {
-      repository: new DynamoRepository({ client: documents, tableName: config.stateTableName }),
+      repository,
       now: () => new Date(),
       region: config.region,
       publisher,

@@ -7,6 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -23,6 +24,7 @@ import type {
   InstanceRecord,
   UsageRecord,
 } from './records';
+import type { HardStopStore } from './hard-stop';
 import type { AgentRepository, Page, UsageDelta, UsageLimits, UsageOutcome } from './repository';
 import { GSI1, keys, LISTS, padVersion, PREFIX } from './table-schema';
 
@@ -146,7 +148,7 @@ export interface DynamoRepositoryOptions {
   readonly tableName: string;
 }
 
-export class DynamoRepository implements AgentRepository {
+export class DynamoRepository implements AgentRepository, HardStopStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
 
@@ -455,6 +457,41 @@ export class DynamoRepository implements AgentRepository {
       }),
     );
     return Number(Attributes?.streak ?? 0);
+  }
+
+  // ---- hard stop --------------------------------------------------------------------
+
+  public async getSavedConcurrency(agentId: string, functionArn: string): Promise<{ previous: number | null } | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.hardStop(agentId, functionArn), ConsistentRead: true }),
+    );
+    return Item ? { previous: typeof Item.previous === 'number' ? Item.previous : null } : undefined;
+  }
+
+  public async saveConcurrency(agentId: string, functionArn: string, previous: number | null): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.hardStop(agentId, functionArn), agentId, functionArn, previous },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ).catch((error: unknown) => {
+      // Saved by an earlier try: the first saved setting is the one to restore.
+      if (!isConditionFailure(error)) throw error;
+    });
+  }
+
+  public async forgetConcurrency(agentId: string, functionArn: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.hardStop(agentId, functionArn) }));
+  }
+
+  public async listSavedConcurrency(agentId: string): Promise<{ functionArn: string; previous: number | null }[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.hardStop(agentId, '').pk },
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ functionArn: String(item.functionArn), previous: typeof item.previous === 'number' ? item.previous : null }));
   }
 
   // ---- checkpoints ------------------------------------------------------------------

@@ -73,6 +73,8 @@ export const keys = {
   checkpoint: (agentId: string, name: string) => ({ pk: `AGENT#${agentId}`, sk: `CHECKPOINT#${name}` }),
   keyByHash: (hash: string) => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
   keyById: (keyId: string) => ({ pk: `KEYID#${keyId}`, sk: 'KEY' }),
+  /** A function braked by the hard stop, with its previous reserved concurrency. */
+  hardStop: (agentId: string, functionArn: string) => ({ pk: `HARDSTOP#${agentId}`, sk: `FN#${functionArn}` }),
   audit: (agentId: string, version: number) => ({ pk: `AUDIT#${agentId}`, sk: `V#${padVersion(version)}` }),
 } as const;
 

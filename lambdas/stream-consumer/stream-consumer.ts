@@ -12,6 +12,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { getAgent } from '../core/agents';
 import { recordAgentChange } from '../core/audit';
+import { applyHardStop } from '../core/hard-stop';
 import { controlMessage } from '../core/notifier';
 import type { AgentRecord } from '../core/records';
 import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
@@ -61,7 +62,11 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           const after = image(record.dynamodb?.NewImage);
           const outcome = await recordAgentChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
           if (outcome === 'recorded') deps.logger.info('audit event recorded', { agentId, version: after?.version });
-          if (outcome !== 'not_a_change' && after) await announce(after);
+          if (outcome !== 'not_a_change' && after) {
+            const hardStop = await applyHardStop({ ...deps.ctx, throttle: deps.throttle, store: deps.hardStopStore }, after);
+            if (hardStop.action !== 'none') deps.logger.warn(`hard stop ${hardStop.action}`, { agentId, functions: hardStop.functions });
+            await announce(after);
+          }
         } catch (error) {
           failedAgents.add(agentId);
           deps.logger.error('audit record failed', { agentId, error: error as Error });

@@ -62,6 +62,22 @@ export const policySchema = z
       .optional(),
     autoKill: z.object({ consecutiveFailures: z.number().int().min(1).max(10_000).optional() }).strict().optional(),
     failMode: z.enum(['closed', 'open']).optional(),
+    hardStop: z
+      .object({
+        functions: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9-_]{1,64}$/,
+                'must be a Lambda function ARN such as arn:aws:lambda:us-east-1:123456789012:function:email-sender',
+              ),
+          )
+          .min(1)
+          .max(20),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;

@@ -160,7 +160,7 @@ describe('HaltStack', () => {
       }
     });
 
-    it('lets the authorizer update only key-by-id items, and the consumer write only audit items', () => {
+    it('lets the authorizer update only key-by-id items, and the consumer write only audit and hard-stop items', () => {
       const authorizer = statementsOf(template, 'HaltRestAuthorizer');
       expect(actionsOf(authorizer)).not.toContain('dynamodb:PutItem');
       expect(actionsOf(authorizer)).not.toContain('dynamodb:DeleteItem');
@@ -168,7 +168,10 @@ describe('HaltStack', () => {
         expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYID#*'] } } }),
       );
       const consumer = statementsOf(template, 'HaltPipelineConsumer');
-      expect(actionsOf(onStateTable(consumer))).not.toContain('dynamodb:DeleteItem');
+      // it deletes only the hard stop's saved settings
+      for (const st of onStateTable(consumer).filter((x) => actionsOf([x]).includes('dynamodb:DeleteItem'))) {
+        expect(st.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HARDSTOP#*'] } });
+      }
       expect(consumer).toContainEqual(
         expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } }),
       );
@@ -192,6 +195,20 @@ describe('HaltStack', () => {
       expect(pushes('HaltPipelineConsumer')).toBe(true);
       expect(pushes('HaltRestListAgents')).toBe(false);
       expect(pushes('HaltRestHeartbeat')).toBe(false);
+    });
+
+    it('lets the consumer brake only the functions named for the hard stop', () => {
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+      const arn = 'arn:aws:lambda:us-east-1:111111111111:function:email-sender';
+      const braking = Template.fromStack(new HaltStack(app, 'Brake', { env: { region: 'us-east-1', account: '111111111111' }, hardStopFunctionArns: [arn] }));
+      expect(statementsOf(braking, 'HaltPipelineConsumer')).toContainEqual(
+        expect.objectContaining({
+          Action: ['lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+          Resource: arn,
+        }),
+      );
+      // and without named functions, no Lambda permission at all
+      expect(actionsOf(statementsOf(template, 'HaltPipelineConsumer')).some((a) => a.startsWith('lambda:'))).toBe(false);
     });
 
     it('grants no function dynamodb:* or DynamoDB on every resource', () => {
