@@ -9,6 +9,8 @@ import type { AgentRecord } from './records';
 import { mapWithConcurrency } from './concurrency';
 import type { ConnectionRepository } from './connections';
 
+const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
+
 /** Read a live agent (strongly consistent) or throw `AgentNotFoundError`. */
 export const requireAgent = async (ctx: DomainContext, agentId: string, field?: string): Promise<AgentRecord> => {
   const agent = await ctx.repository.getAgent(agentId, { consistent: true });
@@ -50,7 +52,7 @@ export const createAgent = async (
   const { secret, record } = mintKey({ name: `agent:${agent.agentId}`, role: 'agent', agentId: agent.agentId, now: ctx.now() });
   await ctx.repository.createAgent(agent, record, previousVersion);
   return {
-    agent: toAgentView(agent, [], { intents: 0, costUsd: 0, succeeded: 0, failed: 0 }, ctx.now()),
+    agent: toAgentView(agent, [], EMPTY_USAGE, ctx.now()),
     agentKey: secret,
   };
 };
@@ -97,7 +99,7 @@ export const listAgents = async (ctx: DomainContext, tags: readonly string[] = [
     toAgentView(
       agent,
       await ctx.repository.listInstances(agent.agentId),
-      usage.get(agent.agentId) ?? { intents: 0, costUsd: 0, succeeded: 0, failed: 0 },
+      usage.get(agent.agentId) ?? EMPTY_USAGE,
       now,
     ),
   );
@@ -133,15 +135,15 @@ export const getUsageHistory = async (
   ctx: DomainContext,
   agentId: string,
   days: number,
-): Promise<{ days: { day: string; intents: number; costUsd: number; succeeded: number; failed: number }[] }> => {
+): Promise<{ days: { day: string; intents: number; costUsd: number; succeeded: number; failed: number; denied: number }[] }> => {
   await requireAgent(ctx, agentId);
   const today = ctx.now();
   const windows = Array.from({ length: days }, (_, i) => new Date(today.getTime() - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10));
   const usage = await mapWithConcurrency(windows, 8, (day) => ctx.repository.getUsage(agentId, day));
   return {
     days: windows.map((day, i) => {
-      const u = usage[i] ?? { intents: 0, costUsd: 0, succeeded: 0, failed: 0 };
-      return { day, intents: u.intents, costUsd: Math.round(u.costUsd * 1e6) / 1e6, succeeded: u.succeeded, failed: u.failed };
+      const u = usage[i] ?? EMPTY_USAGE;
+      return { day, intents: u.intents, costUsd: Math.round(u.costUsd * 1e6) / 1e6, succeeded: u.succeeded, failed: u.failed, denied: u.denied };
     }),
   };
 };

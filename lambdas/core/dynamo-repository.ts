@@ -114,6 +114,7 @@ const toUsage = (item: Item | undefined): UsageRecord => ({
   costUsd: item?.costUsd ?? 0,
   succeeded: item?.succeeded ?? 0,
   failed: item?.failed ?? 0,
+  denied: item?.denied ?? 0,
 });
 
 const toKey = (item: Item): ApiKeyRecord => ({
@@ -380,12 +381,13 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
     const update = (window: string, ttl: number, conditions: string[], values: Item) => ({
       TableName: this.tableName,
       Key: keys.usage(agentId, window),
-      UpdateExpression: 'ADD intents :intents, costUsd :cost, succeeded :succeeded, failed :failed SET expiresAt = :expiresAt',
+      UpdateExpression: 'ADD intents :intents, costUsd :cost, succeeded :succeeded, failed :failed, denied :denied SET expiresAt = :expiresAt',
       ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
       ExpressionAttributeValues: {
         ':intents': intents,
         ':cost': cost,
         ':succeeded': delta.succeeded ?? 0,
+        ':denied': delta.denied ?? 0,
         ':failed': delta.failed ?? 0,
         ':expiresAt': now + ttl,
         ...values,

@@ -42,7 +42,13 @@ export const submitIntent = async (
   const agent = await requireAgent(ctx, agentId);
   if (agent.status === 'killed') throw new AgentKilledError(agentId, agent.statusReason);
   if (agent.status === 'paused') throw new AgentPausedError(agentId, agent.statusReason);
-  checkAction(agent.policy, request.action);
+  try {
+    checkAction(agent.policy, request.action);
+  } catch (error) {
+    // Refused actions are counted, so operators see an agent probing its limits.
+    await ctx.repository.addUsage(agentId, usageWindows(ctx.now()), { denied: 1 });
+    throw error;
+  }
   if (request.to !== undefined && request.to !== agentId) {
     const recipient = await requireAgent(ctx, request.to, 'to');
     if (recipient.status !== 'active') throw new RecipientKilledError(request.to, recipient.status);

@@ -42,6 +42,8 @@ export interface UsageRecord {
   costUsd: number;
   succeeded: number;
   failed: number;
+  /** Intents the gateway refused by the action lists. */
+  denied: number;
 }
 
 export interface CheckpointRecord {

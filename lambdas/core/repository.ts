@@ -30,6 +30,7 @@ export interface UsageDelta {
   intents?: number;
   costUsd?: number;
   succeeded?: number;
+  denied?: number;
   failed?: number;
 }
 

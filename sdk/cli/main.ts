@@ -127,6 +127,7 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
         `${agent.agentId}: ${agent.status} (version ${agent.version}), health ${agent.health}`,
         `  last change ${agent.statusChangedAt} by ${agent.statusChangedBy}${agent.statusReason ? `: ${agent.statusReason}` : ''}`,
         `  ${agent.status === 'active' ? `${agent.instances.total} instances` : stoppedLine(agent.instances.acknowledged, agent.instances.total)}; intents today ${agent.intentsToday}, cost today $${agent.costTodayUsd.toFixed(2)}`,
+        `  fail mode ${agent.policy.failMode ?? 'closed'} (cut off from Halt, instances ${agent.policy.failMode === 'open' ? 'keep working' : 'stop'})${agent.policy.hardStop ? `; hard stop brakes ${agent.policy.hardStop.functions.length} Lambda function(s)` : ''}`,
       ];
       const rows = agent.instanceList.map((i) => [
         i.instanceId,

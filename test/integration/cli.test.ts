@@ -55,6 +55,8 @@ describe('halt CLI (local runtime)', () => {
     expect(table.stdout).toMatch(/^AGENT\s+STATUS/);
     expect(table.stdout).toMatch(/cli-agent\s+killed/);
 
+    const status = await halt(['status', 'cli-agent']);
+    expect(status.stdout).toContain('fail mode closed (cut off from Halt, instances stop)');
     const audit = await halt(['audit', '--agent', 'cli-agent']);
     expect(audit.stdout).toContain('killed (active → killed)  by operator: bad template');
     const verify = await halt(['audit', 'verify']);

@@ -1,5 +1,7 @@
 /** Policies that act on their own, against the local runtime. */
 import { existsSync, readFileSync } from 'node:fs';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
 import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 describe('policies (local runtime)', () => {
@@ -66,6 +68,32 @@ describe('policies (local runtime)', () => {
     expect(bulk.body.error.code).toBe('action_denied');
     expect((await act('crm.delete')).body.error).toMatchObject({ code: 'action_denied', message: expect.stringContaining('allow-list') });
     expect((await t.api('GET', '/v1/agents/restricted')).body.status).toBe('active');
+    const usage = await t.api('GET', '/v1/agents/restricted/usage?days=1');
+    expect(usage.body.days[0]).toMatchObject({ intents: 1, denied: 2 });
+  });
+
+  it('finds the event an attacker edited in the table', async () => {
+    await t.api('POST', '/v1/agents', { body: { agentId: 'evidence' } });
+    await t.api('POST', '/v1/agents/evidence/kill', { body: { reason: 'leaked customer data' } });
+    await t.api('POST', '/v1/agents/evidence/resume', { body: { reason: 'patched' } });
+    await waitFor(async () => (await t.api('GET', '/v1/audit?agentId=evidence')).body.events.length === 3 || undefined, { what: 'three events' });
+    expect((await t.api('GET', '/v1/audit/verify?agentId=evidence')).body).toEqual({ ok: true, checked: 3 });
+
+    // someone with table access softens the kill's reason
+    const region = t.runtime.regions[0];
+    if (!region) throw new Error('no region');
+    const client = new DynamoDBClient({ region: 'local-1', endpoint: region.dynamoEndpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    await client.send(
+      new UpdateItemCommand({
+        TableName: LOCAL_STATE_TABLE,
+        Key: { pk: { S: 'AUDIT#evidence' }, sk: { S: `V#${'2'.padStart(12, '0')}` } },
+        UpdateExpression: 'SET reason = :r',
+        ExpressionAttributeValues: { ':r': { S: 'routine maintenance' } },
+      }),
+    );
+    client.destroy();
+    expect((await t.api('GET', '/v1/audit/verify?agentId=evidence')).body).toEqual({ ok: false, checked: 2, firstBrokenEventId: 'evidence:2' });
+    expect((await t.api('GET', '/v1/audit/verify')).body).toMatchObject({ ok: false, firstBrokenEventId: 'evidence:2' });
   });
 
   it('kills after three consecutive failed units, as policy:consecutive_failures; a success resets the run', async () => {
