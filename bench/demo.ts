@@ -80,8 +80,9 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   try {
     mark('control plane up: local-1 and local-2, replicating');
     const { agentKey } = await operator.createAgent({ agentId: 'email-campaign', name: 'Email campaign', tags: ['team=growth'] });
-    const remote = new HaltClient({ url: two.restUrl, key: runtime.operator.key });
-    for (let i = 0; i < 100 && !(await remote.getAgent({ agentId: 'email-campaign' }).then(() => true, () => false)); i++) await sleep(50);
+    // local-2 knows the agent (and its key) once replication has carried them over.
+    const remote = new HaltClient({ url: two.restUrl, key: agentKey });
+    for (let i = 0; i < 200 && !(await remote.getAgent({ agentId: 'email-campaign' }).then(() => true, () => false)); i++) await sleep(50);
 
     // The ledger is the email provider's record of every email sent: record id → sends.
     const ledger = new Map<number, number>();

@@ -20,7 +20,7 @@ const main = async () => {
     return;
   }
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: values.region }), { marshallOptions: { removeUndefinedValues: true } });
-  const repository = new DynamoRepository({ client, tableName: values.table });
+  const repository = new DynamoRepository({ client, tableName: values.table, region: values.region });
   const { secret, record } = mintKey({ name: values.name, role: 'operator', now: new Date() });
   await repository.putKey(record);
   console.log(`operator key "${record.name}" (${record.keyId}), shown once — store it now:\n${secret}`);

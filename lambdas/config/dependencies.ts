@@ -70,7 +70,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     websocket = { connections, notifier };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
-  const repository = new DynamoRepository({ client: documents, tableName: config.stateTableName });
+  const repository = new DynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
   const throttle = new LambdaThrottle({
     ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });

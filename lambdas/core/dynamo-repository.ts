@@ -26,6 +26,7 @@ import type {
 } from './records';
 import type { HardStopStore } from './hard-stop';
 import type { AgentRepository, Page, UsageDelta, UsageLimits, UsageOutcome } from './repository';
+import { mapWithConcurrency } from './concurrency';
 import { GSI1, keys, LISTS, padVersion, PREFIX } from './table-schema';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -147,15 +148,19 @@ export interface DynamoRepositoryOptions {
   /** A document client built with `removeUndefinedValues: true`. */
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** The region this repository writes from (its usage counters are its own). */
+  readonly region: string;
 }
 
 export class DynamoRepository implements AgentRepository, HardStopStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
+  private readonly region: string;
 
   public constructor(options: DynamoRepositoryOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    this.region = options.region;
   }
 
   // ---- agents -----------------------------------------------------------------------
@@ -350,8 +355,9 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
     agentId: string,
     windows: { day: string; hour: string },
     delta: UsageDelta,
-    limits: UsageLimits = {},
+    requested: UsageLimits = {},
   ): Promise<UsageOutcome> {
+    const limits = await this.roomLeftByOtherRegions(agentId, windows, requested);
     const intents = delta.intents ?? 0;
     const cost = delta.costUsd ?? 0;
     if (limits.maxCostUsdPerDay !== undefined && cost > limits.maxCostUsdPerDay) return { ok: false, limit: 'maxCostUsdPerDay' };
@@ -380,7 +386,7 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
     const now = Math.floor(Date.now() / 1000);
     const update = (window: string, ttl: number, conditions: string[], values: Item) => ({
       TableName: this.tableName,
-      Key: keys.usage(agentId, window),
+      Key: keys.usage(agentId, window, this.region),
       UpdateExpression: 'ADD intents :intents, costUsd :cost, succeeded :succeeded, failed :failed, denied :denied SET expiresAt = :expiresAt',
       ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
       ExpressionAttributeValues: {
@@ -407,26 +413,67 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
       const codes = cancellationCodes(error);
       if (!codes || !codes.includes('ConditionalCheckFailed')) throw error;
       if (codes[1] === 'ConditionalCheckFailed' && codes[0] !== 'ConditionalCheckFailed') return { ok: false, limit: 'maxIntentsPerHour' };
+      // Which limit: judged on the totals of every region against the budget as written.
       const usage = await this.getUsage(agentId, windows.day);
-      if (limits.maxIntentsPerDay !== undefined && usage.intents + intents > limits.maxIntentsPerDay) {
+      if (requested.maxIntentsPerDay !== undefined && usage.intents + intents > requested.maxIntentsPerDay) {
         return { ok: false, limit: 'maxIntentsPerDay' };
       }
-      if (limits.maxCostUsdPerDay !== undefined && cost > 0) return { ok: false, limit: 'maxCostUsdPerDay' };
+      if (requested.maxCostUsdPerDay !== undefined && cost > 0) return { ok: false, limit: 'maxCostUsdPerDay' };
       return { ok: false, limit: 'maxIntentsPerHour' };
     }
   }
 
+  /**
+   * The limits as they apply to this region's counters: what the other regions have counted
+   * (as replicated so far) is taken off, so the regions together keep to the budget.
+   */
+  private async roomLeftByOtherRegions(
+    agentId: string,
+    windows: { day: string; hour: string },
+    limits: UsageLimits,
+  ): Promise<UsageLimits> {
+    if (limits.maxIntentsPerDay === undefined && limits.maxIntentsPerHour === undefined && limits.maxCostUsdPerDay === undefined) {
+      return limits;
+    }
+    const others = async (window: string): Promise<UsageRecord> => {
+      const [all, own] = await Promise.all([
+        this.getUsage(agentId, window),
+        this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.usage(agentId, window, this.region), ConsistentRead: true })),
+      ]);
+      const mine = toUsage(own.Item);
+      return { ...all, intents: all.intents - mine.intents, costUsd: all.costUsd - mine.costUsd };
+    };
+    const [day, hour] = await Promise.all([others(windows.day), limits.maxIntentsPerHour !== undefined ? others(windows.hour) : Promise.resolve(toUsage(undefined))]);
+    return {
+      ...(limits.maxIntentsPerDay !== undefined ? { maxIntentsPerDay: limits.maxIntentsPerDay - day.intents } : {}),
+      ...(limits.maxIntentsPerHour !== undefined ? { maxIntentsPerHour: limits.maxIntentsPerHour - hour.intents } : {}),
+      ...(limits.maxCostUsdPerDay !== undefined ? { maxCostUsdPerDay: limits.maxCostUsdPerDay - day.costUsd } : {}),
+    };
+  }
+
+  /** Usage in `window`, summed over the regions' counters. */
   public async getUsage(agentId: string, window: string): Promise<UsageRecord> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.usage(agentId, window), ConsistentRead: true }),
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.agent(agentId).pk, ':prefix': `${PREFIX.usage}${window}#` },
+      ConsistentRead: true,
+    });
+    return items.map(toUsage).reduce(
+      (sum, u) => ({
+        intents: sum.intents + u.intents,
+        costUsd: sum.costUsd + u.costUsd,
+        succeeded: sum.succeeded + u.succeeded,
+        failed: sum.failed + u.failed,
+        denied: sum.denied + u.denied,
+      }),
+      toUsage(undefined),
     );
-    return toUsage(Item);
   }
 
   public async getUsageOfAgents(agentIds: readonly string[], window: string): Promise<Map<string, UsageRecord>> {
-    const items = await this.batchGet([...new Set(agentIds)].map((id) => keys.usage(id, window)));
-    const byPk = new Map(items.map((item) => [String(item.pk), item]));
-    return new Map(agentIds.map((id) => [id, toUsage(byPk.get(keys.agent(id).pk))]));
+    const ids = [...new Set(agentIds)];
+    const usage = await mapWithConcurrency(ids, 16, (id) => this.getUsage(id, window));
+    return new Map(ids.map((id, i) => [id, usage[i] ?? toUsage(undefined)]));
   }
 
   public async markBreach(agentId: string, breach: string, expiresAt: number): Promise<boolean> {

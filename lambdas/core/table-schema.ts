@@ -69,7 +69,11 @@ export const keys = {
   agent: (agentId: string) => ({ pk: `AGENT#${agentId}`, sk: 'AGENT' }),
   agentTag: (tag: string, agentId: string) => ({ pk: `TAG#${tag}`, sk: `AGENT#${agentId}` }),
   instance: (agentId: string, instanceId: string) => ({ pk: `AGENT#${agentId}`, sk: `INSTANCE#${instanceId}` }),
-  usage: (agentId: string, window: string) => ({ pk: `AGENT#${agentId}`, sk: `USAGE#${window}` }),
+  /**
+   * Usage counters, one item per region: replicas of a global table settle concurrent writes by
+   * last writer wins, so counters written in two regions must never be the same item.
+   */
+  usage: (agentId: string, window: string, region: string) => ({ pk: `AGENT#${agentId}`, sk: `USAGE#${window}#${region}` }),
   checkpoint: (agentId: string, name: string) => ({ pk: `AGENT#${agentId}`, sk: `CHECKPOINT#${name}` }),
   keyByHash: (hash: string) => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
   keyById: (keyId: string) => ({ pk: `KEYID#${keyId}`, sk: 'KEY' }),
