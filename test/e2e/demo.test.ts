@@ -1,0 +1,15 @@
+/** `npm run demo`, small: every record sent once, none after the kill's batches, 3 of 3 stopped. */
+import { runDemo } from '../../bench/demo';
+
+describe('the 9 AM incident demo (small)', () => {
+  it('kills three instances in two regions and resumes with no email twice and none missing', async () => {
+    const result = await runDemo({ records: 1_500, killAt: 600, fast: true });
+    expect(result).toMatchObject({ records: 1_500, sent: 1_500, duplicates: 0, missing: 0, acknowledged: 3, instances: 3 });
+    expect(result.auditTypes).toEqual(['agent_created', 'killed', 'resumed']);
+    // every batch went through the gateway with its cost: 1,500 emails at $0.0001
+    expect(result.costUsd).toBeCloseTo(0.15, 6);
+    expect(result.timeline.map((t) => t.what)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/kill$/), expect.stringMatching(/^3 of 3 instances stopped/), expect.stringMatching(/^resumed/)]),
+    );
+  });
+});
