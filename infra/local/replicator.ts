@@ -5,10 +5,10 @@
  *
  * How: one stream reader per region. A write the replicator did not make itself is the new
  * "latest" of its item (in the order the replicator sees writes); the item is then made equal
- * to it in every region that differs (put, or delete for a removal). The replicator's own
- * writes come back through the streams as echoes and are recognised by their content, so
- * nothing bounces. A write that loses a race (overwritten in its own region before it was seen)
- * is still put back by the reconcile of the later write, so regions cannot end up different.
+ * to it in every other region that differs (put, or delete for a removal). The replicator's
+ * own writes come back through the streams as echoes and are recognised by their content, so
+ * nothing bounces. A region whose own write was overwritten by an older copy from elsewhere
+ * gets the later write back, so regions cannot end up different.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, existsSync } from 'node:fs';
@@ -81,6 +81,8 @@ export const startReplicator = async (options: ReplicatorOptions): Promise<Repli
   let copies = 0;
   /** Per region and item: fingerprints of writes the replicator made there, not yet seen back. */
   const echoes = new Map<string, Map<string, string[]>>(options.replicas.map((r) => [r.region, new Map()]));
+  /** Per region and item: the fingerprint of the last write the replicator made there. */
+  const ours = new Map<string, Map<string, string>>(options.replicas.map((r) => [r.region, new Map()]));
   /** Per item: the chain of reconciles, so one item is worked on by one task at a time. */
   const chains = new Map<string, Promise<void>>();
   const keyOf = (keys: Item) => canonical(Object.fromEntries(options.keyNames.map((k) => [k, keys[k]])));
@@ -92,17 +94,26 @@ export const startReplicator = async (options: ReplicatorOptions): Promise<Repli
     const pending = echoes.get(replica.region) as Map<string, string[]>;
     const id = keyOf(key);
     pending.set(id, [...(pending.get(id) ?? []), fingerprint(item)]);
+    (ours.get(replica.region) as Map<string, string>).set(id, fingerprint(item));
     if (item) await replica.client.send(new PutItemCommand({ TableName: options.tableName, Item: item }));
     else await replica.client.send(new DeleteItemCommand({ TableName: options.tableName, Key: key }));
     copies++;
   };
 
-  /** Make `key` equal to `latest` in every region that differs. */
-  const reconcile = async (key: Item, latest: Item | undefined) => {
+  /**
+   * Make `key` equal to `latest` in every region that differs. The region the write came from
+   * is only touched when what it holds now is a copy the replicator put there (its own write
+   * was overwritten by an older one from elsewhere); if it holds a newer write of its own, that
+   * write is on its way through the stream and will win in turn.
+   */
+  const reconcile = async (key: Item, latest: Item | undefined, source: string) => {
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    const id = keyOf(key);
     for (const replica of options.replicas) {
-      const now = await current(replica, key);
-      if (fingerprint(now) !== fingerprint(latest)) await write(replica, key, latest);
+      const now = fingerprint(await current(replica, key));
+      if (now === fingerprint(latest)) continue;
+      if (replica.region === source && ours.get(replica.region)?.get(id) !== now) continue;
+      await write(replica, key, latest);
     }
   };
 
@@ -130,7 +141,7 @@ export const startReplicator = async (options: ReplicatorOptions): Promise<Repli
         if (expected.length === 0) pending.delete(id);
         continue;
       }
-      await serialize(id, () => reconcile(keys, image));
+      await serialize(id, () => reconcile(keys, image, replica.region));
     }
   };
 
