@@ -63,6 +63,9 @@ interface PendingMetrics {
 
 const STOPPED = new Set<AgentState>(['killed', 'paused', 'unreachable']);
 
+/** How often an instance heartbeats unless told otherwise (the cost model reads this too). */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+
 export class HaltAgent extends EventEmitter {
   public readonly agentId: string;
   public readonly instanceId: string;
@@ -117,7 +120,7 @@ export class HaltAgent extends EventEmitter {
     this.closed = false;
     const first = await this.restHeartbeat();
     this.connect();
-    const interval = this.options.heartbeatIntervalMs ?? 30_000;
+    const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeatTimer = setInterval(() => void this.beat(), interval);
     this.watchdogTimer = setInterval(() => this.checkContact(), Math.min(1_000, interval));
     return first;
