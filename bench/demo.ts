@@ -34,6 +34,8 @@ export interface DemoResult {
   duplicates: number;
   missing: number;
   sentAfterKill: number;
+  /** Batches in local-1 (the region that took the kill) whose intent was asked after the kill call returned: must be 0. */
+  acceptedAfterKillInKillingRegion: number;
   killToAllStoppedMs: number;
   acknowledged: number;
   instances: number;
@@ -95,6 +97,9 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       { instanceId: 'i-3', region: 'local-2', start: 2 * third, end: options.records },
     ];
     let killed = false;
+    let killReturnedAt = Number.POSITIVE_INFINITY;
+    let resumeAt = Number.POSITIVE_INFINITY;
+    let acceptedAfterKillInKillingRegion = 0;
     let resumeDone!: () => void;
     const resumed = new Promise<void>((resolve) => (resumeDone = resolve));
     let killRequested!: () => void;
@@ -123,8 +128,10 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
         await sleep(interval, halt.signal);
         if (halt.signal.aborted) continue;
         const size = Math.min(batchSize, shard.end - next);
+        const askedAt = performance.now();
         try {
           await halt.intent('email.send', { costUsd: size * COST_PER_EMAIL_USD });
+          if (shard.region === 'local-1' && askedAt > killReturnedAt && askedAt < resumeAt) acceptedAfterKillInKillingRegion++;
         } catch (error) {
           if (error instanceof IntentRefusedError && (error.code === 'agent_killed' || error.code === 'agent_paused')) {
             await halt.waitUntilActive();
@@ -163,6 +170,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
           timeoutMs: 30_000,
           intervalMs: 20,
           onProgress: ({ acknowledged, total }) => {
+            // The first look comes after the kill call has answered: from here the gateway refuses.
+            if (killReturnedAt === Number.POSITIVE_INFINITY) killReturnedAt = performance.now();
             if (acknowledged === total && stoppedAt === 0) stoppedAt = performance.now();
           },
         },
@@ -176,6 +185,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       const audit = await operator.listAudit({ agentId: 'email-campaign' });
       for (const e of [...audit.events].reverse()) log(`  audit: v${e.version} ${e.type} by ${e.actor}${e.reason ? ` — ${e.reason}` : ''} (${e.region})`);
       await sleep(options.fast ? 200 : 2_000);
+      resumeAt = performance.now();
       await operator.resume({ agentId: 'email-campaign', reason: 'template fixed and approved' });
       mark('resumed: the instances continue from their checkpoints');
       resumeDone();
@@ -204,6 +214,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       duplicates,
       missing,
       sentAfterKill: stop.sentAfterKill,
+      acceptedAfterKillInKillingRegion,
       killToAllStoppedMs: stop.killToAllStoppedMs,
       acknowledged: stop.acknowledged,
       instances: stop.instances,

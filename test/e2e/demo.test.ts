@@ -6,6 +6,8 @@ describe('the 9 AM incident demo (small)', () => {
     const result = await runDemo({ records: 1_500, killAt: 600, fast: true });
     expect(result).toMatchObject({ records: 1_500, sent: 1_500, duplicates: 0, missing: 0, acknowledged: 3, instances: 3 });
     expect(result.auditTypes).toEqual(['agent_created', 'killed', 'resumed']);
+    // in the region that took the kill, no batch asked after the kill call answered got through
+    expect(result.acceptedAfterKillInKillingRegion).toBe(0);
     // every batch went through the gateway with its cost: 1,500 emails at $0.0001
     expect(result.costUsd).toBeCloseTo(0.15, 6);
     expect(result.timeline.map((t) => t.what)).toEqual(
