@@ -42,12 +42,12 @@ export const PER_HEARTBEAT = {
   /** Measured order of magnitude locally; Lambda bills per ms. */
   lambdaMs: 20,
   lambdaMemoryGb: 0.25,
-  /** Connection lookup, agent read (strongly consistent). */
+  /** Connection lookup, agent read (strongly consistent), usage read only with metrics: 2. */
   dynamoReads: 2,
   /** Instance item on the global table (replicated to every other region). */
   globalTableWrites: 1,
-  /** Connection expiry refresh: two items in the regional connections table. */
-  regionalWrites: 2,
+  /** The connections table is written at $connect and $disconnect only (its TTL outlives the connection). */
+  regionalWrites: 0,
   /** Lambda's START/END/REPORT lines. */
   logBytes: 350,
 } as const;

@@ -4,7 +4,7 @@
  * so a push (which reads by agent, strongly consistent) never misses one that was accepted.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../sdk/protocol/schemas';
 import { connectionKeys } from './table-schema';
 
@@ -21,7 +21,11 @@ export interface ConnectionRecord {
   connectedAt: string;
 }
 
-/** API Gateway closes WebSocket connections after two hours; items outlive that a little. */
+/**
+ * API Gateway closes WebSocket connections after two hours at most, so an item set to expire
+ * three hours after `$connect` outlives its connection without ever being refreshed (a write
+ * per message would be most of the bill: docs/cost.md).
+ */
 export const CONNECTION_TTL_SECONDS = 3 * 3600;
 
 export interface ConnectionRepository {
@@ -31,8 +35,6 @@ export interface ConnectionRepository {
   remove(connectionId: string): Promise<void>;
   ofAgent(agentId: string): Promise<ConnectionRecord[]>;
   watchers(): Promise<ConnectionRecord[]>;
-  /** Push the expiry out (on every message of a live connection). */
-  touch(connection: ConnectionRecord, at: Date): Promise<void>;
 }
 
 type Item = Record<string, unknown>;
@@ -98,28 +100,6 @@ export class DynamoConnectionRepository implements ConnectionRepository {
 
   public async watchers(): Promise<ConnectionRecord[]> {
     return this.queryPartition(connectionKeys.watcher('').pk);
-  }
-
-  public async touch(connection: ConnectionRecord, at: Date): Promise<void> {
-    const expiresAt = Math.floor(at.getTime() / 1000) + CONNECTION_TTL_SECONDS;
-    const secondary = this.secondaryKey(connection);
-    const keysToTouch = [connectionKeys.byId(connection.connectionId), ...(secondary ? [secondary] : [])];
-    await Promise.all(
-      keysToTouch.map((Key) =>
-        this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key,
-            UpdateExpression: 'SET expiresAt = :expiresAt',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':expiresAt': expiresAt },
-          }),
-        ).catch((error: unknown) => {
-          // Gone meanwhile (disconnected): nothing to extend.
-          if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-        }),
-      ),
-    );
   }
 
   private async queryPartition(pk: string): Promise<ConnectionRecord[]> {

@@ -11,7 +11,6 @@ export const ackRoute = defineSocketRoute('ack', async ({ deps, event, connectio
   const connection = await deps.connections.get(connectionId);
   if (!connection?.agentId || !connection.instanceId) throw new ForbiddenError('only agent instances acknowledge versions');
   await acknowledge(deps.ctx, { agentId: connection.agentId, instanceId: connection.instanceId, version: message.version });
-  await deps.connections.touch(connection, deps.ctx.now());
   // Watchers (the dashboard) see "N of M stopped" move as instances acknowledge.
   await deps.notifier.pushToWatchers(await getAgent(deps.ctx, connection.agentId, { connections: deps.connections }));
 });

@@ -13,10 +13,7 @@ export const socketHeartbeatRoute = defineSocketRoute('heartbeat', async ({ deps
     instanceId: connection.instanceId,
     ...(message.metrics ? { metrics: message.metrics } : {}),
   });
-  await Promise.all([
-    deps.connections.touch(connection, deps.ctx.now()),
-    deps.notifier.send(connectionId, { type: 'heartbeat', agentId: connection.agentId, ...answer }),
-  ]);
+  await deps.notifier.send(connectionId, { type: 'heartbeat', agentId: connection.agentId, ...answer });
 });
 
 export const handler = socketHeartbeatRoute.handler;
