@@ -3,50 +3,28 @@
  * accepts (each with its reason).
  */
 import { CfnOutput, Stack, Token, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
-import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition } from '../lambdas/route-table';
-import { HaltControlPlane } from './constructs/halt-control-plane';
-import type { Consistency } from './constructs/state-table';
+import { HaltControlPlane, type HaltControlPlaneProps } from './constructs/halt-control-plane';
 
-export interface HaltStackProps extends StackProps {
-  /**
-   * Other regions that get a replica of the state table (this stack owns the global table).
-   * Needs an explicit `env.region`.
-   * @default - a single-region table
-   */
-  readonly replicaRegions?: readonly string[];
-  /** Run on the local replica of a global table another stack owns. @default - own the table */
-  readonly replicaOf?: { readonly tableName: string };
-  /** @default 'eventual' */
-  readonly consistency?: Consistency;
-  /** @default 'INFO' */
-  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: RetentionDays;
-  /** @default - alarms without actions */
-  readonly alarmAction?: IAlarmAction;
-  /** Lambda functions agents may brake with their `hardStop` policy. @default - none */
-  readonly hardStopFunctionArns?: readonly string[];
-  /** Host the dashboard (S3 + CloudFront). @default false */
-  readonly dashboard?: boolean;
-}
+/** A stack's own props plus every option of the control plane (see HaltControlPlaneProps). */
+export interface HaltStackProps extends StackProps, HaltControlPlaneProps {}
 
 export class HaltStack extends Stack {
   public readonly controlPlane: HaltControlPlane;
 
   public constructor(scope: Construct, id: string, props: HaltStackProps = {}) {
     super(scope, id, props);
+    const { replicaRegions, replicaOf, consistency, logLevel, logRetention, alarmAction, hardStopFunctionArns, dashboard } = props;
     this.controlPlane = new HaltControlPlane(this, 'Halt', {
-      ...(props.replicaRegions ? { replicaRegions: props.replicaRegions } : {}),
-      ...(props.replicaOf ? { replicaOf: props.replicaOf } : {}),
-      ...(props.consistency ? { consistency: props.consistency } : {}),
-      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
-      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
-      ...(props.dashboard ? { dashboard: true } : {}),
-      ...(props.hardStopFunctionArns ? { hardStopFunctionArns: props.hardStopFunctionArns } : {}),
+      ...(replicaRegions ? { replicaRegions } : {}),
+      ...(replicaOf ? { replicaOf } : {}),
+      ...(consistency ? { consistency } : {}),
+      ...(logLevel ? { logLevel } : {}),
+      ...(logRetention ? { logRetention } : {}),
+      ...(alarmAction ? { alarmAction } : {}),
+      ...(hardStopFunctionArns ? { hardStopFunctionArns } : {}),
+      ...(dashboard ? { dashboard } : {}),
     });
     const plane = this.controlPlane;
     new CfnOutput(this, 'RestApiUrl', { value: plane.restApi.url, description: 'Base URL of the Halt REST API (…/v1)' });

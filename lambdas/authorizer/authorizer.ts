@@ -18,13 +18,14 @@ export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, contex
 /** The message API Gateway needs to answer 401. */
 export const UNAUTHORIZED = 'Unauthorized';
 
-const headerValue = (headers: Record<string, string | undefined> | null, name: string): string | undefined => {
+export const headerValue = (headers: Record<string, string | undefined> | null, name: string): string | undefined => {
   if (!headers) return undefined;
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
   return key === undefined ? undefined : headers[key];
 };
 
-const policy = (
+/** An authorizer answer: Allow or Deny for the method, with the caller (or the reason) as context. */
+export const policy = (
   principalId: string,
   effect: 'Allow' | 'Deny',
   methodArn: string,

@@ -13,23 +13,7 @@ import { authenticate, bearerToken } from '../core/api-keys';
 import type { Caller } from '../core/context';
 import { UnauthorizedError } from '../core/errors';
 import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
-import { UNAUTHORIZED, type AuthorizerHandler } from '../authorizer/authorizer';
-
-const header = (headers: Record<string, string | undefined> | null | undefined, name: string) => {
-  const key = Object.keys(headers ?? {}).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers?.[key];
-};
-
-const result = (
-  principalId: string,
-  effect: 'Allow' | 'Deny',
-  methodArn: string,
-  context: Record<string, string>,
-): APIGatewayAuthorizerResult => ({
-  principalId,
-  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: methodArn }] },
-  context,
-});
+import { headerValue, policy, UNAUTHORIZED, type AuthorizerHandler } from '../authorizer/authorizer';
 
 /** Why `caller` may not connect with these parameters, or undefined when it may. */
 export const connectRefusal = (caller: Caller, query: Record<string, string | undefined>): string | undefined => {
@@ -52,7 +36,7 @@ export const createSocketAuthorizer = (provider: DependencyProvider): Authorizer
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async (event) => {
       const query = event.queryStringParameters ?? {};
-      const token = bearerToken(header(event.headers, 'authorization')) ?? query.token;
+      const token = bearerToken(headerValue(event.headers, 'authorization')) ?? query.token;
       let caller: Caller;
       try {
         caller = await authenticate(deps.ctx, token);
@@ -61,12 +45,12 @@ export const createSocketAuthorizer = (provider: DependencyProvider): Authorizer
         throw error;
       }
       const refusal = connectRefusal(caller, query);
-      if (refusal) return result(caller.keyId, 'Deny', event.methodArn, { reason: refusal });
+      if (refusal) return policy(caller.keyId, 'Deny', event.methodArn, { reason: refusal });
       if (query.agentId && query.watch === undefined) {
         const agent = await deps.ctx.repository.getAgent(query.agentId, { consistent: true });
-        if (!agent || agent.deleted) return result(caller.keyId, 'Deny', event.methodArn, { reason: `agentId: no agent "${query.agentId}"` });
+        if (!agent || agent.deleted) return policy(caller.keyId, 'Deny', event.methodArn, { reason: `agentId: no agent "${query.agentId}"` });
       }
-      return result(caller.keyId, 'Allow', event.methodArn, {
+      return policy(caller.keyId, 'Allow', event.methodArn, {
         keyId: caller.keyId,
         name: caller.name,
         role: caller.role,
