@@ -164,12 +164,13 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
     return undefined;
   };
 
-  const finish = (request: Request, outcome: 'succeeded' | 'failed') => {
+  /** End the invocation's watch; count the unit unless Halt itself stopped it. */
+  const finish = (request: Request, outcome: 'succeeded' | 'failed' | 'stopped by Halt') => {
     const entry = controllers.get(request);
     if (!entry) return;
     clearInterval(entry.timer);
     controllers.delete(request);
-    pending[outcome] += 1;
+    if (outcome !== 'stopped by Halt') pending[outcome] += 1;
   };
 
   return {
@@ -182,13 +183,7 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
       const stoppedByHalt =
         error instanceof AgentStoppedError ||
         (error instanceof IntentRefusedError && (error.code === 'agent_killed' || error.code === 'agent_paused'));
-      if (stoppedByHalt) {
-        const entry = controllers.get(request);
-        clearInterval(entry?.timer);
-        controllers.delete(request);
-        return;
-      }
-      finish(request, 'failed');
+      finish(request, stoppedByHalt ? 'stopped by Halt' : 'failed');
     },
   };
 };

@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
 import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import type { RestHandler } from '../../lambdas/http/define-route';
 import { matchRoute, ROUTES, type RouteId } from '../../lambdas/route-table';
 import { lambdaContext } from './lambda-context';
+import { closeServer, listen } from './http-server';
 
 /** API Gateway refuses payloads over 10 MB before any Lambda runs. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -221,21 +221,10 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     });
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
   return {
     url: `http://${host}:${port}`,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
 };

@@ -5,7 +5,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from './http-server';
 
 export interface LambdaStandIn {
   readonly endpoint: string;
@@ -61,18 +61,13 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
         res.end(String(error));
       });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, 0, host);
   return {
     endpoint: `http://${host}:${port}`,
     concurrency,
     preset: (functionArn, value) => {
       concurrency.set(functionArn, value);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    stop: () => closeServer(server),
   };
 };

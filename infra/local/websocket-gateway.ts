@@ -9,7 +9,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -18,6 +17,7 @@ import type { WebSocketEvent } from '../../lambdas/websocket/events';
 import type { SocketHandler } from '../../lambdas/websocket/define-socket-route';
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 import { lambdaContext } from './lambda-context';
+import { closeServer, listen } from './http-server';
 
 export interface WebSocketRoutes {
   readonly authorizer: AuthorizerHandler;
@@ -258,14 +258,7 @@ export const startWebSocketGateway = async (options: {
       rejectUpgrade(socket, 500, 'Internal Server Error');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
   return {
     url: `ws://${host}:${port}`,
     managementEndpoint: `http://${host}:${port}`,
@@ -284,10 +277,7 @@ export const startWebSocketGateway = async (options: {
       for (const entry of live.values()) entry.socket?.terminate();
       wss.close();
       await Promise.allSettled([...inflight]);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
 };

@@ -1,8 +1,7 @@
 /** Policies that act on their own, against the local runtime. */
-import { existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
-import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+import { readBusEvents, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 describe('policies (local runtime)', () => {
   let t: TestRuntime;
@@ -15,10 +14,7 @@ describe('policies (local runtime)', () => {
     await t?.dispose();
   });
 
-  const busEvents = (detailType: string) =>
-    existsSync(t.runtime.eventsFile)
-      ? readFileSync(t.runtime.eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.detailType === detailType)
-      : [];
+  const busEvents = (detailType: string) => readBusEvents(t.runtime.eventsFile, detailType);
 
   it('refuses the 6th intent of a 5-per-day budget, kills as policy:budget and reports the breach once', async () => {
     await t.api('POST', '/v1/agents', { body: { agentId: 'budgeted', policy: { budget: { maxIntentsPerDay: 5, onBreach: 'kill' } } } });

@@ -1,8 +1,7 @@
 /** The scheduled sweeper reports an instance that keeps heartbeating after a kill without acknowledging it. */
-import { readFileSync, existsSync } from 'node:fs';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
-import { startTestRuntime, type TestRuntime } from '../support/local-runtime';
+import { readBusEvents, startTestRuntime, type TestRuntime } from '../support/local-runtime';
 
 describe('sweeper (local runtime)', () => {
   let t: TestRuntime;
@@ -15,10 +14,7 @@ describe('sweeper (local runtime)', () => {
     await t?.dispose();
   });
 
-  const ignoringEvents = () =>
-    existsSync(t.runtime.eventsFile)
-      ? readFileSync(t.runtime.eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.detailType === 'InstanceIgnoringStop')
-      : [];
+  const ignoringEvents = () => readBusEvents(t.runtime.eventsFile, 'InstanceIgnoringStop');
 
   it('flags and reports, once, the instance that ignores a kill, but not the one that acknowledged it', async () => {
     // GIVEN an agent with two instances, killed two minutes ago

@@ -1,5 +1,5 @@
 /** Starts the real local runtime for an integration test: random ports, a temp state dir. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey } from '../../lambdas/core/api-keys';
@@ -94,3 +94,14 @@ export const waitFor = async <T>(
   }
   throw new Error(`timed out waiting for ${options.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
 };
+
+/** The events the local EventBridge sink received, optionally of one detail type. */
+export const readBusEvents = (eventsFile: string, detailType?: string): any[] =>
+  existsSync(eventsFile)
+    ? readFileSync(eventsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((e) => detailType === undefined || e.detailType === detailType)
+    : [];
