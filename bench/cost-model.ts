@@ -1,15 +1,22 @@
 /**
  * What Halt's control plane costs per month in AWS for N agent instances at the default
- * settings, from the same parameters the code uses (heartbeat interval, the requests one
- * heartbeat makes). Workload traffic (intents, checkpoints) is priced per million on its own
- * line: it depends on the agent, not on Halt.
+ * settings, from the same parameters the code uses: presence from the WebSocket connection
+ * (API Gateway's two-hour connection limit sets how often an instance reconnects), the SDK's
+ * keep-alive interval, its heartbeat interval (for instances without a WebSocket) and its
+ * metrics report interval, and what each of those costs in requests (counted from the
+ * handlers, named beside each figure).
+ *
+ * Workload traffic (intents, checkpoints, metrics reports) is priced per million on lines of
+ * its own: it grows with what the agents do, not with how many are under Halt's control.
  *
  * Prices: us-east-1, on-demand, as published on the AWS pricing pages named beside each one
  * (checked 2026-11; re-check before relying on them).
  *
  *   npm run cost-model
  */
-import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../sdk/agent';
+import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../lambdas/core/agent-state';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_REPORT_INTERVAL_MS } from '../sdk/agent';
+import { KEEPALIVE_INTERVAL_MS } from '../sdk/protocol/messages';
 
 export const PRICES = {
   /** aws.amazon.com/api-gateway/pricing — WebSocket: messages (32 KB units), first 1 billion. */
@@ -34,23 +41,63 @@ export const PRICES = {
   logsIngestPerGb: 0.5,
 } as const;
 
-/** What one heartbeat over the open WebSocket costs the control plane (lambdas/websocket/heartbeat.ts). */
-export const PER_HEARTBEAT = {
-  /** The heartbeat message in, the answer out. */
+/** What one unit of work costs in requests. */
+export interface Work {
+  readonly websocketMessages?: number;
+  readonly restRequests?: number;
+  readonly lambdaInvocations?: number;
+  /** Read request units (a strongly consistent read of a small item is one). */
+  readonly dynamoReads?: number;
+  /** Writes to the regional connections table. */
+  readonly regionalWrites?: number;
+  /** Writes to the global state table (each replicated to every other region). */
+  readonly globalTableWrites?: number;
+}
+
+/** Lambda runs ~20 ms at 256 MB for these handlers (measured order of magnitude locally; billed per ms). */
+const LAMBDA_MS = 20;
+const LAMBDA_GB = 0.25;
+/** Lambda's START/END/REPORT lines per invocation (our handlers log only warnings and errors). */
+const LOG_BYTES_PER_INVOCATION = 350;
+
+/**
+ * One WebSocket connection, from `$connect` to `$disconnect` (an instance makes one every two
+ * hours, when API Gateway closes the last):
+ * - the `$connect` authorizer (lambdas/websocket/socket-authorizer.ts): key and agent reads;
+ * - `$connect` (lambdas/websocket/connect.ts): two connection items, the presence write;
+ * - the SDK's sync on open, a `heartbeat` message and its answer (lambdas/websocket/heartbeat.ts):
+ *   connection and agent reads, no write (the instance is present);
+ * - `$disconnect` (lambdas/websocket/disconnect.ts): connection read, two deletes, presence cleared.
+ */
+export const PER_CONNECTION: Work = {
+  lambdaInvocations: 4,
   websocketMessages: 2,
-  lambdaInvocations: 1,
-  /** Measured order of magnitude locally; Lambda bills per ms. */
-  lambdaMs: 20,
-  lambdaMemoryGb: 0.25,
-  /** Connection lookup, agent read (strongly consistent), usage read only with metrics: 2. */
-  dynamoReads: 2,
-  /** Instance item on the global table (replicated to every other region). */
-  globalTableWrites: 1,
-  /** The connections table is written at $connect and $disconnect only (its TTL outlives the connection). */
-  regionalWrites: 0,
-  /** Lambda's START/END/REPORT lines. */
-  logBytes: 350,
-} as const;
+  dynamoReads: 5,
+  regionalWrites: 4,
+  globalTableWrites: 2,
+};
+
+/** The keep-alive, `{"action":"ping"}` to a MOCK route: one message, nothing behind it. */
+export const PER_KEEPALIVE: Work = { websocketMessages: 1 };
+
+/**
+ * A metrics report over the WebSocket (lambdas/websocket/heartbeat.ts with metrics): message
+ * and answer, connection and agent reads, the day's usage counter (no hour counter without
+ * intents).
+ */
+export const PER_REPORT: Work = { websocketMessages: 2, lambdaInvocations: 1, dynamoReads: 2, globalTableWrites: 1 };
+
+/**
+ * A REST heartbeat, for an instance without a WebSocket (lambdas/agents/heartbeat.ts): the
+ * request, the authorizer and the handler (key, agent reads), the instance write.
+ */
+export const PER_REST_HEARTBEAT: Work = { restRequests: 1, lambdaInvocations: 2, dynamoReads: 3, globalTableWrites: 1 };
+
+/**
+ * An intent through the gateway (lambdas/core/gateway.ts): the request, authorizer and
+ * handler, key/agent/usage reads, the day and hour counters.
+ */
+export const PER_INTENT: Work = { restRequests: 1, lambdaInvocations: 2, dynamoReads: 4, globalTableWrites: 2 };
 
 export interface CostLine {
   item: string;
@@ -60,65 +107,108 @@ export interface CostLine {
 export interface CostEstimate {
   instances: number;
   regions: number;
-  heartbeatIntervalMs: number;
+  /** How the instances stay in touch. */
+  presence: 'websocket' | 'rest';
+  /** Share of the instances that report metrics every report interval, all month. */
+  reportingShare: number;
   lines: CostLine[];
   totalUsd: number;
   perThousandInstancesUsd: number;
 }
 
 const SECONDS_PER_MONTH = 30 * 86_400;
+const MS_PER_MONTH = SECONDS_PER_MONTH * 1000;
+const M = 1_000_000;
 
-export const estimateMonthlyCost = (options: { instances: number; regions?: number; heartbeatIntervalMs?: number }): CostEstimate => {
-  const regions = options.regions ?? 2;
-  const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-  const heartbeats = (options.instances * SECONDS_PER_MONTH * 1000) / interval;
-  const connectionMinutes = (options.instances * SECONDS_PER_MONTH) / 60;
-  const m = 1_000_000;
-  const lines: CostLine[] = [
-    { item: 'WebSocket messages (heartbeat + answer)', monthlyUsd: ((heartbeats * PER_HEARTBEAT.websocketMessages) / m) * PRICES.websocketMessagePerMillion },
-    { item: 'WebSocket connection minutes', monthlyUsd: (connectionMinutes / m) * PRICES.websocketConnectionMinutePerMillion },
-    { item: 'Lambda requests', monthlyUsd: ((heartbeats * PER_HEARTBEAT.lambdaInvocations) / m) * PRICES.lambdaRequestPerMillion },
-    {
-      item: 'Lambda duration (arm64)',
-      monthlyUsd: heartbeats * (PER_HEARTBEAT.lambdaMs / 1000) * PER_HEARTBEAT.lambdaMemoryGb * PRICES.lambdaArmGbSecond,
-    },
-    { item: 'DynamoDB reads', monthlyUsd: ((heartbeats * PER_HEARTBEAT.dynamoReads) / m) * PRICES.dynamoReadPerMillion },
-    {
-      item: 'DynamoDB writes',
-      monthlyUsd: ((heartbeats * (PER_HEARTBEAT.globalTableWrites + PER_HEARTBEAT.regionalWrites)) / m) * PRICES.dynamoWritePerMillion,
-    },
-    {
-      item: `DynamoDB replicated writes (${regions - 1} other region${regions - 1 === 1 ? '' : 's'})`,
-      monthlyUsd: ((heartbeats * PER_HEARTBEAT.globalTableWrites * (regions - 1)) / m) * PRICES.dynamoReplicatedWritePerMillion,
-    },
-    { item: 'CloudWatch Logs ingestion', monthlyUsd: ((heartbeats * PER_HEARTBEAT.logBytes) / 1e9) * PRICES.logsIngestPerGb },
-    // The stream consumer sees agent items only (an event filter), the sweeper runs once a
-    // minute and events are per change: cents a month at any size.
-    { item: 'Stream consumer, sweeper, EventBridge (per change)', monthlyUsd: (43_200 / m) * PRICES.lambdaRequestPerMillion * regions },
+/** The monthly cost of `count` units of `work`, broken into lines by AWS service. */
+export const priceWork = (work: Work, count: number, regions: number): CostLine[] => {
+  const invocations = count * (work.lambdaInvocations ?? 0);
+  const global = count * (work.globalTableWrites ?? 0);
+  return [
+    { item: 'WebSocket messages', monthlyUsd: ((count * (work.websocketMessages ?? 0)) / M) * PRICES.websocketMessagePerMillion },
+    { item: 'REST API requests', monthlyUsd: ((count * (work.restRequests ?? 0)) / M) * PRICES.restRequestPerMillion },
+    { item: 'Lambda requests', monthlyUsd: (invocations / M) * PRICES.lambdaRequestPerMillion },
+    { item: 'Lambda duration (arm64)', monthlyUsd: invocations * (LAMBDA_MS / 1000) * LAMBDA_GB * PRICES.lambdaArmGbSecond },
+    { item: 'DynamoDB reads', monthlyUsd: ((count * (work.dynamoReads ?? 0)) / M) * PRICES.dynamoReadPerMillion },
+    { item: 'DynamoDB writes', monthlyUsd: ((global + count * (work.regionalWrites ?? 0)) / M) * PRICES.dynamoWritePerMillion },
+    { item: 'DynamoDB replicated writes', monthlyUsd: ((global * (regions - 1)) / M) * PRICES.dynamoReplicatedWritePerMillion },
+    { item: 'CloudWatch Logs ingestion', monthlyUsd: ((invocations * LOG_BYTES_PER_INVOCATION) / 1e9) * PRICES.logsIngestPerGb },
   ];
-  const totalUsd = lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
-  return { instances: options.instances, regions, heartbeatIntervalMs: interval, lines, totalUsd, perThousandInstancesUsd: (totalUsd / options.instances) * 1000 };
 };
 
-/** The workload's own traffic, per million intents through the gateway (REST + Lambda + DynamoDB). */
-export const perMillionIntentsUsd = (regions = 2): number =>
-  PRICES.restRequestPerMillion +
-  PRICES.lambdaRequestPerMillion * 2 /* handler + authorizer */ +
-  1_000_000 * 0.02 * 0.25 * PRICES.lambdaArmGbSecond * 2 +
-  PRICES.dynamoReadPerMillion * 6 /* key, agent, usage queries */ +
-  PRICES.dynamoWritePerMillion * 2 /* day and hour counters */ +
-  PRICES.dynamoReplicatedWritePerMillion * 2 * (regions - 1);
+/** Lines of the same item added together, in first-seen order, zero lines dropped. */
+const mergeLines = (lines: readonly CostLine[]): CostLine[] => {
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.item, (totals.get(line.item) ?? 0) + line.monthlyUsd);
+  return [...totals].filter(([, usd]) => usd > 0).map(([item, monthlyUsd]) => ({ item, monthlyUsd }));
+};
+
+/**
+ * Keep-alives per connection: the SDK sends one when it has sent nothing for the keep-alive
+ * interval; the sync on open counts as sent, and reports (when due more often) reset the clock.
+ */
+export const keepAlivesPerConnection = (reportIntervalMs: number | undefined): number => {
+  const quiet = reportIntervalMs === undefined ? WEBSOCKET_CONNECTION_LIMIT_MS : Math.min(reportIntervalMs, WEBSOCKET_CONNECTION_LIMIT_MS);
+  const perQuietStretch = Math.ceil(quiet / KEEPALIVE_INTERVAL_MS) - 1;
+  return perQuietStretch * (WEBSOCKET_CONNECTION_LIMIT_MS / quiet);
+};
+
+export const estimateMonthlyCost = (options: {
+  instances: number;
+  regions?: number;
+  presence?: 'websocket' | 'rest';
+  reportingShare?: number;
+  heartbeatIntervalMs?: number;
+  reportIntervalMs?: number;
+}): CostEstimate => {
+  const regions = options.regions ?? 2;
+  const presence = options.presence ?? 'websocket';
+  const reportingShare = options.reportingShare ?? 0;
+  const n = options.instances;
+  const lines: CostLine[] = [];
+  if (presence === 'websocket') {
+    const connections = (n * MS_PER_MONTH) / WEBSOCKET_CONNECTION_LIMIT_MS;
+    const reportEvery = options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS;
+    const reports = (reportingShare * n * MS_PER_MONTH) / reportEvery;
+    const keepAlives =
+      (1 - reportingShare) * connections * keepAlivesPerConnection(undefined) + reportingShare * connections * keepAlivesPerConnection(reportEvery);
+    lines.push(
+      { item: 'WebSocket connection minutes', monthlyUsd: ((n * SECONDS_PER_MONTH) / 60 / M) * PRICES.websocketConnectionMinutePerMillion },
+      ...priceWork(PER_CONNECTION, connections, regions),
+      ...priceWork(PER_KEEPALIVE, keepAlives, regions),
+      ...priceWork(PER_REPORT, reports, regions),
+    );
+  } else {
+    const heartbeats = (n * MS_PER_MONTH) / (options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS);
+    lines.push(...priceWork(PER_REST_HEARTBEAT, heartbeats, regions));
+  }
+  // The stream consumer sees agent items only (an event filter), so presence and reports never
+  // invoke it; the sweeper runs once a minute in each region; events are per status change.
+  lines.push({ item: 'Sweeper (once a minute per region)', monthlyUsd: ((43_200 * regions) / M) * PRICES.lambdaRequestPerMillion });
+  const merged = mergeLines(lines);
+  const totalUsd = merged.reduce((sum, l) => sum + l.monthlyUsd, 0);
+  return { instances: n, regions, presence, reportingShare, lines: merged, totalUsd, perThousandInstancesUsd: (totalUsd / n) * 1000 };
+};
+
+const total = (lines: readonly CostLine[]): number => lines.reduce((sum, l) => sum + l.monthlyUsd, 0);
+
+/** The workload's own traffic: per million intents through the gateway. */
+export const perMillionIntentsUsd = (regions = 2): number => total(priceWork(PER_INTENT, M, regions));
+
+/** The workload's own traffic: per million metrics reports over the WebSocket. */
+export const perMillionReportsUsd = (regions = 2): number => total(priceWork(PER_REPORT, M, regions));
 
 if (require.main === module) {
+  const usd = (n: number) => `$${n.toFixed(2)}`;
   for (const instances of [10, 1_000, 10_000]) {
     const estimate = estimateMonthlyCost({ instances });
-    console.log(`\n${instances.toLocaleString()} instances, ${estimate.regions} regions, heartbeat every ${estimate.heartbeatIntervalMs / 1000} s:`);
-    for (const line of estimate.lines) console.log(`  ${line.item.padEnd(52)} $${line.monthlyUsd.toFixed(2)}`);
-    console.log(`  ${'total'.padEnd(52)} $${estimate.totalUsd.toFixed(2)} a month ($${estimate.perThousandInstancesUsd.toFixed(2)} per 1,000 instances)`);
+    console.log(`\n${instances.toLocaleString()} connected instances, ${estimate.regions} regions, defaults:`);
+    for (const line of estimate.lines) console.log(`  ${line.item.padEnd(40)} ${usd(line.monthlyUsd)}`);
+    console.log(`  ${'total'.padEnd(40)} ${usd(estimate.totalUsd)} a month (${usd(estimate.perThousandInstancesUsd)} per 1,000 instances)`);
   }
-  console.log(`\nworkload: $${perMillionIntentsUsd().toFixed(2)} per million intents through the gateway (2 regions)`);
-  for (const interval of [30_000, 120_000, 300_000]) {
-    const e = estimateMonthlyCost({ instances: 1_000, heartbeatIntervalMs: interval });
-    console.log(`1,000 instances with a ${interval / 1000} s heartbeat: $${e.totalUsd.toFixed(2)} a month`);
-  }
+  const busy = estimateMonthlyCost({ instances: 1_000, reportingShare: 1 });
+  const rest = estimateMonthlyCost({ instances: 1_000, presence: 'rest' });
+  console.log(`\nworkload: ${usd(perMillionIntentsUsd())} per million intents, ${usd(perMillionReportsUsd())} per million metrics reports (2 regions)`);
+  console.log(`1,000 instances all reporting metrics every ${DEFAULT_REPORT_INTERVAL_MS / 60_000} min, all month: ${usd(busy.totalUsd)} a month`);
+  console.log(`1,000 instances without a WebSocket (REST heartbeat every ${DEFAULT_HEARTBEAT_INTERVAL_MS / 1000} s): ${usd(rest.totalUsd)} a month`);
 }

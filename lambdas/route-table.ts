@@ -28,8 +28,8 @@ export interface RouteDefinition {
   readonly entry: string;
   /** What the route writes in the state table (none: read-only). */
   readonly writes?: RouteWrites;
-  /** The route pushes to WebSocket connections, or reads them. */
-  readonly connections?: 'push' | 'read';
+  /** The route pushes to WebSocket connections. */
+  readonly connections?: 'push';
 }
 
 const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] };
@@ -45,7 +45,7 @@ export const ROUTES = {
     writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: ['AGENT#*', 'TAG#*', 'KEY#*', 'KEYID#*'] },
   },
   listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
-  getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts', connections: 'read' },
+  getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts' },
   getUsage: { method: 'GET', path: '/v1/agents/{agentId}/usage', access: READERS_AND_OWN_AGENT, entry: 'agents/get-usage.ts' },
   deleteAgent: {
     method: 'DELETE',

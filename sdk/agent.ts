@@ -1,9 +1,11 @@
 /**
- * The agent's side of Halt: one object per running instance. It heartbeats (over the open
- * WebSocket, over REST otherwise), keeps the WebSocket open with jittered reconnects, aborts
- * `signal` on kill or pause, acknowledges the versions it obeys, asks the gateway before each
- * action, reports metrics, saves checkpoints, and fails closed when it loses the control
- * plane for longer than its limit (unless the agent's policy says `failMode: open`).
+ * The agent's side of Halt: one object per running instance. It keeps the WebSocket open with
+ * jittered reconnects (while it holds it, the connection is its presence: it checks the line
+ * with protocol pings and sends a keep-alive message only when the line has been quiet for 9
+ * minutes), heartbeats over REST when it has no WebSocket, aborts `signal` on kill,
+ * acknowledges the versions it obeys, asks the gateway before each action, reports metrics in
+ * batches, saves checkpoints, and fails closed when it loses the control plane for longer than
+ * its limit (unless the agent's policy says `failMode: open`).
  *
  * @example
  * const halt = new HaltAgent({ url, wsUrl, key, agentId: 'email-campaign', instanceId: 'i-1' });
@@ -20,7 +22,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
-import type { ServerMessage } from './protocol/messages';
+import { KEEPALIVE_ACTION, KEEPALIVE_INTERVAL_MS, type ServerMessage } from './protocol/messages';
 import type { AgentStatus } from './protocol/schemas';
 import type { HeartbeatResult } from './protocol/types';
 
@@ -35,8 +37,22 @@ export interface HaltAgentOptions {
   readonly instanceId: string;
   /** Where this instance runs, as shown to operators. */
   readonly region?: string;
-  /** @default 30000 */
+  /**
+   * How often the instance checks it is still in touch: a REST heartbeat when it has no
+   * WebSocket, a protocol ping (answered by the gateway, no Lambda, not billed as a message)
+   * when it has one. @default 30000
+   */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * Metrics (`recordSuccess`, `recordCost`) are sent at most this often over the WebSocket;
+   * failures go within a second, since policies act on them. @default 300000
+   */
+  readonly reportIntervalMs?: number;
+  /**
+   * Send a keep-alive message when the WebSocket has carried nothing from this side for this
+   * long (API Gateway closes connections idle for 10 minutes). @default 540000
+   */
+  readonly keepAliveIntervalMs?: number;
   /** Fail closed after this long without hearing from the control plane. @default 90000 */
   readonly failClosedAfterMs?: number;
   /** Acknowledge each version as soon as the signal is aborted (or renewed). @default true */
@@ -65,6 +81,10 @@ const STOPPED = new Set<AgentState>(['killed', 'paused', 'unreachable']);
 
 /** How often an instance heartbeats unless told otherwise (the cost model reads this too). */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+/** How often batched metrics are reported over the WebSocket (the cost model reads this too). */
+export const DEFAULT_REPORT_INTERVAL_MS = 300_000;
+/** Failures are reported this soon (and no more often), so failure policies act in time. */
+export const FAILURE_REPORT_DELAY_MS = 1_000;
 
 export class HaltAgent extends EventEmitter {
   public readonly agentId: string;
@@ -80,6 +100,10 @@ export class HaltAgent extends EventEmitter {
   private lastContactAt = Date.now();
   private pending: PendingMetrics = { succeeded: 0, failed: 0, costUsd: 0 };
   private socket: WebSocket | undefined;
+  /** When this instance last sent a message on the current socket (the keep-alive clock). */
+  private lastSentAt = 0;
+  private lastReportAt = 0;
+  private failureReportTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -121,7 +145,7 @@ export class HaltAgent extends EventEmitter {
     const first = await this.restHeartbeat();
     this.connect();
     const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
-    this.heartbeatTimer = setInterval(() => void this.beat(), interval);
+    this.heartbeatTimer = setInterval(() => void this.tick(), interval);
     this.watchdogTimer = setInterval(() => this.checkContact(), Math.min(1_000, interval));
     return first;
   }
@@ -132,21 +156,25 @@ export class HaltAgent extends EventEmitter {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.watchdogTimer);
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.failureReportTimer);
     if (this.hasPendingMetrics()) await this.restHeartbeat().catch((error: unknown) => this.report(error));
     this.socket?.close(1000, 'agent closing');
     this.socket = undefined;
   }
 
-  /** Heartbeat now (over the WebSocket when open, else REST). */
+  /**
+   * Heartbeat now, with the pending metrics: over the WebSocket when open (answered there),
+   * else REST. The SDK does this by itself when it connects and when metrics are due.
+   */
   public async beat(): Promise<void> {
     try {
-      if (this.socket?.readyState === WebSocket.OPEN) {
+      const socket = this.socket;
+      if (socket?.readyState === WebSocket.OPEN) {
         const metrics = this.takeMetrics();
-        this.socket.send(JSON.stringify({ action: 'heartbeat', ...(metrics ? { metrics } : {}) }), (error) => {
-          if (error) {
-            if (metrics) this.restoreMetrics(metrics);
-            this.report(error);
-          }
+        this.lastReportAt = Date.now();
+        this.send(socket, { action: 'heartbeat', ...(metrics ? { metrics } : {}) }, (error) => {
+          if (metrics) this.restoreMetrics(metrics);
+          this.report(error);
         });
       } else {
         await this.restHeartbeat();
@@ -182,17 +210,23 @@ export class HaltAgent extends EventEmitter {
     }
   }
 
-  /** Count a finished unit of work (sent with the next heartbeat). */
+  /** Count a finished unit of work (sent with the next report). */
   public recordSuccess(count = 1): void {
     this.pending.succeeded += count;
   }
 
-  /** Count a failed unit of work (sent with the next heartbeat). */
+  /** Count a failed unit of work (reported within a second: failure policies act on it). */
   public recordFailure(count = 1): void {
     this.pending.failed += count;
+    if (this.failureReportTimer === undefined && !this.closed && this.heartbeatTimer !== undefined) {
+      this.failureReportTimer = setTimeout(() => {
+        this.failureReportTimer = undefined;
+        if (this.hasPendingMetrics()) void this.beat();
+      }, FAILURE_REPORT_DELAY_MS);
+    }
   }
 
-  /** Count a cost not already declared on an intent (sent with the next heartbeat). */
+  /** Count a cost not already declared on an intent (sent with the next report). */
   public recordCost(costUsd: number): void {
     if (!(costUsd >= 0)) throw new RangeError('costUsd must be 0 or more');
     this.pending.costUsd += costUsd;
@@ -217,10 +251,9 @@ export class HaltAgent extends EventEmitter {
   /** Tell the control plane this instance obeys `version` (done by itself unless `autoAcknowledge: false`). */
   public async acknowledge(version = this.knownVersion): Promise<void> {
     this.acknowledgedVersion = version;
-    if (this.socket?.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify({ action: 'ack', version }), (error) => {
-        if (error) void this.restHeartbeat().catch((e: unknown) => this.report(e));
-      });
+    const socket = this.socket;
+    if (socket?.readyState === WebSocket.OPEN) {
+      this.send(socket, { action: 'ack', version }, () => void this.restHeartbeat().catch((e: unknown) => this.report(e)));
       return;
     }
     await this.restHeartbeat();
@@ -244,6 +277,35 @@ export class HaltAgent extends EventEmitter {
   }
 
   // ---- internals ----------------------------------------------------------------------
+
+  /**
+   * Every heartbeat interval: without a WebSocket, a REST heartbeat. With one, a protocol
+   * ping (its pong is contact), the metrics when they are due, and a keep-alive message
+   * when the line has been quiet long enough for API Gateway to close it.
+   */
+  private async tick(): Promise<void> {
+    const socket = this.socket;
+    if (socket?.readyState !== WebSocket.OPEN) {
+      await this.beat();
+      return;
+    }
+    socket.ping();
+    const now = Date.now();
+    const reportEvery = this.options.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS;
+    if (this.hasPendingMetrics() && now - this.lastReportAt >= reportEvery) {
+      await this.beat();
+    } else if (now - this.lastSentAt >= (this.options.keepAliveIntervalMs ?? KEEPALIVE_INTERVAL_MS)) {
+      this.send(socket, { action: KEEPALIVE_ACTION }, (error) => this.report(error));
+    }
+  }
+
+  /** Send on `socket`; `onError` runs if the message could not be written. */
+  private send(socket: WebSocket, message: Record<string, unknown>, onError: (error: Error) => void): void {
+    this.lastSentAt = Date.now();
+    socket.send(JSON.stringify(message), (error) => {
+      if (error) onError(error);
+    });
+  }
 
   private async restHeartbeat(): Promise<HeartbeatResult> {
     const metrics = this.takeMetrics();
@@ -276,6 +338,7 @@ export class HaltAgent extends EventEmitter {
     this.socket = socket;
     socket.on('open', () => {
       this.reconnectAttempt = 0;
+      this.lastSentAt = Date.now();
       this.contact();
       this.emit('connected');
       // Learn what happened while we were away, and acknowledge what we obey.
@@ -283,6 +346,8 @@ export class HaltAgent extends EventEmitter {
       if (this.acknowledgedVersion !== undefined) void this.acknowledge(this.acknowledgedVersion);
     });
     socket.on('message', (data: Buffer) => this.onMessage(data));
+    // The gateway answers protocol pings itself: the line (and so the push path) is alive.
+    socket.on('pong', () => this.contact());
     socket.on('unexpected-response', (_req, res) => {
       this.report(new HaltApiError(res.statusCode ?? 0, 'websocket_refused', `the WebSocket handshake was refused (${res.statusCode ?? '?'})`));
       socket.terminate();

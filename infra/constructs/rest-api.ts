@@ -28,7 +28,7 @@ export interface HaltRestApiProps {
   readonly table: ITableV2;
   /** Environment of every handler (table, bus, log level). */
   readonly environment: Record<string, string>;
-  /** The region's WebSocket API, for the routes that push or show connections. @default - no pushes */
+  /** The region's WebSocket API, for the routes that push. @default - no pushes */
   readonly websocket?: HaltWebSocketApi;
   /** Steady-state requests per second of the stage. @default 200 */
   readonly throttlingRateLimit?: number;
@@ -95,7 +95,6 @@ export class HaltRestApi extends Construct {
       props.table.grantReadData(fn);
       if (route.writes) grantItemWrites({ fn, table: props.table, actions: route.writes.actions, prefixes: route.writes.prefixes });
       if (route.connections === 'push') props.websocket?.grantPush(fn);
-      if (route.connections === 'read') props.websocket?.connectionsTable.grantReadData(fn);
       const resource = this.api.root.resourceForPath(route.path);
       resource.addMethod(route.method, new LambdaIntegration(fn), {
         ...(route.access.public ? { authorizationType: AuthorizationType.NONE } : { authorizer }),

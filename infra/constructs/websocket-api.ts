@@ -1,18 +1,19 @@
 /**
  * The WebSocket API of one region: the regional connections table, the `$connect` authorizer
  * (key from the Authorization header or `?token=`), the routes `$connect`, `$disconnect`,
- * `ack`, `heartbeat` and `$default`, and a stage. Every function that pushes gets
+ * `ack`, `heartbeat`, `ping` (keep-alive, MOCK) and `$default`, and a stage. Every function that pushes gets
  * `grantManageConnections` and the endpoint in its environment.
  */
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { WebSocketLambdaIntegration, WebSocketMockIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONNECTIONS_TABLE } from '../../lambdas/core/table-schema';
+import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 
@@ -77,7 +78,11 @@ export class HaltWebSocketApi extends Construct {
     const ack = make('Ack', 'websocket/ack.ts');
     const heartbeat = make('Heartbeat', 'websocket/heartbeat.ts');
     const fallback = make('Default', 'websocket/default.ts');
-    for (const fn of [connect, disconnect]) this.connectionsTable.grantReadWriteData(fn);
+    for (const fn of [connect, disconnect]) {
+      this.connectionsTable.grantReadWriteData(fn);
+      // Presence: the instance item of the connecting agent, on the global table.
+      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] });
+    }
     for (const fn of [ack, heartbeat, fallback]) {
       this.connectionsTable.grantReadWriteData(fn);
       this.grantPush(fn);
@@ -97,6 +102,8 @@ export class HaltWebSocketApi extends Construct {
     this.api.addRoute('$disconnect', { integration: new WebSocketLambdaIntegration('DisconnectIntegration', disconnect) });
     this.api.addRoute('ack', { integration: new WebSocketLambdaIntegration('AckIntegration', ack) });
     this.api.addRoute('heartbeat', { integration: new WebSocketLambdaIntegration('HeartbeatIntegration', heartbeat) });
+    // The SDK's keep-alive: answered by API Gateway itself (no Lambda, no write).
+    this.api.addRoute(KEEPALIVE_ACTION, { integration: new WebSocketMockIntegration('KeepAliveIntegration') });
     this.api.addRoute('$default', { integration: new WebSocketLambdaIntegration('DefaultIntegration', fallback) });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {

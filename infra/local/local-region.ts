@@ -23,6 +23,7 @@ import { startStreamPoller, type StreamPoller } from './stream-poller';
 import { startScheduler, type Scheduler } from './scheduler';
 import { ensureTable } from './tables';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
+import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
 import { ackRoute } from '../../lambdas/websocket/ack';
 import { connectRoute } from '../../lambdas/websocket/connect';
 import { defaultRoute } from '../../lambdas/websocket/default';
@@ -118,6 +119,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       disconnect: disconnectRoute.create(provider),
       default: defaultRoute.create(provider),
       actions: { ack: ackRoute.create(provider), heartbeat: socketHeartbeatRoute.create(provider) },
+      mocks: [KEEPALIVE_ACTION],
     });
 
     const consumer = createStreamConsumer(provider);

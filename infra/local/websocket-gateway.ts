@@ -26,6 +26,11 @@ export interface WebSocketRoutes {
   readonly default: SocketHandler;
   /** Routes by `action`. */
   readonly actions: Readonly<Record<string, SocketHandler>>;
+  /**
+   * Actions the gateway takes itself, as API Gateway does with a MOCK integration: they keep
+   * the connection active and run no handler (the SDK's keep-alive).
+   */
+  readonly mocks?: readonly string[];
 }
 
 export interface WebSocketGateway {
@@ -38,6 +43,8 @@ export interface WebSocketGateway {
   setRoutes(routes: WebSocketRoutes): void;
   /** Open connections, by id. */
   connectionIds(): string[];
+  /** Messages received since start, by route key (what API Gateway would bill and invoke). */
+  messageCounts(): Record<string, number>;
   /**
    * Lose a connection the way a crashed client or a dead network does: the socket goes and
    * no `$disconnect` runs, so its item stays until a push finds it gone.
@@ -84,6 +91,7 @@ export const startWebSocketGateway = async (options: {
   const host = options.host ?? '127.0.0.1';
   const report = options.onError ?? ((error: Error) => console.error('[halt websocket]', error.message));
   let routes: WebSocketRoutes | undefined;
+  const counts = new Map<string, number>();
   const live = new Map<string, LiveConnection>();
   /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
   const inflight = new Set<Promise<unknown>>();
@@ -119,7 +127,12 @@ export const startWebSocketGateway = async (options: {
     } catch {
       action = undefined;
     }
+    if (typeof action === 'string' && current.mocks?.includes(action)) {
+      counts.set(action, (counts.get(action) ?? 0) + 1);
+      return;
+    }
     const routeKey = typeof action === 'string' && current.actions[action] ? action : '$default';
+    counts.set(routeKey, (counts.get(routeKey) ?? 0) + 1);
     const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketHandler);
     track(handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey))).catch(
       (error: unknown) => report(error instanceof Error ? error : new Error(String(error))),
@@ -267,6 +280,7 @@ export const startWebSocketGateway = async (options: {
       routes = next;
     },
     connectionIds: () => [...live.keys()],
+    messageCounts: () => Object.fromEntries(counts),
     vanish: (connectionId) => {
       const entry = live.get(connectionId);
       live.delete(connectionId);

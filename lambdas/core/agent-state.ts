@@ -1,6 +1,7 @@
 /**
  * The agent state machine: statuses, the transitions operators (and policies) make, and the
- * health an agent or instance shows from its last heartbeat.
+ * health an agent or instance shows from its presence (a held WebSocket connection) or its
+ * last heartbeat.
  */
 import type { AgentStatus, Health } from '../../sdk/protocol/schemas';
 import type { AuditEventType } from '../../sdk/protocol/types';
@@ -41,6 +42,30 @@ export const planTransition = (current: AgentStatus, action: ControlAction): Tra
   return { changed: current !== toStatus, toStatus, eventType: EVENT[action] };
 };
 
+/** API Gateway closes every WebSocket connection after two hours (the SDK reconnects). */
+export const WEBSOCKET_CONNECTION_LIMIT_MS = 2 * 3_600_000;
+/**
+ * Presence older than a connection can live (plus slack for a late `$disconnect`) is stale,
+ * and the instance ages from its last contact.
+ */
+export const PRESENCE_MAX_MS = WEBSOCKET_CONNECTION_LIMIT_MS + 10 * 60_000;
+
+/** Does the instance hold a WebSocket connection (its heartbeat while it does)? */
+export const isConnected = (instance: { connectionId?: string | undefined; connectedAt?: string | undefined }, now: Date): boolean => {
+  if (!instance.connectionId || !instance.connectedAt) return false;
+  const age = now.getTime() - Date.parse(instance.connectedAt);
+  return age >= -60_000 && age <= PRESENCE_MAX_MS;
+};
+
+/**
+ * When the instance was last known alive: now, while it holds its connection (the connection
+ * is its heartbeat), otherwise its last heartbeat, acknowledgement or disconnect.
+ */
+export const lastSeenAt = (
+  instance: { lastHeartbeatAt: string; connectionId?: string | undefined; connectedAt?: string | undefined },
+  now: Date,
+): string => (isConnected(instance, now) ? now.toISOString() : instance.lastHeartbeatAt);
+
 /** Health from the time of the last heartbeat; `unknown` when there has been none. */
 export const healthFrom = (lastHeartbeatAt: string | null | undefined, now: Date): Health => {
   if (!lastHeartbeatAt) return 'unknown';
@@ -51,11 +76,16 @@ export const healthFrom = (lastHeartbeatAt: string | null | undefined, now: Date
   return 'unreachable';
 };
 
-/** Does `instance` keep working after the agent was stopped, without acknowledging it? */
+/**
+ * Does `instance` keep going after the agent was stopped, without acknowledging it? It does
+ * when it was seen alive (heartbeat, or still holding its connection) more than the grace
+ * period after the stop.
+ */
 export const isIgnoringStop = (
   agent: { status: AgentStatus; version: number; statusChangedAt: string },
-  instance: { lastHeartbeatAt: string; acknowledgedVersion?: number | undefined },
+  instance: { lastHeartbeatAt: string; acknowledgedVersion?: number | undefined; connectionId?: string | undefined; connectedAt?: string | undefined },
+  now: Date,
 ): boolean =>
   agent.status !== 'active' &&
   (instance.acknowledgedVersion ?? -1) < agent.version &&
-  Date.parse(instance.lastHeartbeatAt) - Date.parse(agent.statusChangedAt) > IGNORE_GRACE_MS;
+  Date.parse(lastSeenAt(instance, now)) - Date.parse(agent.statusChangedAt) > IGNORE_GRACE_MS;

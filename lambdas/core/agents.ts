@@ -7,7 +7,6 @@ import { usageWindows, type Caller, type DomainContext } from './context';
 import { AgentNotFoundError } from './errors';
 import type { AgentRecord } from './records';
 import { mapWithConcurrency } from './concurrency';
-import type { ConnectionRepository } from './connections';
 
 const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
 
@@ -57,23 +56,14 @@ export const createAgent = async (
   };
 };
 
-/**
- * The agent with its instances. With this region's `connections`, instances show whether they
- * hold a WebSocket connection here.
- */
-export const getAgent = async (
-  ctx: DomainContext,
-  agentId: string,
-  options: { connections?: ConnectionRepository } = {},
-): Promise<AgentDetail> => {
+/** The agent with its instances (each shows whether it holds a WebSocket connection, in any region). */
+export const getAgent = async (ctx: DomainContext, agentId: string): Promise<AgentDetail> => {
   const agent = await requireAgent(ctx, agentId);
-  const [instances, usage, connections] = await Promise.all([
+  const [instances, usage] = await Promise.all([
     ctx.repository.listInstances(agentId),
     ctx.repository.getUsage(agentId, usageWindows(ctx.now()).day),
-    options.connections ? options.connections.ofAgent(agentId) : Promise.resolve([]),
   ]);
-  const connected = new Set(connections.map((c) => c.instanceId).filter((id): id is string => id !== undefined));
-  return toAgentDetail(agent, instances, usage, ctx.now(), connected);
+  return toAgentDetail(agent, instances, usage, ctx.now());
 };
 
 /** Live agents, optionally only those carrying every tag in `tags`. */

@@ -1,10 +1,11 @@
 /**
  * WebSocket connections of one region: who is connected (an agent instance, or an operator or
- * viewer watching), found by id and by agent. Each connection is two items written together,
- * so a push (which reads by agent, strongly consistent) never misses one that was accepted.
+ * viewer watching), found by id and by agent. Each connection is two items, both written
+ * before `$connect` answers, so a push (which reads by agent, strongly consistent) never
+ * misses one that was accepted.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../sdk/protocol/schemas';
 import { connectionKeys } from './table-schema';
 
@@ -31,8 +32,8 @@ export const CONNECTION_TTL_SECONDS = 3 * 3600;
 export interface ConnectionRepository {
   put(connection: ConnectionRecord): Promise<void>;
   get(connectionId: string): Promise<ConnectionRecord | undefined>;
-  /** Remove the connection (idempotent). */
-  remove(connectionId: string): Promise<void>;
+  /** Remove the connection (idempotent); pass the record when it was just read. */
+  remove(connectionId: string, known?: ConnectionRecord): Promise<void>;
   ofAgent(agentId: string): Promise<ConnectionRecord[]>;
   watchers(): Promise<ConnectionRecord[]>;
 }
@@ -68,14 +69,13 @@ export class DynamoConnectionRepository implements ConnectionRepository {
     const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + CONNECTION_TTL_SECONDS;
     const item = { ...connection, expiresAt };
     const secondary = this.secondaryKey(connection);
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.tableName, Item: { ...connectionKeys.byId(connection.connectionId), ...item } } },
-          ...(secondary ? [{ Put: { TableName: this.tableName, Item: { ...secondary, ...item } } }] : []),
-        ],
-      }),
-    );
+    // Two plain puts, not a transaction (which bills twice): if either fails, `$connect`
+    // fails and API Gateway refuses the connection, so a push can at worst find an item of a
+    // connection that never opened, which answers Gone and is removed; the TTL sweeps the rest.
+    await Promise.all([
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...connectionKeys.byId(connection.connectionId), ...item } })),
+      ...(secondary ? [this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...secondary, ...item } }))] : []),
+    ]);
   }
 
   public async get(connectionId: string): Promise<ConnectionRecord | undefined> {
@@ -85,8 +85,8 @@ export class DynamoConnectionRepository implements ConnectionRepository {
     return Item ? toConnection(Item) : undefined;
   }
 
-  public async remove(connectionId: string): Promise<void> {
-    const connection = await this.get(connectionId);
+  public async remove(connectionId: string, known?: ConnectionRecord): Promise<void> {
+    const connection = known ?? (await this.get(connectionId));
     const secondary = connection ? this.secondaryKey(connection) : undefined;
     await Promise.all([
       this.client.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId) })),

@@ -21,6 +21,7 @@ import type {
   ApiKeyRecord,
   AuditEventRecord,
   CheckpointRecord,
+  InstancePresence,
   InstanceRecord,
   UsageRecord,
 } from './records';
@@ -108,6 +109,7 @@ const toInstance = (item: Item): InstanceRecord => ({
   lastHeartbeatAt: item.lastHeartbeatAt,
   acknowledgedVersion: item.acknowledgedVersion,
   ignoringReportedVersion: item.ignoringReportedVersion,
+  ...(typeof item.connectionId === 'string' ? { connectionId: item.connectionId, connectedAt: item.connectedAt as string } : {}),
 });
 
 const toUsage = (item: Item | undefined): UsageRecord => ({
@@ -330,6 +332,49 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
     return items.map(toInstance);
   }
 
+  public async connectInstance(presence: InstancePresence): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.instance(presence.agentId, presence.instanceId),
+        UpdateExpression:
+          'SET agentId = :agentId, instanceId = :instanceId, #region = :region, lastHeartbeatAt = :at, ' +
+          'firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt, connectionId = :connectionId, connectedAt = :at',
+        ExpressionAttributeNames: { '#region': 'region' },
+        ExpressionAttributeValues: {
+          ':agentId': presence.agentId,
+          ':instanceId': presence.instanceId,
+          ':region': presence.region,
+          ':at': presence.at,
+          ':connectionId': presence.connectionId,
+          ':expiresAt': epochSeconds(presence.at) + INSTANCE_TTL,
+        },
+      }),
+    );
+  }
+
+  public async disconnectInstance(presence: Omit<InstancePresence, 'region'>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.instance(presence.agentId, presence.instanceId),
+          UpdateExpression: 'SET lastHeartbeatAt = :at, expiresAt = :expiresAt REMOVE connectionId, connectedAt',
+          ConditionExpression: 'connectionId = :connectionId',
+          ExpressionAttributeValues: {
+            ':at': presence.at,
+            ':connectionId': presence.connectionId,
+            ':expiresAt': epochSeconds(presence.at) + INSTANCE_TTL,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   public async markInstanceIgnoring(agentId: string, instanceId: string, version: number): Promise<boolean> {
     try {
       await this.client.send(
@@ -403,7 +448,9 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
     const hour = update(windows.hour, USAGE_HOUR_TTL, hourConditions, hourValues);
 
     if (dayConditions.length === 0 && hourConditions.length === 0) {
-      await Promise.all([this.client.send(new UpdateCommand(day)), this.client.send(new UpdateCommand(hour))]);
+      // Hour windows exist for the intents-per-hour limit only: a report without intents
+      // (metrics, a refused action) writes the day alone.
+      await Promise.all([this.client.send(new UpdateCommand(day)), ...(intents > 0 ? [this.client.send(new UpdateCommand(hour))] : [])]);
       return { ok: true };
     }
     try {

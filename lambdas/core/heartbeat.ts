@@ -1,7 +1,8 @@
 /**
  * Heartbeats: register or refresh the instance, count the metrics it reports, and answer what
  * the agent should be doing. A killed or paused agent still gets an answer: that is how it
- * learns to stop.
+ * learns to stop. Over the WebSocket the instance is already present by its connection, so a
+ * heartbeat there writes nothing but the metrics it carries.
  */
 import type { HeartbeatRequest } from '../../sdk/protocol/schemas';
 import type { HeartbeatResult } from '../../sdk/protocol/types';
@@ -13,20 +14,23 @@ export const recordHeartbeat = async (
   ctx: DomainContext,
   agentId: string,
   request: HeartbeatRequest,
+  options: { present?: boolean } = {},
 ): Promise<HeartbeatResult> => {
   const agent = await requireAgent(ctx, agentId);
   const now = ctx.now();
   const metrics = request.metrics;
   const hasMetrics = metrics !== undefined && ((metrics.succeeded ?? 0) > 0 || (metrics.failed ?? 0) > 0 || (metrics.costUsd ?? 0) > 0);
   await Promise.all([
-    ctx.repository.putInstance({
-      agentId,
-      instanceId: request.instanceId,
-      region: request.region ?? ctx.region,
-      firstSeenAt: now.toISOString(),
-      lastHeartbeatAt: now.toISOString(),
-      ...(request.acknowledgedVersion !== undefined ? { acknowledgedVersion: request.acknowledgedVersion } : {}),
-    }),
+    options.present
+      ? Promise.resolve()
+      : ctx.repository.putInstance({
+          agentId,
+          instanceId: request.instanceId,
+          region: request.region ?? ctx.region,
+          firstSeenAt: now.toISOString(),
+          lastHeartbeatAt: now.toISOString(),
+          ...(request.acknowledgedVersion !== undefined ? { acknowledgedVersion: request.acknowledgedVersion } : {}),
+        }),
     hasMetrics
       ? ctx.repository.addUsage(agentId, usageWindows(now), {
           succeeded: metrics.succeeded ?? 0,

@@ -35,6 +35,20 @@ export interface InstanceRecord {
   acknowledgedVersion?: number;
   /** The agent version this instance was last reported for ignoring (by the sweeper). */
   ignoringReportedVersion?: number;
+  /**
+   * Presence: the WebSocket connection the instance holds (set at `$connect`, cleared at
+   * `$disconnect`). While it is held, the connection is the instance's heartbeat.
+   */
+  connectionId?: string;
+  connectedAt?: string;
+}
+
+export interface InstancePresence {
+  agentId: string;
+  instanceId: string;
+  region: string;
+  connectionId: string;
+  at: string;
 }
 
 export interface UsageRecord {

@@ -8,6 +8,7 @@ import type {
   ApiKeyRecord,
   AuditEventRecord,
   CheckpointRecord,
+  InstancePresence,
   InstanceRecord,
   UsageRecord,
 } from './records';
@@ -55,6 +56,13 @@ export interface AgentRepository {
   /** Register or refresh an instance. */
   putInstance(instance: InstanceRecord): Promise<void>;
   listInstances(agentId: string): Promise<InstanceRecord[]>;
+  /** The instance holds WebSocket `connectionId` from `at` (registers it if it is new). */
+  connectInstance(presence: InstancePresence): Promise<void>;
+  /**
+   * The instance let go of `connectionId` at `at`. A no-op (false) when it already holds a
+   * newer connection: a reconnect's `$connect` can arrive before the old `$disconnect`.
+   */
+  disconnectInstance(presence: Omit<InstancePresence, 'region'>): Promise<boolean>;
   /** Note that the instance was reported for ignoring `version`; false if it already was. */
   markInstanceIgnoring(agentId: string, instanceId: string, version: number): Promise<boolean>;
 

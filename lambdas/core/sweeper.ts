@@ -1,6 +1,6 @@
 /**
- * The sweeper, run on a schedule: finds instances that keep heartbeating after a kill or
- * pause without acknowledging it, and reports each once per agent version on the event bus
+ * The sweeper, run on a schedule: finds instances that keep heartbeating (or holding their
+ * connection) after a kill or pause without acknowledging it, and reports each once per agent version on the event bus
  * (`InstanceIgnoringStop`), so someone is told. The gateway already refuses their intents.
  */
 import { isIgnoringStop } from './agent-state';
@@ -32,7 +32,7 @@ export const sweep = async (ctx: DomainContext & { publisher: EventPublisher }):
     const instances = await ctx.repository.listInstances(agent.agentId);
     const reported: IgnoringInstance[] = [];
     for (const instance of instances) {
-      if (!isIgnoringStop(agent, instance)) continue;
+      if (!isIgnoringStop(agent, instance, ctx.now())) continue;
       if ((instance.ignoringReportedVersion ?? 0) >= agent.version) continue;
       const report: IgnoringInstance = {
         agentId: agent.agentId,

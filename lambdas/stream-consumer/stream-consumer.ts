@@ -47,7 +47,7 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
         if (!notifier) return;
         try {
           if (STATUS_CHANGES.has(after.lastChange.type)) await notifier.pushToAgent(after.agentId, controlMessage(after));
-          if (!after.deleted) await notifier.pushToWatchers(await getAgent(deps.ctx, after.agentId, deps.connections ? { connections: deps.connections } : {}));
+          if (!after.deleted) await notifier.pushToWatchers(await getAgent(deps.ctx, after.agentId));
         } catch (error) {
           deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
         }

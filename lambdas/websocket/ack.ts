@@ -12,7 +12,7 @@ export const ackRoute = defineSocketRoute('ack', async ({ deps, event, connectio
   if (!connection?.agentId || !connection.instanceId) throw new ForbiddenError('only agent instances acknowledge versions');
   await acknowledge(deps.ctx, { agentId: connection.agentId, instanceId: connection.instanceId, version: message.version });
   // Watchers (the dashboard) see "N of M stopped" move as instances acknowledge.
-  await deps.notifier.pushToWatchers(await getAgent(deps.ctx, connection.agentId, { connections: deps.connections }));
+  await deps.notifier.pushToWatchers(await getAgent(deps.ctx, connection.agentId));
 });
 
 export const handler = ackRoute.handler;

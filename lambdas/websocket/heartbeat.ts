@@ -4,7 +4,11 @@ import { recordHeartbeat } from '../core/heartbeat';
 import { parseWith } from '../http/validation';
 import { defineSocketRoute, messageBody } from './define-socket-route';
 
-/** `heartbeat` over the open WebSocket: answered on the same connection, like the REST one. */
+/**
+ * `heartbeat` over the open WebSocket: the SDK sends one when it connects (to learn what it
+ * missed) and when it has metrics to report; answered on the same connection, like the REST
+ * one. The instance is present by its connection, so nothing but the metrics is written.
+ */
 export const socketHeartbeatRoute = defineSocketRoute('heartbeat', async ({ deps, event, connectionId }) => {
   const message = parseWith(heartbeatMessageSchema, messageBody(event), 'message');
   const connection = await deps.connections.get(connectionId);
@@ -12,7 +16,7 @@ export const socketHeartbeatRoute = defineSocketRoute('heartbeat', async ({ deps
   const answer = await recordHeartbeat(deps.ctx, connection.agentId, {
     instanceId: connection.instanceId,
     ...(message.metrics ? { metrics: message.metrics } : {}),
-  });
+  }, { present: true });
   await deps.notifier.send(connectionId, { type: 'heartbeat', agentId: connection.agentId, ...answer });
 });
 

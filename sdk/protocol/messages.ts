@@ -40,5 +40,14 @@ export const heartbeatMessageSchema = z
   .object({ action: z.literal('heartbeat'), metrics: heartbeatMetricsSchema.optional() })
   .strict();
 
+/**
+ * Agent → server keep-alive, `{"action":"ping"}`: API Gateway closes a connection after 10
+ * minutes without a message, so a quiet agent sends one every 9. The route is a MOCK
+ * integration: no Lambda, no write, no answer; one message on the bill.
+ */
+export const KEEPALIVE_ACTION = 'ping';
+/** How long a connection may stay quiet before the SDK sends a keep-alive. */
+export const KEEPALIVE_INTERVAL_MS = 9 * 60_000;
+
 /** Largest message the WebSocket API takes (API Gateway's frame limit is 32 KiB). */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 32 * 1024;

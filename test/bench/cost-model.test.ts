@@ -1,23 +1,54 @@
-import { estimateMonthlyCost, PER_HEARTBEAT, PRICES } from '../../bench/cost-model';
-import { DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../sdk/agent';
+import {
+  estimateMonthlyCost,
+  keepAlivesPerConnection,
+  PER_CONNECTION,
+  perMillionReportsUsd,
+  priceWork,
+  PRICES,
+} from '../../bench/cost-model';
+import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../../lambdas/core/agent-state';
+import { DEFAULT_REPORT_INTERVAL_MS } from '../../sdk/agent';
+import { KEEPALIVE_INTERVAL_MS } from '../../sdk/protocol/messages';
+
+const line = (estimate: { lines: { item: string; monthlyUsd: number }[] }, item: string) =>
+  estimate.lines.find((l) => l.item === item)?.monthlyUsd ?? 0;
 
 describe('cost model', () => {
-  it('prices the SDK default heartbeat interval', () => {
-    expect(estimateMonthlyCost({ instances: 1 }).heartbeatIntervalMs).toBe(DEFAULT_HEARTBEAT_INTERVAL_MS);
+  it('meets the target of under $20 a month per 1,000 connected instances at the defaults', () => {
+    expect(estimateMonthlyCost({ instances: 1_000 }).perThousandInstancesUsd).toBeLessThan(20);
   });
 
-  it('counts one heartbeat every interval for every instance, all month', () => {
-    const estimate = estimateMonthlyCost({ instances: 1_000, heartbeatIntervalMs: 30_000, regions: 2 });
-    const heartbeats = (1_000 * 30 * 86_400) / 30;
-    const messages = estimate.lines.find((l) => l.item.startsWith('WebSocket messages'));
-    expect(messages?.monthlyUsd).toBeCloseTo(((heartbeats * PER_HEARTBEAT.websocketMessages) / 1e6) * PRICES.websocketMessagePerMillion, 6);
+  it('bills every instance its connection minutes, a reconnect every two hours and a keep-alive every quiet 9 minutes', () => {
+    const estimate = estimateMonthlyCost({ instances: 1_000, regions: 2 });
+    const minutes = (1_000 * 30 * 86_400) / 60;
+    expect(line(estimate, 'WebSocket connection minutes')).toBeCloseTo((minutes / 1e6) * PRICES.websocketConnectionMinutePerMillion, 6);
+    // 13 keep-alives in a two-hour connection (at 9, 18 … 117 minutes), plus the sync and its answer
+    expect(keepAlivesPerConnection(undefined)).toBe(Math.ceil(WEBSOCKET_CONNECTION_LIMIT_MS / KEEPALIVE_INTERVAL_MS) - 1);
+    const connections = (1_000 * 30 * 86_400_000) / WEBSOCKET_CONNECTION_LIMIT_MS;
+    const messages = connections * (keepAlivesPerConnection(undefined) + (PER_CONNECTION.websocketMessages ?? 0));
+    expect(line(estimate, 'WebSocket messages')).toBeCloseTo((messages / 1e6) * PRICES.websocketMessagePerMillion, 6);
     expect(estimate.totalUsd).toBeCloseTo(estimate.lines.reduce((s, l) => s + l.monthlyUsd, 0), 6);
   });
 
-  it('grows with instances and regions, and shrinks with a longer heartbeat', () => {
-    const base = estimateMonthlyCost({ instances: 1_000 });
-    expect(estimateMonthlyCost({ instances: 10_000 }).totalUsd).toBeGreaterThan(base.totalUsd * 9);
-    expect(estimateMonthlyCost({ instances: 1_000, regions: 3 }).totalUsd).toBeGreaterThan(base.totalUsd);
-    expect(estimateMonthlyCost({ instances: 1_000, heartbeatIntervalMs: 300_000 }).totalUsd).toBeLessThan(base.totalUsd / 5);
+  it('sends no keep-alive when reports keep the line busy', () => {
+    expect(keepAlivesPerConnection(DEFAULT_REPORT_INTERVAL_MS)).toBe(0);
+    expect(keepAlivesPerConnection(15 * 60_000)).toBe(8);
+  });
+
+  it('prices reports as workload on top, and replicated writes per extra region', () => {
+    const quiet = estimateMonthlyCost({ instances: 1_000 });
+    const busy = estimateMonthlyCost({ instances: 1_000, reportingShare: 1 });
+    const reports = (1_000 * 30 * 86_400_000) / DEFAULT_REPORT_INTERVAL_MS;
+    expect(busy.totalUsd).toBeGreaterThan(quiet.totalUsd + (reports / 1e6) * perMillionReportsUsd() * 0.7);
+    const one = priceWork({ globalTableWrites: 1 }, 1e6, 1);
+    const three = priceWork({ globalTableWrites: 1 }, 1e6, 3);
+    expect(three.find((l) => l.item === 'DynamoDB replicated writes')?.monthlyUsd).toBeCloseTo(2 * PRICES.dynamoReplicatedWritePerMillion, 6);
+    expect(one.find((l) => l.item === 'DynamoDB replicated writes')?.monthlyUsd).toBe(0);
+  });
+
+  it('shows why presence matters: a REST heartbeat every 30 s costs an order of magnitude more', () => {
+    const rest = estimateMonthlyCost({ instances: 1_000, presence: 'rest' });
+    expect(rest.totalUsd).toBeGreaterThan(10 * estimateMonthlyCost({ instances: 1_000 }).totalUsd);
+    expect(estimateMonthlyCost({ instances: 10_000 }).totalUsd).toBeGreaterThan(estimateMonthlyCost({ instances: 1_000 }).totalUsd * 9);
   });
 });

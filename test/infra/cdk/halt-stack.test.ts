@@ -189,6 +189,16 @@ describe('HaltStack', () => {
       );
     });
 
+    it('lets $connect and $disconnect write presence on their agent\'s items only', () => {
+      for (const prefix of ['HaltWebSocketConnect', 'HaltWebSocketDisconnect']) {
+        const onState = onStateTable(statementsOf(template, prefix));
+        expect(actionsOf(onState.filter((st) => st.Condition === undefined)).filter((a) => !a.startsWith('dynamodb:Describe'))).toEqual([]);
+        expect(onState).toContainEqual(
+          expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } } }),
+        );
+      }
+    });
+
     it('lets only the routes that push manage WebSocket connections', () => {
       const pushes = (prefix: string) => actionsOf(statementsOf(template, prefix)).includes('execute-api:ManageConnections');
       expect(pushes('HaltRestKillAgent')).toBe(true);

@@ -17,8 +17,14 @@ describe('Halt across regions', () => {
       const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as {
         Properties: { RouteKey: string; AuthorizationType?: string };
       }[];
-      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'ack', 'heartbeat']);
+      expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'ack', 'heartbeat', 'ping']);
       expect(routes.find((r) => r.Properties.RouteKey === '$connect')?.Properties.AuthorizationType).toBe('CUSTOM');
+      // the SDK's keep-alive is answered by API Gateway itself: no Lambda behind it
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, { Properties: { IntegrationType: string } }>;
+      const ping = routes.find((r) => r.Properties.RouteKey === 'ping') as unknown as { Properties: { Target: { 'Fn::Join': [string, unknown[]] } } };
+      const target = JSON.stringify(ping.Properties.Target);
+      const [pingIntegration] = Object.entries(integrations).filter(([id]) => target.includes(id));
+      expect(pingIntegration?.[1].Properties.IntegrationType).toBe('MOCK');
       template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         AutoDeploy: true,
