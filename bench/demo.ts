@@ -17,6 +17,7 @@ import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
 import { HaltAgent } from '../sdk/agent';
 import { IntentRefusedError } from '../sdk/errors';
 import { HaltClient } from '../sdk/operator-client';
+import { ProgressBars, type BarState } from './progress-bars';
 
 export interface DemoOptions {
   records: number;
@@ -26,6 +27,8 @@ export interface DemoOptions {
   batchSize?: number;
   /** Where progress goes; none: quiet. */
   log?: (line: string) => void;
+  /** Called at every progress tick with each instance's bar (the CLI draws them). */
+  onProgress?: (bars: readonly BarState[]) => void;
 }
 
 export interface DemoResult {
@@ -42,6 +45,8 @@ export interface DemoResult {
   costUsd: number;
   auditTypes: string[];
   timeline: { atMs: number; what: string }[];
+  /** Each instance's bar at the end. */
+  bars: BarState[];
 }
 
 const COST_PER_EMAIL_USD = 0.0001;
@@ -56,11 +61,15 @@ interface Shard {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
@@ -96,6 +105,13 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       { instanceId: 'i-2', region: 'local-1', start: third, end: Math.min(2 * third, options.records) },
       { instanceId: 'i-3', region: 'local-2', start: 2 * third, end: options.records },
     ];
+    const bars = new Map<string, BarState>(
+      shards.map((s) => [s.instanceId, { label: `${s.instanceId} (${s.region})`, done: 0, total: s.end - s.start, state: 'starting' }]),
+    );
+    const setBar = (shard: Shard, next: number, state: string) => {
+      const bar = bars.get(shard.instanceId);
+      if (bar) Object.assign(bar, { done: next - shard.start, state });
+    };
     let killed = false;
     let killReturnedAt = Number.POSITIVE_INFINITY;
     let resumeAt = Number.POSITIVE_INFINITY;
@@ -116,13 +132,17 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
         region: shard.region,
       });
       halt.on('error', () => undefined);
+      halt.on('kill', (change: { version: number }) => setBar(shard, next, `stopped (killed, v${change.version})`));
       agents.push(halt);
       await halt.start();
       let next = (await halt.loadCheckpoint<{ next: number }>(shard.instanceId))?.data.next ?? shard.start;
+      setBar(shard, next, 'sending');
       while (next < shard.end) {
         if (halt.shouldStop) {
+          setBar(shard, next, `stopped (${halt.status}, v${halt.version})`);
           await halt.waitUntilActive();
           next = (await halt.loadCheckpoint<{ next: number }>(shard.instanceId))?.data.next ?? next;
+          setBar(shard, next, `sending (resumed from checkpoint ${next.toLocaleString('en-US')})`);
           continue;
         }
         await sleep(interval, halt.signal);
@@ -147,6 +167,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
         }
         next += size;
         totalSent += size;
+        if (!halt.shouldStop) setBar(shard, next, 'sending');
         await halt.saveCheckpoint(shard.instanceId, { next });
         halt.recordSuccess();
         if (!killed && totalSent >= options.killAt) killRequested();
@@ -154,9 +175,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     };
 
     mark(`3 instances start: i-1 and i-2 on local-1, i-3 on local-2; ${options.records} records in batches of ${batchSize}`);
-    const progress = options.log
-      ? setInterval(() => log(`  sent ${totalSent.toLocaleString()} of ${options.records.toLocaleString()}`), options.fast ? 500 : 2_000)
-      : undefined;
+    const onProgress = options.onProgress;
+    const progress = onProgress ? setInterval(() => onProgress([...bars.values()]), options.fast ? 250 : 500) : undefined;
     const runs = shards.map((s) => instance(s));
     const kill = killPoint.then(async () => {
       killed = true;
@@ -196,6 +216,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     const stop = await kill;
     await resumed;
     if (progress) clearInterval(progress);
+    for (const shard of shards) setBar(shard, shard.end, 'done');
+    onProgress?.([...bars.values()]);
     mark('campaign finished');
 
     let duplicates = 0;
@@ -221,6 +243,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       costUsd: usage.days[0]?.costUsd ?? 0,
       auditTypes: audit.events.map((e) => e.type).reverse(),
       timeline,
+      bars: [...bars.values()].map((b) => ({ ...b })),
     };
   } finally {
     await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
@@ -240,7 +263,18 @@ if (require.main === module) {
     console.error('usage: npm run demo -- [--records N (≥ 3)] [--kill-at N] [--fast]');
     process.exit(2);
   }
-  runDemo({ records, killAt, fast: values.fast ?? false, log: (line) => console.log(line) })
+  const screen = new ProgressBars(process.stdout, () => latest);
+  let latest: readonly BarState[] = [];
+  runDemo({
+    records,
+    killAt,
+    fast: values.fast ?? false,
+    log: (line) => screen.log(line),
+    onProgress: (bars) => {
+      latest = bars;
+      screen.tick();
+    },
+  })
     .then((r) => {
       console.log('');
       console.log(`${r.sent.toLocaleString()} sent of ${r.records.toLocaleString()} records, ${r.duplicates} duplicates, ${r.missing} missing`);

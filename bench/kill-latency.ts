@@ -191,7 +191,7 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
 };
 
 /** Kill in local-1, instances connected to local-2: replication, then local-2's stream consumer pushes. */
-export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100], kills = 10) => {
+export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100, 1000], kills = 10) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-x-'));
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT' });
   const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key });
