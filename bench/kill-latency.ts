@@ -109,6 +109,9 @@ export const measureKillLatency = async (options: {
       s.once('close', () => resolve());
       s.close();
     })));
+    // A thousand `$disconnect`s at once queue up on the one local engine: let them finish
+    // before the next measurement (in AWS each is its own Lambda).
+    await Promise.all(options.runtime.regions.map((r) => r.websocket.settled()));
   }
   return { instances: options.instances, kills: options.kills, notified: summarize(notified), killCall: summarize(killCalls), pushed };
 };

@@ -45,6 +45,8 @@ export interface WebSocketGateway {
   connectionIds(): string[];
   /** Messages received since start, by route key (what API Gateway would bill and invoke). */
   messageCounts(): Record<string, number>;
+  /** Resolves once no handler is running (e.g. after many clients disconnect at once). */
+  settled(): Promise<void>;
   /**
    * Lose a connection the way a crashed client or a dead network does: the socket goes and
    * no `$disconnect` runs, so its item stays until a push finds it gone.
@@ -281,6 +283,9 @@ export const startWebSocketGateway = async (options: {
     },
     connectionIds: () => [...live.keys()],
     messageCounts: () => Object.fromEntries(counts),
+    settled: async () => {
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+    },
     vanish: (connectionId) => {
       const entry = live.get(connectionId);
       live.delete(connectionId);

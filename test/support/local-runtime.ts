@@ -50,7 +50,7 @@ export const apiClient = (baseUrl: string, defaultKey: string): ApiClient => asy
 };
 
 export const startTestRuntime = async (
-  options: { stateDir?: string; operatorKey?: string; regions?: 1 | 2 } = {},
+  options: { stateDir?: string; operatorKey?: string; regions?: 1 | 2; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {},
 ): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
   const operatorKey = options.operatorKey ?? generateApiKey();
@@ -59,7 +59,7 @@ export const startTestRuntime = async (
     port: 0,
     wsPort: 0,
     operatorKey,
-    logLevel: 'SILENT',
+    logLevel: options.logLevel ?? 'SILENT',
     ...(options.regions ? { regions: options.regions } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
