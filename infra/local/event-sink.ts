@@ -10,6 +10,10 @@ import { closeServer, listen } from './http-server';
 
 export interface EventSink {
   readonly endpoint: string;
+  /** Fault tests: answer every `PutEvents` with a 500, as an EventBridge outage would. */
+  failPuts(on: boolean): void;
+  /** `PutEvents` calls refused by `failPuts` so far. */
+  refused(): number;
   stop(): Promise<void>;
 }
 
@@ -66,10 +70,16 @@ const eventTime = (time: unknown): string => {
 
 export const startEventSink = async (options: { file: string; port?: number; host?: string }): Promise<EventSink> => {
   const host = options.host ?? '127.0.0.1';
+  let failing = false;
+  let refused = 0;
   const server = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
     readAll(req)
       .then((text) => {
+        if (failing) {
+          refused++;
+          return reply(res, 500, { __type: 'InternalException', message: 'the event bus is unavailable (fault injected)' });
+        }
         if (req.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
           return reply(res, 400, { __type: 'UnknownOperationException', message: `unsupported operation ${String(target)}` });
         }
@@ -106,6 +116,10 @@ export const startEventSink = async (options: { file: string; port?: number; hos
   const port = await listen(server, options.port ?? 0, host);
   return {
     endpoint: `http://${host}:${port}`,
+    failPuts: (on) => {
+      failing = on;
+    },
+    refused: () => refused,
     stop: () => closeServer(server),
   };
 };

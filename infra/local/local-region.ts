@@ -60,6 +60,8 @@ export interface LocalRegion {
   readonly wsUrl: string;
   readonly websocket: WebSocketGateway;
   readonly dynamoEndpoint: string;
+  /** The region's DynamoDB Local (supervised: restarted if it dies). */
+  readonly engine: DynamoEngine;
   /** The state table's stream (the replicator reads it too). */
   readonly streamArn: string;
   readonly deps: Dependencies;
@@ -84,7 +86,10 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     cleanups.length = 0;
   };
   try {
-    const engine: DynamoEngine = await startDynamoEngine({ dataDir: join(options.dataDir, 'dynamodb') });
+    const engine: DynamoEngine = await startDynamoEngine({
+      dataDir: join(options.dataDir, 'dynamodb'),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
     cleanups.push(() => engine.stop());
 
     const websocket = await startWebSocketGateway({
@@ -169,6 +174,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       wsUrl: websocket.url,
       websocket,
       dynamoEndpoint: engine.endpoint,
+      engine,
       streamArn,
       deps,
       scheduler,

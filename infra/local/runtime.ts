@@ -42,6 +42,8 @@ export interface LocalRuntime {
   readonly wsUrl: string;
   readonly operator: OperatorKeyResult;
   readonly eventsFile: string;
+  /** The local EventBridge (fault tests make it refuse puts). */
+  readonly eventSink: EventSink;
   readonly regions: readonly LocalRegion[];
   /** Stands in for the Lambda API of the hard stop; calls are also in `<state dir>/lambda-calls.jsonl`. */
   readonly lambda: LambdaStandIn;
@@ -122,6 +124,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       wsUrl: region.wsUrl,
       operator,
       eventsFile,
+      eventSink: sink,
       regions,
       lambda,
       ...(replicator ? { replicator } : {}),

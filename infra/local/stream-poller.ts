@@ -257,6 +257,10 @@ export const startStreamPoller = (options: StreamPollerOptions): StreamPoller =>
         failures++;
         seen = 1;
         report(error instanceof Error ? error : new Error(String(error)));
+        // The engine may have restarted: iterators it handed out are gone. Start again from the
+        // saved positions (nothing past them was acknowledged, so nothing is skipped).
+        for (const shard of shards.values()) shard.iterator = undefined;
+        lastDiscovery = 0;
         await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(failures, 6)));
       }
       if (seen === 0) {

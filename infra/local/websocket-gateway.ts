@@ -48,6 +48,12 @@ export interface WebSocketGateway {
   /** Resolves once no handler is running (e.g. after many clients disconnect at once). */
   settled(): Promise<void>;
   /**
+   * Go down and come back (fault tests): every connection is closed (its `$disconnect` runs,
+   * as API Gateway does), the port refuses connections — and the management API — while
+   * `whileDown` runs, then listens again on the same port.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
+  /**
    * Lose a connection the way a crashed client or a dead network does: the socket goes and
    * no `$disconnect` runs, so its item stays until a push finds it gone.
    */
@@ -290,6 +296,23 @@ export const startWebSocketGateway = async (options: {
       const entry = live.get(connectionId);
       live.delete(connectionId);
       entry?.socket?.terminate();
+    },
+    restart: async (whileDown) => {
+      const closing = [...live.values()].flatMap((entry) => {
+        const socket = entry.socket;
+        if (!socket) return [];
+        const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        socket.close(1012, 'service restart');
+        return [closed];
+      });
+      await Promise.all(closing);
+      await closeServer(server);
+      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      try {
+        await whileDown?.();
+      } finally {
+        await listen(server, port, host);
+      }
     },
     stop: async () => {
       routes = undefined;

@@ -50,7 +50,15 @@ export const apiClient = (baseUrl: string, defaultKey: string): ApiClient => asy
 };
 
 export const startTestRuntime = async (
-  options: { stateDir?: string; operatorKey?: string; regions?: 1 | 2; logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' } = {},
+  options: {
+    stateDir?: string;
+    operatorKey?: string;
+    regions?: 1 | 2;
+    logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+    /** Where the runtime's own errors go (default: stderr); fault tests collect them. */
+    onError?: (error: Error) => void;
+    replicationDelayMs?: number;
+  } = {},
 ): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
   const operatorKey = options.operatorKey ?? generateApiKey();
@@ -61,6 +69,8 @@ export const startTestRuntime = async (
     operatorKey,
     logLevel: options.logLevel ?? 'SILENT',
     ...(options.regions ? { regions: options.regions } : {}),
+    ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.replicationDelayMs ? { replicationDelayMs: options.replicationDelayMs } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   return {
@@ -78,7 +88,7 @@ export const startTestRuntime = async (
 
 /** Wait until `check` returns a value (not undefined/false), polling; fails after `ceilingMs`. */
 export const waitFor = async <T>(
-  check: () => Promise<T | undefined | false>,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
   options: { ceilingMs?: number; intervalMs?: number; what?: string } = {},
 ): Promise<T> => {
   const deadline = Date.now() + (options.ceilingMs ?? 20_000);
