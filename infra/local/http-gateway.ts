@@ -11,7 +11,7 @@ import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import type { RestHandler } from '../../lambdas/http/define-route';
 import { matchRoute, ROUTES, type RouteId } from '../../lambdas/route-table';
 import { lambdaContext } from './lambda-context';
-import { closeServer, listen } from './http-server';
+import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
 /** API Gateway refuses payloads over 10 MB before any Lambda runs. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -214,7 +214,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     res.end(body);
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(KEEP_ALIVE, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       report(error as Error);
       sendError(res, 500, 'internal_error', 'internal error', 'unknown');

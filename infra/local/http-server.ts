@@ -2,6 +2,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/**
+ * Idle keep-alive connections stay open for 65 s, as API Gateway keeps them far longer than
+ * Node's 5 s default. With 5 s, a client whose event loop lags (a busy agent) can reuse a
+ * socket the server has just closed and see a reset on a request that never arrived.
+ */
+export const KEEP_ALIVE = { keepAliveTimeout: 65_000, headersTimeout: 66_000 } as const;
+
 /** Listen on `host:port` (0: any free port); resolves to the port. */
 export const listen = (server: Server, port: number, host: string): Promise<number> =>
   new Promise((resolve, reject) => {

@@ -17,7 +17,7 @@ import type { WebSocketEvent } from '../../lambdas/websocket/events';
 import type { SocketHandler } from '../../lambdas/websocket/define-socket-route';
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 import { lambdaContext } from './lambda-context';
-import { closeServer, listen } from './http-server';
+import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
 export interface WebSocketRoutes {
   readonly authorizer: AuthorizerHandler;
@@ -266,7 +266,7 @@ export const startWebSocketGateway = async (options: {
     res.end(JSON.stringify({ message: `${req.method ?? ''} is not allowed` }));
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(KEEP_ALIVE, (req, res) => {
     management(req, res).catch((error: unknown) => {
       report(error instanceof Error ? error : new Error(String(error)));
       if (!res.headersSent) res.writeHead(500);

@@ -5,7 +5,8 @@
  * no state change on a 4xx.
  */
 import fc from 'fast-check';
-import { startTestRuntime, type ApiResponse, type TestRuntime } from '../support/local-runtime';
+import WebSocket from 'ws';
+import { startTestRuntime, waitFor, type ApiResponse, type TestRuntime } from '../support/local-runtime';
 
 const RUNS = 40;
 
@@ -115,6 +116,37 @@ describe('fuzzed input (local runtime)', () => {
     if (accepted === 0) expect(await snapshot()).toEqual(before);
     // Object.prototype is untouched by whatever keys came in.
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('answers any WebSocket message with an error message (never a crash), and closes on one over 32 KiB', async () => {
+    const url = new URL(t.runtime.wsUrl);
+    url.searchParams.set('agentId', 'fz');
+    url.searchParams.set('instanceId', 'ws-fuzz');
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${agentKey}` } });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const answers: { type?: string; code?: string }[] = [];
+    socket.on('message', (data: Buffer) => answers.push(JSON.parse(data.toString('utf8')) as { type?: string }));
+    const before = await snapshot();
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(nastyValue.map((v) => JSON.stringify(v) ?? 'null'), fc.string({ maxLength: 200 })), async (text) => {
+        // a message that happens to be a valid ack or heartbeat is fine; everything else is refused
+        socket.send(text);
+        sent++;
+      }),
+      { numRuns: RUNS },
+    );
+    await waitFor(() => answers.length >= sent, { what: 'an answer to every fuzzed message' });
+    expect(answers.every((a) => a.type === 'error' || a.type === 'heartbeat')).toBe(true);
+    expect(answers.filter((a) => a.type === 'error').every((a) => typeof a.code === 'string')).toBe(true);
+    expect((await snapshot()).agents).toEqual(before.agents);
+
+    // over the frame limit: the gateway closes the connection (1009, message too big)
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(JSON.stringify({ action: 'heartbeat', pad: 'x'.repeat(40 * 1024) }));
+    expect(await closed).toBe(1009);
+    // and the control plane still answers
+    expect((await t.api('GET', '/v1/health', { key: null })).status).toBe(200);
   });
 
   it('answers any path segment and query with a 4xx or an empty result, never a 5xx', async () => {
