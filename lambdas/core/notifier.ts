@@ -11,8 +11,11 @@ import type { ConnectionRecord, ConnectionRepository } from './connections';
 import type { AgentRecord } from './records';
 
 export interface Notifier {
-  /** Send to every connection of the agent in this region; resolves to how many it reached. */
-  pushToAgent(agentId: string, message: object): Promise<number>;
+  /**
+   * Send to every connection of the agent in this region (but those of `skipInstances`);
+   * resolves to how many it reached.
+   */
+  pushToAgent(agentId: string, message: object, options?: { skipInstances?: ReadonlySet<string> }): Promise<number>;
   /** Send an agent's new view to every watcher in this region. */
   pushToWatchers(agent: Agent): Promise<number>;
   /** Send to one connection; false when it is gone. */
@@ -46,8 +49,10 @@ export class ApiGatewayNotifier implements Notifier {
     this.onError = options.onError;
   }
 
-  public async pushToAgent(agentId: string, message: object): Promise<number> {
-    return this.sendAll(await this.connections.ofAgent(agentId), message);
+  public async pushToAgent(agentId: string, message: object, options: { skipInstances?: ReadonlySet<string> } = {}): Promise<number> {
+    const skip = options.skipInstances;
+    const connections = await this.connections.ofAgent(agentId);
+    return this.sendAll(skip ? connections.filter((c) => !c.instanceId || !skip.has(c.instanceId)) : connections, message);
   }
 
   public async pushToWatchers(agent: Agent): Promise<number> {

@@ -46,8 +46,20 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
         const { notifier } = deps;
         if (!notifier) return;
         try {
-          if (STATUS_CHANGES.has(after.lastChange.type)) await notifier.pushToAgent(after.agentId, controlMessage(after));
-          if (!after.deleted) await notifier.pushToWatchers(await getAgent(deps.ctx, after.agentId));
+          const isStatusChange = STATUS_CHANGES.has(after.lastChange.type);
+          if (isStatusChange && after.lastChange.region !== deps.ctx.region) {
+            // Another region took the change: this push is how instances here hear of it. First.
+            await notifier.pushToAgent(after.agentId, controlMessage(after));
+          }
+          const view = after.deleted ? undefined : await getAgent(deps.ctx, after.agentId);
+          if (isStatusChange && after.lastChange.region === deps.ctx.region) {
+            // This region took the change and its control call pushed at once: this is the safety
+            // net for what that push missed, so instances that already acknowledged are skipped
+            // (with a thousand instances, a second full push would double the load of the kill).
+            const told = new Set(view?.instanceList.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
+            await notifier.pushToAgent(after.agentId, controlMessage(after), { skipInstances: told });
+          }
+          if (view) await notifier.pushToWatchers(view);
         } catch (error) {
           deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
         }

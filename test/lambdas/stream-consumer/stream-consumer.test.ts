@@ -13,6 +13,7 @@ import { createDependencies } from '../../../lambdas/config/dependencies';
 import type { AgentRecord } from '../../../lambdas/core/records';
 import { keys, STATE_TABLE } from '../../../lambdas/core/table-schema';
 import { createStreamConsumer } from '../../../lambdas/stream-consumer/stream-consumer';
+import type { Notifier } from '../../../lambdas/core/notifier';
 import { startDynamoEngine, type DynamoEngine } from '../../../infra/local/dynamo-engine';
 import { startEventSink, type EventSink } from '../../../infra/local/event-sink';
 import { findFreePort } from '../../../infra/local/free-port';
@@ -130,5 +131,60 @@ describe('stream consumer', () => {
       ['AgentKilled', 2],
     ]);
     expect(lines[1].detail).toMatchObject({ actor: 'ops', reason: 'template breaks the law', eventId: 'mailer:2' });
+  });
+
+  it('pushes a change taken in another region to every connection first, and skips instances that acknowledged one taken here', async () => {
+    // GIVEN the consumer (the bus up) with a notifier that records what it is asked to push
+    sink ??= await startEventSink({ file: eventsFile, port: sinkPort });
+    const base = createDependencies(
+      loadConfig({
+        AWS_REGION: 'local-1',
+        HALT_STATE_TABLE: 'state',
+        HALT_EVENT_BUS: 'halt',
+        HALT_DYNAMODB_ENDPOINT: engine.endpoint,
+        HALT_EVENTS_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+        HALT_LOG_LEVEL: 'SILENT',
+      }),
+    );
+    const pushes: { agentId: string; version: number; skipped: string[] }[] = [];
+    const notifier: Notifier = {
+      pushToAgent: async (agentId, message, options) => {
+        pushes.push({ agentId, version: (message as { version: number }).version, skipped: [...(options?.skipInstances ?? [])].sort() });
+        return 0;
+      },
+      pushToWatchers: async () => 0,
+      send: async () => true,
+    };
+    const deps = { ...base, notifier };
+    const consumer = createStreamConsumer(() => deps);
+    const context = () => lambdaContext({ functionName: 'consumer', region: 'local-1' });
+    const mailer = (version: number, status: AgentRecord['status'], type: AgentRecord['lastChange']['type'], region: string): AgentRecord => {
+      const a = agentAt(version, status, type);
+      return { ...a, agentId: 'pusher', lastChange: { ...a.lastChange, region } };
+    };
+    const record = (before: AgentRecord | undefined, after: AgentRecord): DynamoDBRecord => {
+      const r = streamRecord(before, after);
+      const k = marshall(keys.agent('pusher')) as never;
+      return { ...r, dynamodb: { ...r.dynamodb, Keys: k, NewImage: marshall({ ...keys.agent('pusher'), ...after }, { removeUndefinedValues: true }) as never, ...(before ? { OldImage: marshall({ ...keys.agent('pusher'), ...before }, { removeUndefinedValues: true }) as never } : {}) } };
+    };
+    const created = mailer(1, 'active', 'agent_created', 'local-1');
+    await deps.ctx.repository.createAgent(created, { keyId: 'k-pusher', keyHash: 'a'.repeat(64), name: 'agent:pusher', role: 'agent', agentId: 'pusher', createdAt: created.createdAt }, undefined);
+    // two instances: one has already acknowledged version 2, one has not
+    for (const [instanceId, acknowledgedVersion] of [['acked', 2], ['late', 1]] as const) {
+      await deps.ctx.repository.putInstance({ agentId: 'pusher', instanceId, region: 'local-1', firstSeenAt: created.createdAt, lastHeartbeatAt: created.createdAt, acknowledgedVersion });
+    }
+
+    // WHEN a kill taken in this region, then a resume taken in another, come down the stream
+    const killedHere = mailer(2, 'killed', 'killed', 'local-1');
+    const resumedThere = mailer(3, 'active', 'resumed', 'local-2');
+    const result = await consumer({ Records: [record(created, killedHere), record(killedHere, resumedThere)] }, context());
+
+    // THEN the kill is pushed again only to the instance that had not acknowledged it, and the
+    // resume from the other region to every connection
+    expect(result.batchItemFailures).toEqual([]);
+    expect(pushes).toEqual([
+      { agentId: 'pusher', version: 2, skipped: ['acked'] },
+      { agentId: 'pusher', version: 3, skipped: [] },
+    ]);
   });
 });
