@@ -16,8 +16,12 @@ export interface Notifier {
    * resolves to how many it reached.
    */
   pushToAgent(agentId: string, message: object, options?: { skipInstances?: ReadonlySet<string> }): Promise<number>;
-  /** Send an agent's new view to every watcher in this region. */
-  pushToWatchers(agent: Agent): Promise<number>;
+  /**
+   * Send an agent's new view to every watcher in this region. Given a function, the view is
+   * built only when someone is watching (an acknowledgement from each of a thousand instances
+   * would otherwise read the whole instance list a thousand times for no one).
+   */
+  pushToWatchers(agent: Agent | (() => Promise<Agent>)): Promise<number>;
   /** Send to one connection; false when it is gone. */
   send(connectionId: string, message: object): Promise<boolean>;
 }
@@ -55,8 +59,10 @@ export class ApiGatewayNotifier implements Notifier {
     return this.sendAll(skip ? connections.filter((c) => !c.instanceId || !skip.has(c.instanceId)) : connections, message);
   }
 
-  public async pushToWatchers(agent: Agent): Promise<number> {
-    return this.sendAll(await this.connections.watchers(), { type: 'agent', agent });
+  public async pushToWatchers(agent: Agent | (() => Promise<Agent>)): Promise<number> {
+    const watchers = await this.connections.watchers();
+    if (watchers.length === 0) return 0;
+    return this.sendAll(watchers, { type: 'agent', agent: typeof agent === 'function' ? await agent() : agent });
   }
 
   public async send(connectionId: string, message: object): Promise<boolean> {

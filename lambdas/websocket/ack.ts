@@ -12,7 +12,8 @@ export const ackRoute = defineSocketRoute('ack', async ({ deps, event, connectio
   if (!connection?.agentId || !connection.instanceId) throw new ForbiddenError('only agent instances acknowledge versions');
   await acknowledge(deps.ctx, { agentId: connection.agentId, instanceId: connection.instanceId, version: message.version });
   // Watchers (the dashboard) see "N of M stopped" move as instances acknowledge.
-  await deps.notifier.pushToWatchers(await getAgent(deps.ctx, connection.agentId));
+  const agentId = connection.agentId;
+  await deps.notifier.pushToWatchers(() => getAgent(deps.ctx, agentId));
 });
 
 export const handler = ackRoute.handler;
