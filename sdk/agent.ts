@@ -39,8 +39,8 @@ export interface HaltAgentOptions {
   readonly region?: string;
   /**
    * How often the instance checks it is still in touch: a REST heartbeat when it has no
-   * WebSocket, a protocol ping (answered by the gateway, no Lambda, not billed as a message)
-   * when it has one. @default 30000
+   * WebSocket, a protocol ping when it has one (answered by the gateway itself: no Lambda, no
+   * write; docs/cost.md). @default 30000
    */
   readonly heartbeatIntervalMs?: number;
   /**
