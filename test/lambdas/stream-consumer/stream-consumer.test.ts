@@ -76,15 +76,9 @@ describe('stream consumer', () => {
     sinkPort = await findFreePort();
   });
 
-  afterAll(async () => {
-    await sink?.stop();
-    await engine.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('reports failures while the bus is down, then records and publishes each change exactly once', async () => {
-    // GIVEN the consumer, with the event bus not answering yet
-    const deps = createDependencies(
+  /** The consumer's dependencies against the engine and the sink's port (the sink may be down). */
+  const localDependencies = () =>
+    createDependencies(
       loadConfig({
         AWS_REGION: 'local-1',
         HALT_STATE_TABLE: 'state',
@@ -94,6 +88,16 @@ describe('stream consumer', () => {
         HALT_LOG_LEVEL: 'SILENT',
       }),
     );
+
+  afterAll(async () => {
+    await sink?.stop();
+    await engine.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports failures while the bus is down, then records and publishes each change exactly once', async () => {
+    // GIVEN the consumer, with the event bus not answering yet
+    const deps = localDependencies();
     const consumer = createStreamConsumer(() => deps);
     const created = agentAt(1, 'active', 'agent_created');
     const killed = agentAt(2, 'killed', 'killed');
@@ -136,16 +140,7 @@ describe('stream consumer', () => {
   it('pushes a change taken in another region to every connection first, and skips instances that acknowledged one taken here', async () => {
     // GIVEN the consumer (the bus up) with a notifier that records what it is asked to push
     sink ??= await startEventSink({ file: eventsFile, port: sinkPort });
-    const base = createDependencies(
-      loadConfig({
-        AWS_REGION: 'local-1',
-        HALT_STATE_TABLE: 'state',
-        HALT_EVENT_BUS: 'halt',
-        HALT_DYNAMODB_ENDPOINT: engine.endpoint,
-        HALT_EVENTS_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
-        HALT_LOG_LEVEL: 'SILENT',
-      }),
-    );
+    const base = localDependencies();
     const pushes: { agentId: string; version: number; skipped: string[] }[] = [];
     const notifier: Notifier = {
       pushToAgent: async (agentId, message, options) => {
