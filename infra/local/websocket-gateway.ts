@@ -100,9 +100,14 @@ export const startWebSocketGateway = async (options: {
   const report = options.onError ?? ((error: Error) => console.error('[halt websocket]', error.message));
   let routes: WebSocketRoutes | undefined;
   const counts = new Map<string, number>();
+  const count = (routeKey: string) => counts.set(routeKey, (counts.get(routeKey) ?? 0) + 1);
   const live = new Map<string, LiveConnection>();
   /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
   const inflight = new Set<Promise<unknown>>();
+  /** Until no handler runs (ones started meanwhile included). */
+  const settled = async () => {
+    while (inflight.size > 0) await Promise.allSettled([...inflight]);
+  };
   const track = <T>(promise: Promise<T>): Promise<T> => {
     inflight.add(promise);
     void promise.finally(() => inflight.delete(promise)).catch(() => undefined);
@@ -136,11 +141,11 @@ export const startWebSocketGateway = async (options: {
       action = undefined;
     }
     if (typeof action === 'string' && current.mocks?.includes(action)) {
-      counts.set(action, (counts.get(action) ?? 0) + 1);
+      count(action);
       return;
     }
     const routeKey = typeof action === 'string' && current.actions[action] ? action : '$default';
-    counts.set(routeKey, (counts.get(routeKey) ?? 0) + 1);
+    count(routeKey);
     const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketHandler);
     track(handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey))).catch(
       (error: unknown) => report(error instanceof Error ? error : new Error(String(error))),
@@ -289,9 +294,7 @@ export const startWebSocketGateway = async (options: {
     },
     connectionIds: () => [...live.keys()],
     messageCounts: () => Object.fromEntries(counts),
-    settled: async () => {
-      while (inflight.size > 0) await Promise.allSettled([...inflight]);
-    },
+    settled,
     vanish: (connectionId) => {
       const entry = live.get(connectionId);
       live.delete(connectionId);
@@ -307,7 +310,7 @@ export const startWebSocketGateway = async (options: {
       });
       await Promise.all(closing);
       await closeServer(server);
-      while (inflight.size > 0) await Promise.allSettled([...inflight]);
+      await settled();
       try {
         await whileDown?.();
       } finally {

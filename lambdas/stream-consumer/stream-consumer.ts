@@ -10,6 +10,7 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { AgentDetail } from '../../sdk/protocol/types';
 import { getAgent } from '../core/agents';
 import { recordAgentChange } from '../core/audit';
 import { applyHardStop } from '../core/hard-stop';
@@ -46,20 +47,24 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
         const { notifier } = deps;
         if (!notifier) return;
         try {
-          const isStatusChange = STATUS_CHANGES.has(after.lastChange.type);
-          if (isStatusChange && after.lastChange.region !== deps.ctx.region) {
-            // Another region took the change: this push is how instances here hear of it. First.
-            await notifier.pushToAgent(after.agentId, controlMessage(after));
+          const loadView = () => getAgent(deps.ctx, after.agentId);
+          let view: AgentDetail | undefined;
+          if (STATUS_CHANGES.has(after.lastChange.type)) {
+            if (after.lastChange.region !== deps.ctx.region) {
+              // Another region took the change: this push is how instances here hear of it.
+              await notifier.pushToAgent(after.agentId, controlMessage(after));
+            } else {
+              // This region took the change and its control call pushed at once: this is the
+              // safety net for what that push missed, so instances that already acknowledged
+              // are skipped (with a thousand instances, a second full push would double the
+              // load of the kill).
+              view = await loadView();
+              const told = new Set(view.instanceList.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
+              await notifier.pushToAgent(after.agentId, controlMessage(after), { skipInstances: told });
+            }
           }
-          const view = after.deleted ? undefined : await getAgent(deps.ctx, after.agentId);
-          if (isStatusChange && after.lastChange.region === deps.ctx.region) {
-            // This region took the change and its control call pushed at once: this is the safety
-            // net for what that push missed, so instances that already acknowledged are skipped
-            // (with a thousand instances, a second full push would double the load of the kill).
-            const told = new Set(view?.instanceList.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
-            await notifier.pushToAgent(after.agentId, controlMessage(after), { skipInstances: told });
-          }
-          if (view) await notifier.pushToWatchers(view);
+          // The view is built only when someone watches (unless the push above needed it).
+          if (!after.deleted) await notifier.pushToWatchers(view ?? loadView);
         } catch (error) {
           deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
         }
