@@ -171,8 +171,7 @@ describe('faults (local runtime)', () => {
         await operator.kill({ agentId: 'audited', reason: `kill ${i}` });
         await operator.resume({ agentId: 'audited', reason: `resume ${i}` });
       }
-      await new Promise((r) => setTimeout(r, 1_000));
-      expect(bus.refused()).toBeGreaterThan(0);
+      await waitFor(() => bus.refused() > 0 || undefined, { what: 'the consumer to meet the failing bus' });
       bus.failPuts(false);
 
       // THEN once it accepts again, every change is audited and published exactly once

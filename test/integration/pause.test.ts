@@ -57,11 +57,13 @@ describe('pause (local runtime)', () => {
       // THEN unit 2 still finishes, and nothing after it starts
       releaseUnit?.();
       await waitFor(async () => done.includes(2) || undefined, { what: 'unit 2 to finish' });
+      await waitFor(async () => (await halt.loadCheckpoint<{ next: number }>('i-1'))?.data.next === 3 || undefined, { what: 'the checkpoint after unit 2' });
+      await waitFor(async () => (await operator.getAgent({ agentId: 'batcher' })).instanceList[0]?.acknowledgedVersion === paused.version || undefined, {
+        what: 'the pause acknowledged',
+      });
       await new Promise((r) => setTimeout(r, 300));
       expect(done).toEqual([0, 1, 2]);
       expect((await halt.loadCheckpoint<{ next: number }>('i-1'))?.data).toEqual({ next: 3 });
-      const agent = await operator.getAgent({ agentId: 'batcher' });
-      expect(agent.instanceList[0]?.acknowledgedVersion).toBe(paused.version);
 
       // WHEN it is resumed THEN it continues from the checkpoint, each unit once
       await operator.resume({ agentId: 'batcher', reason: 'done' });
