@@ -208,8 +208,9 @@ describe('faults (local runtime)', () => {
       agents.push(agent);
       await agent.start();
 
-      // WHEN replication is slowed to 1.5 s and the agent is killed in the first region
-      t.runtime.replicator.setDelay(1_500);
+      // WHEN replication is slowed to 3 s (room for a slow machine to make the kill call and one
+      // intent before the change lands) and the agent is killed in the first region
+      t.runtime.replicator.setDelay(3_000);
       const killedAt = Date.now();
       await first.kill({ agentId: 'far-away', reason: 'slow link' });
 
@@ -217,7 +218,7 @@ describe('faults (local runtime)', () => {
       await agent.intent('email.send');
       // … and refuses them once it has, with the instance told
       await waitFor(() => agent.status === 'killed', { what: 'the kill in the second region', ceilingMs: 10_000 });
-      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(1_400);
+      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(2_900);
       await expect(agent.intent('email.send')).rejects.toMatchObject({ code: 'agent_killed' });
 
       // AND each region audits the kill once
