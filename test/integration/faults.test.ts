@@ -5,26 +5,12 @@
  * recovers by itself.
  */
 import { once } from 'node:events';
-import { HaltAgent } from '../../sdk/agent';
+import type { HaltAgent } from '../../sdk/agent';
 import { HaltClient } from '../../sdk/operator-client';
-import { readBusEvents, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+import { agentIn, readBusEvents, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
-const agentFor = (t: TestRuntime, options: { agentId: string; key: string; instanceId: string; region?: 0 | 1 }) => {
-  const region = t.runtime.regions[options.region ?? 0];
-  if (!region) throw new Error('no such region');
-  const agent = new HaltAgent({
-    url: region.restUrl,
-    wsUrl: region.wsUrl,
-    key: options.key,
-    agentId: options.agentId,
-    instanceId: options.instanceId,
-    heartbeatIntervalMs: 200,
-    failClosedAfterMs: 120_000,
-    reconnect: { minDelayMs: 50, maxDelayMs: 300 },
-  });
-  agent.on('error', () => undefined);
-  return agent;
-};
+const agentFor = (t: TestRuntime, options: { agentId: string; key: string; instanceId: string; regionIndex?: 0 | 1 }) =>
+  agentIn(t, { ...options, heartbeatIntervalMs: 200, failClosedAfterMs: 120_000, reconnect: { minDelayMs: 50, maxDelayMs: 300 } }).agent;
 
 /** Audit versions of one agent, oldest first (each change exactly once). */
 const auditVersions = async (operator: HaltClient, agentId: string) =>
@@ -204,7 +190,7 @@ describe('faults (local runtime)', () => {
       const second = new HaltClient({ url: secondRegion.restUrl, key: t.operatorKey });
       const { agentKey } = await first.createAgent({ agentId: 'far-away' });
       await waitFor(async () => (await second.getAgent({ agentId: 'far-away' }).catch(() => undefined)) !== undefined, { what: 'replicated' });
-      const agent = agentFor(t, { agentId: 'far-away', key: agentKey, instanceId: 'far-1', region: 1 });
+      const agent = agentFor(t, { agentId: 'far-away', key: agentKey, instanceId: 'far-1', regionIndex: 1 });
       agents.push(agent);
       await agent.start();
 

@@ -4,9 +4,9 @@
  * with protocol pings, sends a keep-alive (a MOCK route) only when the line is quiet, reports
  * metrics in batches (failures at once), and its presence ends with its connection.
  */
-import { HaltAgent } from '../../sdk/agent';
+import type { HaltAgent } from '../../sdk/agent';
 import { HaltClient } from '../../sdk/operator-client';
-import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+import { agentIn, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 describe('presence from the WebSocket connection (two local regions)', () => {
   let t: TestRuntime;
@@ -33,11 +33,8 @@ describe('presence from the WebSocket connection (two local regions)', () => {
   };
 
   const connectIn = async (region: 'first' | 'second', options: { agentId: string; key: string; instanceId: string; keepAliveIntervalMs?: number }) => {
-    const target = region === 'first' ? t.runtime.regions[0] : second();
-    if (!target) throw new Error('no region');
-    const agent = new HaltAgent({
-      url: target.restUrl,
-      wsUrl: target.wsUrl,
+    const { agent, errors } = agentIn(t, {
+      regionIndex: region === 'first' ? 0 : 1,
       key: options.key,
       agentId: options.agentId,
       instanceId: options.instanceId,
@@ -47,8 +44,6 @@ describe('presence from the WebSocket connection (two local regions)', () => {
       keepAliveIntervalMs: options.keepAliveIntervalMs ?? 60_000,
       reconnect: { minDelayMs: 50, maxDelayMs: 200 },
     });
-    const errors: Error[] = [];
-    agent.on('error', (e: Error) => errors.push(e));
     agents.push(agent);
     await agent.start();
     await new Promise<void>((resolve) => agent.once('connected', () => resolve()));

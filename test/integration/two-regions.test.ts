@@ -4,9 +4,8 @@
  * arrived, and each region holds exactly one audit event per change (and the bus got one).
  */
 import { readFileSync } from 'node:fs';
-import { HaltAgent } from '../../sdk/agent';
 import { HaltClient } from '../../sdk/operator-client';
-import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+import { agentIn, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 describe('two regions (local runtime)', () => {
   let t: TestRuntime;
@@ -39,15 +38,7 @@ describe('two regions (local runtime)', () => {
     await waitFor(async () => (await second.getAgent({ agentId: 'global-mailer' }).catch(() => undefined))?.agentId, {
       what: 'the agent in local-2',
     });
-    const agent = new HaltAgent({
-      url: region(1).restUrl,
-      wsUrl: region(1).wsUrl,
-      key: agentKey,
-      agentId: 'global-mailer',
-      instanceId: 'eu-1',
-      region: 'local-2',
-    });
-    agent.on('error', () => undefined);
+    const { agent } = agentIn(t, { regionIndex: 1, region: 'local-2', key: agentKey, agentId: 'global-mailer', instanceId: 'eu-1' });
     await agent.start();
     try {
       await waitFor(async () => (await second.getAgent({ agentId: 'global-mailer' })).instanceList.some((i) => i.connected), {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey } from '../../lambdas/core/api-keys';
+import { HaltAgent, type HaltAgentOptions } from '../../sdk/agent';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 
 export interface TestRuntime {
@@ -84,6 +85,23 @@ export const startTestRuntime = async (
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+};
+
+/**
+ * An SDK agent pointed at one region of the test runtime (the first by default); the errors it
+ * emits are collected for the test to check, never thrown. Not started.
+ */
+export const agentIn = (
+  t: TestRuntime,
+  options: Omit<HaltAgentOptions, 'url' | 'wsUrl'> & { regionIndex?: 0 | 1 },
+): { agent: HaltAgent; errors: Error[] } => {
+  const { regionIndex = 0, ...rest } = options;
+  const region = t.runtime.regions[regionIndex];
+  if (!region) throw new Error(`the test runtime has no region ${regionIndex}`);
+  const agent = new HaltAgent({ url: region.restUrl, wsUrl: region.wsUrl, ...rest });
+  const errors: Error[] = [];
+  agent.on('error', (error: Error) => errors.push(error));
+  return { agent, errors };
 };
 
 /** Wait until `check` returns a value (not undefined/false), polling; fails after `ceilingMs`. */
