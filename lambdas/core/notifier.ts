@@ -26,6 +26,8 @@ export interface Notifier {
   send(connectionId: string, message: object): Promise<boolean>;
 }
 
+const encode = (message: object): Uint8Array => new TextEncoder().encode(JSON.stringify(message));
+
 const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
 
 /** What an agent's connections are told about its current status. */
@@ -66,10 +68,13 @@ export class ApiGatewayNotifier implements Notifier {
   }
 
   public async send(connectionId: string, message: object): Promise<boolean> {
+    return this.post(connectionId, encode(message));
+  }
+
+  /** Post already-encoded data to one connection; false when it is gone (and now removed). */
+  private async post(connectionId: string, data: Uint8Array): Promise<boolean> {
     try {
-      await this.client.send(
-        new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode(JSON.stringify(message)) }),
-      );
+      await this.client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       return true;
     } catch (error) {
       if (error instanceof GoneException || (error instanceof Error && error.name === 'GoneException')) {
@@ -81,7 +86,8 @@ export class ApiGatewayNotifier implements Notifier {
   }
 
   private async sendAll(connections: readonly ConnectionRecord[], message: object): Promise<number> {
-    const results = await Promise.allSettled(connections.map((c) => this.send(c.connectionId, message)));
+    const data = encode(message); // once, not once per connection
+    const results = await Promise.allSettled(connections.map((c) => this.post(c.connectionId, data)));
     let reached = 0;
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') {
