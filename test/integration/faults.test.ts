@@ -189,7 +189,9 @@ describe('faults (local runtime)', () => {
       if (!secondRegion || !t.runtime.replicator) throw new Error('two regions expected');
       const second = new HaltClient({ url: secondRegion.restUrl, key: t.operatorKey });
       const { agentKey } = await first.createAgent({ agentId: 'far-away' });
-      await waitFor(async () => (await second.getAgent({ agentId: 'far-away' }).catch(() => undefined)) !== undefined, { what: 'replicated' });
+      // The agent item and its key are separate items: wait until the key works there too.
+      const asAgentThere = new HaltClient({ url: secondRegion.restUrl, key: agentKey });
+      await waitFor(async () => (await asAgentThere.getAgent({ agentId: 'far-away' }).catch(() => undefined)) !== undefined, { what: 'agent and key replicated' });
       const agent = agentFor(t, { agentId: 'far-away', key: agentKey, instanceId: 'far-1', regionIndex: 1 });
       agents.push(agent);
       await agent.start();

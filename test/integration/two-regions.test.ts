@@ -35,8 +35,10 @@ describe('two regions (local runtime)', () => {
     const { agentKey } = await first.createAgent({ agentId: 'global-mailer' });
 
     // GIVEN an instance connected to local-2, once the agent has reached that region
-    await waitFor(async () => (await second.getAgent({ agentId: 'global-mailer' }).catch(() => undefined))?.agentId, {
-      what: 'the agent in local-2',
+    // (the agent item and its key are separate items: wait until the key works there too)
+    const asAgentThere = new HaltClient({ url: region(1).restUrl, key: agentKey });
+    await waitFor(async () => (await asAgentThere.getAgent({ agentId: 'global-mailer' }).catch(() => undefined))?.agentId, {
+      what: 'the agent and its key in local-2',
     });
     const { agent } = agentIn(t, { regionIndex: 1, region: 'local-2', key: agentKey, agentId: 'global-mailer', instanceId: 'eu-1' });
     await agent.start();
