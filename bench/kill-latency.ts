@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import middy from '@middy/core';
 import WebSocket from 'ws';
+import { monotonicMs, startFleet, type Fleet } from './fleet-process';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
 import { lambdaContext } from '../infra/local/lambda-context';
 import { haltMiddleware } from '../sdk/middleware';
@@ -21,10 +22,14 @@ import { summarize, type Summary } from './stats';
 export interface KillLatencyResult {
   instances: number;
   kills: number;
-  /** Kill call start → each instance has the kill message, ms. */
+  /** Kill call start → each instance has the kill message, ms (every instance of every kill). */
   notified: Summary;
+  /** Kill call start → the last instance of the kill has it, ms (one value per kill). */
+  lastNotified: Summary;
   /** Duration of the kill call itself (it includes the fast-path push), ms. */
   killCall: Summary;
+  /** Kill call start → a watcher is shown every instance acknowledged, ms. */
+  acknowledgedSeen: Summary;
   /** Connections the kill call reported reaching, per kill. */
   pushed: number[];
 }
@@ -40,29 +45,67 @@ export interface MiddlewareOverheadResult {
   statusReads: number;
 }
 
-const connectInstances = async (wsUrl: string, agentId: string, key: string, count: number) => {
-  const sockets: WebSocket[] = [];
-  const batch = 50;
-  for (let i = 0; i < count; i += batch) {
-    const opened = await Promise.all(
-      Array.from({ length: Math.min(batch, count - i) }, (_, j) => {
-        const socket = new WebSocket(`${wsUrl}/?agentId=${agentId}&instanceId=i-${i + j}`, {
-          headers: { authorization: `Bearer ${key}` },
-        });
-        return new Promise<WebSocket>((resolve, reject) => {
-          socket.once('open', () => resolve(socket));
-          socket.once('error', reject);
-        });
+/**
+ * A dashboard's view of the fleet: one watcher connection (`?watch=all`) that notes, on the
+ * monotonic clock, when it is first shown `acknowledged` reaching a count for a version.
+ */
+const startWatcher = async (wsUrl: string, key: string) => {
+  const socket = new WebSocket(`${wsUrl}/?watch=all&token=${encodeURIComponent(key)}`);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  const seen: { agentId: string; version: number; acknowledged: number; atMs: number }[] = [];
+  const waiters = new Set<() => void>();
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as
+      | { type: 'progress'; agentId: string; version: number; acknowledged: number }
+      | { type: 'agent'; agent: { agentId: string; version: number; instances: { acknowledged: number } } }
+      | { type: string };
+    const atMs = monotonicMs();
+    if (message.type === 'progress' && 'acknowledged' in message) seen.push({ agentId: message.agentId, version: message.version, acknowledged: message.acknowledged, atMs });
+    else if (message.type === 'agent' && 'agent' in message) seen.push({ agentId: message.agent.agentId, version: message.agent.version, acknowledged: message.agent.instances.acknowledged, atMs });
+    else return;
+    for (const wake of waiters) wake();
+  });
+  return {
+    /** When the watcher was first shown `count` acknowledgements of `version`. */
+    until: (agentId: string, version: number, count: number, ceilingMs = 60_000) =>
+      new Promise<number>((resolve, reject) => {
+        const check = () => {
+          const hit = seen.find((m) => m.agentId === agentId && m.version === version && m.acknowledged >= count);
+          if (!hit) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(hit.atMs);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          const last = seen.filter((m) => m.agentId === agentId && m.version === version).pop();
+          reject(new Error(`watcher: ${agentId} v${version} never showed ${count} acknowledged (last ${last?.acknowledged ?? 'none'})`));
+        }, ceilingMs);
+        if (!check()) waiters.add(check);
       }),
-    );
-    sockets.push(...opened);
-  }
-  return sockets;
+    /** Messages the watcher received about the agent. */
+    messages: (agentId: string) => seen.filter((m) => m.agentId === agentId).length,
+    close: () => socket.close(),
+  };
+};
+
+/** Wait until nothing the runtime started is still running: stream, push workers, socket handlers. */
+const settle = async (runtime: LocalRuntime) => {
+  await runtime.streamIdle();
+  await Promise.all(runtime.regions.map(async (r) => {
+    await r.pushWorkers.idle();
+    await r.websocket.settled();
+  }));
 };
 
 export const measureKillLatency = async (options: {
   runtime: LocalRuntime;
   operator: HaltClient;
+  fleet: Fleet;
   instances: number;
   kills: number;
   /** Where the instances connect. @default the first region */
@@ -70,50 +113,55 @@ export const measureKillLatency = async (options: {
   /** Wait until the agent exists where the instances connect (another region). */
   waitForAgent?: (agentId: string) => Promise<void>;
 }): Promise<KillLatencyResult> => {
+  const { runtime, fleet } = options;
   const agentId = `bench-${options.instances}-${Date.now().toString(36)}`;
   const { agentKey } = await options.operator.createAgent({ agentId });
   await options.waitForAgent?.(agentId);
-  const sockets = await connectInstances(options.wsUrl ?? options.runtime.wsUrl, agentId, agentKey, options.instances);
+  const wsUrl = options.wsUrl ?? runtime.wsUrl;
+  await fleet.connect({ wsUrl, agentId, key: agentKey, count: options.instances });
+  const watcher = await startWatcher(wsUrl, runtime.operator.key);
+  await settle(runtime);
   const notified: number[] = [];
   const killCalls: number[] = [];
+  const acknowledged: number[] = [];
   const pushed: number[] = [];
   try {
     for (let round = 0; round < options.kills; round++) {
-      const start = performance.now();
-      let version = -1;
-      const arrivals = sockets.map(
-        (socket) =>
-          new Promise<number>((resolve) => {
-            const onMessage = (data: Buffer) => {
-              const message = JSON.parse(data.toString()) as { type: string; version: number };
-              if (message.type === 'kill' && (version < 0 || message.version === version)) {
-                socket.off('message', onMessage);
-                resolve(performance.now() - start);
-              }
-            };
-            socket.on('message', onMessage);
-          }),
-      );
+      const { arrivals } = await fleet.armForKill();
+      const start = monotonicMs();
       const result = await options.operator.kill({ agentId, reason: `bench round ${round}` });
-      killCalls.push(performance.now() - start);
-      version = result.version;
+      killCalls.push(monotonicMs() - start);
       pushed.push(result.pushed);
-      notified.push(...(await Promise.all(arrivals)));
-      await options.operator.resume({ agentId, reason: 'bench reset' });
-      // let the resume pushes and the stream consumer's repeats settle
-      await options.runtime.streamIdle();
-      await new Promise((r) => setTimeout(r, 100));
+      const { atMs } = await arrivals;
+      notified.push(...atMs.map((t) => t - start));
+      acknowledged.push((await watcher.until(agentId, result.version, options.instances)) - start);
+      const resumed = await options.operator.resume({ agentId, reason: 'bench reset' });
+      await watcher.until(agentId, resumed.version, options.instances);
+      await settle(runtime);
     }
   } finally {
-    await Promise.all(sockets.map((s) => new Promise<void>((resolve) => {
-      s.once('close', () => resolve());
-      s.close();
-    })));
-    // A thousand `$disconnect`s at once queue up on the one local engine: let them finish
-    // before the next measurement (in AWS each is its own Lambda).
-    await Promise.all(options.runtime.regions.map((r) => r.websocket.settled()));
+    watcher.close();
+    await fleet.close();
+    // Many `$disconnect`s at once queue up on the one local engine: let them finish before the
+    // next measurement (in AWS each is its own Lambda).
+    await settle(runtime);
   }
-  return { instances: options.instances, kills: options.kills, notified: summarize(notified), killCall: summarize(killCalls), pushed };
+  return {
+    instances: options.instances,
+    kills: options.kills,
+    notified: summarize(notified),
+    lastNotified: summarize(lastPerRound(notified, options.instances)),
+    killCall: summarize(killCalls),
+    acknowledgedSeen: summarize(acknowledged),
+    pushed,
+  };
+};
+
+/** The slowest instance of each round (rounds are `perRound` values long). */
+const lastPerRound = (values: readonly number[], perRound: number): number[] => {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i += perRound) out.push(Math.max(...values.slice(i, i + perRound)));
+  return out;
 };
 
 export const measureMiddlewareOverhead = async (options: {
@@ -159,25 +207,34 @@ export const measureMiddlewareOverhead = async (options: {
   };
 };
 
+const describe = (r: KillLatencyResult, where: string) =>
+  `kill → ${where}, ${String(r.instances).padStart(5)} instances, ${r.kills} kills: ` +
+  `last told p50 ${r.lastNotified.p50.toFixed(1)} ms, p99 ${r.lastNotified.p99.toFixed(1)} ms ` +
+  `(each instance p50 ${r.notified.p50.toFixed(1)}, p99 ${r.notified.p99.toFixed(1)}); ` +
+  `kill call p50 ${r.killCall.p50.toFixed(1)} ms; all acknowledged, as a watcher sees it, p50 ${r.acknowledgedSeen.p50.toFixed(1)} ms, ` +
+  `p99 ${r.acknowledgedSeen.p99.toFixed(1)} ms; pushed ${[...new Set(r.pushed)].join('/')}`;
+
+/** Kills per size: enough for a p99 where it is cheap, fewer where a round takes seconds. */
+const killsFor = (instances: number, kills: number) => (instances >= 10_000 ? Math.min(kills, 5) : kills);
+
 /** Start a runtime of its own, warm it up, run every size, stop. */
-export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 1000], kills = 10) => {
+export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 1000, 10_000], kills = 20) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-'));
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, logLevel: 'SILENT' });
-  const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key });
+  const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key, timeoutMs: 60_000 });
+  const fleet = await startFleet();
   try {
     // DynamoDB Local runs on the JVM: its first thousand requests are several times slower
-    // than the rest. Warm it (and Node's JIT) so the figures are steady-state ones.
-    const warm = await measureKillLatency({ runtime, operator, instances: 10, kills: 30 });
-    console.log(`(warm-up: 30 kills of 10 instances, p50 ${warm.notified.p50.toFixed(1)} ms — not reported)`);
+    // than the rest. Warm it (and Node's JIT, and the push worker threads) so the figures are
+    // steady-state ones.
+    await Promise.all(runtime.regions.map((r) => r.pushWorkers.warm()));
+    const warm = await measureKillLatency({ runtime, operator, fleet, instances: 400, kills: 10 });
+    console.log(`(warm-up: 10 kills of 400 instances, last told p50 ${warm.lastNotified.p50.toFixed(1)} ms — not reported)`);
     const killLatency: KillLatencyResult[] = [];
     for (const instances of sizes) {
-      const result = await measureKillLatency({ runtime, operator, instances, kills });
+      const result = await measureKillLatency({ runtime, operator, fleet, instances, kills: killsFor(instances, kills) });
       killLatency.push(result);
-      console.log(
-        `kill → last instance notified, ${String(instances).padStart(4)} instances, ${kills} kills: ` +
-          `p50 ${result.notified.p50.toFixed(1)} ms, p99 ${result.notified.p99.toFixed(1)} ms, max ${result.notified.max.toFixed(1)} ms ` +
-          `(kill call p50 ${result.killCall.p50.toFixed(1)} ms; pushed ${result.pushed.join('/')})`,
-      );
+      console.log(describe(result, 'last instance told'));
     }
     const middleware = await measureMiddlewareOverhead({ runtime, operator, invocations: 5000, cacheTtlMs: 1000 });
     console.log(
@@ -186,8 +243,13 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
         `with Halt p50 ${middleware.withHalt.p50.toFixed(3)} ms / p99 ${middleware.withHalt.p99.toFixed(3)} ms ` +
         `(×${middleware.ratio.p50} p50, ×${middleware.ratio.p99} p99; ~${middleware.statusReads} status reads)`,
     );
-    return { killLatency, middleware };
+    const single = killLatency.find((r) => r.instances === 1);
+    const thousand = killLatency.find((r) => r.instances === 1000);
+    const ratio = single && thousand ? Math.round((thousand.lastNotified.p99 / single.lastNotified.p99) * 10) / 10 : undefined;
+    if (ratio !== undefined) console.log(`1,000 instances vs 1: last told p99 ×${ratio}`);
+    return { killLatency, middleware, thousandToOneP99Ratio: ratio };
   } finally {
+    await fleet.stop();
     await runtime.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }
@@ -197,7 +259,7 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
 export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100, 1000], kills = 10) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-x-'));
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT' });
-  const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key });
+  const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key, timeoutMs: 60_000 });
   const second = runtime.regions[1];
   if (!second) throw new Error('no second region');
   const remote = new HaltClient({ url: second.restUrl, key: runtime.operator.key });
@@ -208,19 +270,19 @@ export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100
     }
     throw new Error(`agent ${agentId} never reached ${second.region}`);
   };
+  const fleet = await startFleet();
   try {
-    await measureKillLatency({ runtime, operator, instances: 10, kills: 10, wsUrl: second.wsUrl, waitForAgent });
+    await Promise.all(runtime.regions.map((r) => r.pushWorkers.warm()));
+    await measureKillLatency({ runtime, operator, fleet, instances: 10, kills: 10, wsUrl: second.wsUrl, waitForAgent });
     const results: KillLatencyResult[] = [];
     for (const instances of sizes) {
-      const result = await measureKillLatency({ runtime, operator, instances, kills, wsUrl: second.wsUrl, waitForAgent });
+      const result = await measureKillLatency({ runtime, operator, fleet, instances, kills, wsUrl: second.wsUrl, waitForAgent });
       results.push(result);
-      console.log(
-        `kill in local-1 → last instance on local-2 notified, ${String(instances).padStart(4)} instances, ${kills} kills: ` +
-          `p50 ${result.notified.p50.toFixed(1)} ms, p99 ${result.notified.p99.toFixed(1)} ms, max ${result.notified.max.toFixed(1)} ms`,
-      );
+      console.log(describe(result, 'last instance on local-2 told (kill in local-1)'));
     }
     return results;
   } finally {
+    await fleet.stop();
     await runtime.stop();
     rmSync(stateDir, { recursive: true, force: true });
   }

@@ -1,11 +1,13 @@
 /**
- * A stand-in for the Lambda API's reserved-concurrency calls, so the hard stop runs locally
- * through the real `@aws-sdk/client-lambda` client: it keeps each function's setting in memory
- * and appends every call to a file (what a test or an operator can check).
+ * A stand-in for the Lambda API, so the handlers call it through the real
+ * `@aws-sdk/client-lambda` client: the reserved-concurrency calls of the hard stop (each
+ * function's setting kept in memory, every call appended to a file that a test or an operator
+ * can check) and asynchronous invocations (`InvocationType: Event`) of the functions the local
+ * runtime registers (the push workers), with Lambda's 1 MB payload limit.
  */
 import { appendFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
-import { closeServer, listen } from './http-server';
+import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
 export interface LambdaStandIn {
   readonly endpoint: string;
@@ -13,8 +15,16 @@ export interface LambdaStandIn {
   readonly concurrency: ReadonlyMap<string, number>;
   /** Give a function a setting, as if it had one before Halt touched it. */
   preset(functionArn: string, value: number): void;
+  /** Serve asynchronous invocations of `functionName` (by name or ARN) with `run`. */
+  register(functionName: string, run: (payload: unknown) => void): void;
   stop(): Promise<void>;
 }
+
+/** Lambda's limit for an asynchronous invocation's payload. */
+const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
+
+/** `my-fn`, `arn:aws:lambda:r:a:function:my-fn` and `…:my-fn:alias` name the same function. */
+const functionNameOf = (nameOrArn: string): string => (nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? nameOrArn) : nameOrArn);
 
 const body = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -27,15 +37,31 @@ const body = (req: IncomingMessage): Promise<string> =>
 export const startLambdaStandIn = async (options: { callsFile: string; host?: string }): Promise<LambdaStandIn> => {
   const host = options.host ?? '127.0.0.1';
   const concurrency = new Map<string, number>();
+  const functions = new Map<string, (payload: unknown) => void>();
   const record = (call: Record<string, unknown>) => appendFileSync(options.callsFile, `${JSON.stringify({ at: new Date().toISOString(), ...call })}\n`);
-  const server = createServer((req, res) => {
+  const server = createServer(KEEP_ALIVE, (req, res) => {
     body(req)
       .then((text) => {
-        const match = /^\/(2017-10-31|2019-09-30)\/functions\/([^/]+)\/concurrency$/.exec(new URL(req.url ?? '/', `http://${host}`).pathname);
-        const reply = (status: number, payload?: unknown) => {
-          res.writeHead(status, { 'content-type': 'application/json', ...(status >= 400 ? { 'x-amzn-errortype': 'ResourceNotFoundException' } : {}) });
+        const pathname = new URL(req.url ?? '/', `http://${host}`).pathname;
+        const reply = (status: number, payload?: unknown, errorType = 'ResourceNotFoundException') => {
+          res.writeHead(status, { 'content-type': 'application/json', ...(status >= 400 ? { 'x-amzn-errortype': errorType } : {}) });
           res.end(payload === undefined ? '' : JSON.stringify(payload));
         };
+        const invocation = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(pathname);
+        if (invocation?.[1] && req.method === 'POST') {
+          const name = functionNameOf(decodeURIComponent(invocation[1]));
+          const run = functions.get(name);
+          if (!run) return reply(404, { message: `Function not found: ${name}` });
+          if (req.headers['x-amz-invocation-type'] !== 'Event') {
+            return reply(400, { message: 'the local stand-in runs asynchronous invocations (InvocationType Event) only' }, 'InvalidParameterValueException');
+          }
+          if (Buffer.byteLength(text, 'utf8') > MAX_ASYNC_PAYLOAD_BYTES) {
+            return reply(413, { message: `payload over ${MAX_ASYNC_PAYLOAD_BYTES} bytes for an asynchronous invocation` }, 'RequestTooLargeException');
+          }
+          run(JSON.parse(text) as unknown);
+          return reply(202);
+        }
+        const match = /^\/(2017-10-31|2019-09-30)\/functions\/([^/]+)\/concurrency$/.exec(pathname);
         if (!match?.[2]) return reply(404, { message: 'only the reserved-concurrency calls are stood in for' });
         const fn = decodeURIComponent(match[2]);
         if (req.method === 'GET') {
@@ -67,6 +93,9 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
     concurrency,
     preset: (functionArn, value) => {
       concurrency.set(functionArn, value);
+    },
+    register: (functionName, run) => {
+      functions.set(functionNameOf(functionName), run);
     },
     stop: () => closeServer(server),
   };

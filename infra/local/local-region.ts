@@ -11,7 +11,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
 import { createDependencies, type Dependencies } from '../../lambdas/config/dependencies';
-import { CONNECTIONS_TABLE, STATE_STREAM_FILTER, STATE_TABLE } from '../../lambdas/core/table-schema';
+import { CONNECTIONS_TABLE, passesStateStreamFilter, STATE_TABLE } from '../../lambdas/core/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
@@ -21,6 +21,8 @@ import { lambdaContext } from './lambda-context';
 import { createRouteHandlers } from './route-handlers';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
 import { startScheduler, type Scheduler } from './scheduler';
+import type { LambdaStandIn } from './lambda-stand-in';
+import { startPushWorkerPool, type PushWorkerPool } from './push-worker-pool';
 import { ensureTable } from './tables';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
 import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
@@ -45,8 +47,10 @@ export interface LocalRegionOptions {
   readonly wsPort?: number;
   readonly host?: string;
   readonly eventsEndpoint: string;
-  /** The Lambda stand-in for the hard stop. */
-  readonly lambdaEndpoint?: string;
+  /** The Lambda stand-in: the hard stop's calls, and the push workers' invocations. */
+  readonly lambda?: LambdaStandIn;
+  /** The fan-out: connections per shard, posts in flight, worker threads. @default 200, 50, 2 */
+  readonly push?: { readonly shardSize?: number; readonly concurrency?: number; readonly threads?: number };
   readonly logLevel: HaltConfig['logLevel'];
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
@@ -69,13 +73,15 @@ export interface LocalRegion {
   readonly scheduler: Scheduler;
   /** Resolves once every stream record written so far has been handed to the consumer. */
   streamIdle(): Promise<void>;
+  /** The push worker function's threads (warm them before measuring; wait for them to be idle). */
+  readonly pushWorkers: PushWorkerPool;
   stop(): Promise<void>;
 }
 
 /** Lambda's event filter (`STATE_STREAM_FILTER`) applied to one record. */
 export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
   const sk = record.dynamodb?.Keys?.sk?.S;
-  return sk !== undefined && (STATE_STREAM_FILTER.dynamodb.Keys.sk.S as readonly string[]).includes(sk);
+  return sk !== undefined && passesStateStreamFilter(sk);
 };
 
 export const startLocalRegion = async (options: LocalRegionOptions): Promise<LocalRegion> => {
@@ -108,10 +114,19 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_EVENT_BUS: LOCAL_EVENT_BUS,
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
-      ...(options.lambdaEndpoint ? { HALT_LAMBDA_ENDPOINT: options.lambdaEndpoint } : {}),
+      ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: `halt-push-worker-${options.region}` } : {}),
+      ...(options.push?.shardSize ? { HALT_PUSH_SHARD_SIZE: String(options.push.shardSize) } : {}),
+      ...(options.push?.concurrency ? { HALT_PUSH_CONCURRENCY: String(options.push.concurrency) } : {}),
       HALT_LOG_LEVEL: options.logLevel,
     });
     const deps = createDependencies(config);
+    const pushWorkers = startPushWorkerPool({
+      config,
+      ...(options.push?.threads ? { threads: options.push.threads } : {}),
+      onError: options.onError ?? ((error) => console.error('[halt push worker]', error.message)),
+    });
+    cleanups.push(() => pushWorkers.stop());
+    if (config.push.workerFunction) options.lambda?.register(config.push.workerFunction, (payload) => pushWorkers.invoke(payload));
     const provider = () => deps;
 
     const admin = new DynamoDBClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS });
@@ -179,6 +194,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       deps,
       scheduler,
       streamIdle: () => poller.idle(),
+      pushWorkers,
       stop: stopAll,
     };
   } catch (error) {

@@ -27,16 +27,41 @@ const regionCount = (): 1 | 2 => {
 
 const main = async (): Promise<void> => {
   const logLevel = (process.env.HALT_LOG_LEVEL ?? 'WARN').toUpperCase() as HaltConfig['logLevel'];
-  let runtime: LocalRuntime;
-  try {
-    runtime = await startLocalRuntime({
+  // Signals are handled from the first moment: a stop asked for while the runtime is still
+  // starting waits for it, then stops all of it (no Java process left behind).
+  let starting: Promise<LocalRuntime | undefined> = Promise.resolve(undefined);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    starting
+      .then((started) => started?.stop())
+      .then(() => {
+        console.log('stopped.');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        console.error('halt: error while stopping:', error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // (async, so a bad HALT_PORT is reported below like any other failure to start)
+  const started = (async () =>
+    startLocalRuntime({
       stateDir: process.env.HALT_STATE_DIR ?? '.halt',
       port: port('HALT_PORT', 4700),
       wsPort: port('HALT_WS_PORT', 4701),
       regions: regionCount(),
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
-    });
+    }))();
+  starting = started.catch(() => undefined);
+  let runtime: LocalRuntime;
+  try {
+    runtime = await started;
   } catch (error) {
     if (error instanceof JavaNotFoundError) {
       console.error(`halt: ${error.message}`);
@@ -70,25 +95,6 @@ const main = async (): Promise<void> => {
   }
   lines.push('', 'Ctrl+C stops it; data stays in the state dir.');
   console.log(lines.join('\n'));
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping…`);
-    runtime
-      .stop()
-      .then(() => {
-        console.log('stopped.');
-        process.exit(0);
-      })
-      .catch((error: unknown) => {
-        console.error('halt: error while stopping:', error);
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 };
 
 void main();

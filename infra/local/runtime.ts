@@ -11,7 +11,7 @@ import { startLambdaStandIn, type LambdaStandIn } from './lambda-stand-in';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { STATE_TABLE } from '../../lambdas/core/table-schema';
-import { LOCAL_STATE_TABLE, startLocalRegion, type LocalRegion } from './local-region';
+import { LOCAL_STATE_TABLE, startLocalRegion, type LocalRegion, type LocalRegionOptions } from './local-region';
 import { startReplicator, type ReplicaEndpoint, type Replicator } from './replicator';
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -29,6 +29,8 @@ export interface LocalRuntimeOptions {
   readonly operatorKey?: string;
   /** 2 adds region `local-2` (REST and WebSocket ports +10) and replication between the two. @default 1 */
   readonly regions?: 1 | 2;
+  /** The push fan-out of every region: connections per shard, posts in flight, worker threads. */
+  readonly push?: LocalRegionOptions['push'];
   /** Hold replicated writes back this long (fault tests). @default 0 */
   readonly replicationDelayMs?: number;
   /** @default 'WARN' */
@@ -75,7 +77,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       wsPort: options.wsPort ?? 4701,
       ...(options.host ? { host: options.host } : {}),
       eventsEndpoint: sink.endpoint,
-      lambdaEndpoint: lambda.endpoint,
+      lambda,
+        ...(options.push ? { push: options.push } : {}),
       logLevel: options.logLevel ?? 'WARN',
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -91,7 +94,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         wsPort: next(options.wsPort, 4701),
         ...(options.host ? { host: options.host } : {}),
         eventsEndpoint: sink.endpoint,
-        lambdaEndpoint: lambda.endpoint,
+        lambda,
+        ...(options.push ? { push: options.push } : {}),
         logLevel: options.logLevel ?? 'WARN',
         ...(options.onError ? { onError: options.onError } : {}),
       });

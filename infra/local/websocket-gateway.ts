@@ -15,7 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { UNAUTHORIZED, type AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
 import type { WebSocketEvent } from '../../lambdas/websocket/events';
 import type { SocketHandler } from '../../lambdas/websocket/define-socket-route';
-import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
+import { MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 import { lambdaContext } from './lambda-context';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
@@ -235,7 +235,7 @@ export const startWebSocketGateway = async (options: {
     const body = await readBody(req);
     if (!entry) return gone(res, connectionId);
     if (req.method === 'POST') {
-      if (body.byteLength > 128 * 1024) {
+      if (body.byteLength > MAX_PUSH_MESSAGE_BYTES) {
         res.writeHead(413, { 'content-type': 'application/json', 'x-amzn-errortype': 'PayloadTooLargeException' });
         res.end(JSON.stringify({ message: 'message over 128 KiB' }));
         return;

@@ -20,6 +20,11 @@ export interface HaltConfig {
    * in this region, pushes reach no one and instances learn changes by heartbeat.
    */
   readonly websocket?: { readonly connectionsTableName: string; readonly managementEndpoint: string };
+  /**
+   * The push fan-out: connections per shard and posts in flight per shard, and the function
+   * that posts the shards beyond the first (absent: the caller posts every shard itself).
+   */
+  readonly push: { readonly shardSize: number; readonly concurrency: number; readonly workerFunction?: string };
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   readonly eventsEndpoint?: string;
@@ -51,6 +56,16 @@ const optionalUrl = (env: Env, name: string): string | undefined => {
   return value;
 };
 
+const positiveInt = (env: Env, name: string, fallback: number, max: number): number => {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new ConfigurationError(`environment variable ${name} must be a whole number from 1 to ${max}, got "${value}"`);
+  }
+  return n;
+};
+
 export const loadConfig = (env: Env = process.env): HaltConfig => {
   const logLevel = (env.HALT_LOG_LEVEL ?? env.POWERTOOLS_LOG_LEVEL ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -69,6 +84,11 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     stateTableName: required(env, 'HALT_STATE_TABLE'),
     eventBusName: required(env, 'HALT_EVENT_BUS'),
     ...(connectionsTableName && managementEndpoint ? { websocket: { connectionsTableName, managementEndpoint } } : {}),
+    push: {
+      shardSize: positiveInt(env, 'HALT_PUSH_SHARD_SIZE', 200, 5_000),
+      concurrency: positiveInt(env, 'HALT_PUSH_CONCURRENCY', 50, 1_000),
+      ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
+    },
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     ...(lambdaEndpoint ? { lambdaEndpoint } : {}),

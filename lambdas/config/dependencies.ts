@@ -5,12 +5,16 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { FanOutNotifier } from '../adapters/push/fan-out-notifier';
+import { LambdaPushWorkers } from '../adapters/push/lambda-push-workers';
+import { pushShard, type PushShard, type ShardOutcome } from '../adapters/push/push-shard';
+import { SignedHttpPoster } from '../adapters/push/signed-poster';
 import { DynamoConnectionRepository, type ConnectionRepository } from '../core/connections';
 import type { DomainContext } from '../core/context';
-import { ApiGatewayNotifier, type Notifier } from '../core/notifier';
+import type { Notifier } from '../ports/notifier';
 import { DynamoRepository } from '../core/dynamo-repository';
 import type { FunctionThrottle, HardStopStore } from '../core/hard-stop';
 import { LambdaThrottle } from '../core/lambda-throttle';
@@ -28,6 +32,8 @@ export interface Dependencies {
   /** Present when the region has a WebSocket API. */
   readonly connections?: ConnectionRepository;
   readonly notifier?: Notifier;
+  /** Post one shard of a fan-out (what a push worker does); present with the WebSocket API. */
+  readonly pushShard?: (shard: PushShard) => Promise<ShardOutcome>;
 }
 
 export type DependencyProvider = () => Dependencies;
@@ -54,20 +60,40 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     logLevel: config.logLevel,
     persistentKeys: { region: config.region },
   });
-  let websocket: Pick<Dependencies, 'connections' | 'notifier'> = {};
+  let websocket: Pick<Dependencies, 'connections' | 'notifier' | 'pushShard'> = {};
   if (config.websocket) {
     const connections = new DynamoConnectionRepository({ client: documents, tableName: config.websocket.connectionsTableName });
-    const management = new ApiGatewayManagementApiClient({
-      region: config.region,
+    const poster = new SignedHttpPoster({
       endpoint: config.websocket.managementEndpoint,
-      ...(local ? { credentials: LOCAL_CREDENTIALS } : {}),
+      region: config.region,
+      // The same credentials the SDK clients resolve (Lambda's role; any, locally).
+      credentials: local ? LOCAL_CREDENTIALS : dynamo.config.credentials,
+      maxSockets: config.push.concurrency,
     });
-    const notifier = new ApiGatewayNotifier({
-      client: management,
+    const onError = (error: Error, connectionId: string) => logger.warn('push failed', { connectionId, error });
+    const workerFunction = config.push.workerFunction;
+    const workers = workerFunction
+      ? new LambdaPushWorkers({
+          functionName: workerFunction,
+          client: new LambdaClient({
+            region: config.region,
+            ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+          }),
+        })
+      : undefined;
+    const notifier = new FanOutNotifier({
       connections,
-      onError: (error, connectionId) => logger.warn('push failed', { connectionId, error }),
+      poster,
+      ...(workers ? { workers } : {}),
+      shardSize: config.push.shardSize,
+      concurrency: config.push.concurrency,
+      onError,
     });
-    websocket = { connections, notifier };
+    websocket = {
+      connections,
+      notifier,
+      pushShard: (shard) => pushShard({ poster, connections, concurrency: config.push.concurrency, onError }, shard),
+    };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
   const repository = new DynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
@@ -84,6 +110,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
       now: () => new Date(),
       region: config.region,
       publisher,
+      ...(websocket.notifier ? { notifier: websocket.notifier } : {}),
     },
     publisher,
     logger,

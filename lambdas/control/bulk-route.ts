@@ -2,7 +2,6 @@
 import { bulkKillRequestSchema } from '../../sdk/protocol/schemas';
 import type { ControlAction } from '../core/agent-state';
 import { bulkChange } from '../core/control';
-import { controlMessage } from '../core/notifier';
 import { defineRoute } from '../http/define-route';
 import type { RouteId } from '../route-table';
 
@@ -12,18 +11,13 @@ export const bulkRoute = (routeId: RouteId, action: ControlAction) =>
   defineRoute(
     routeId,
     { summary: `${VERB[action]} every agent carrying all the tags, or all agents`, body: bulkKillRequestSchema },
-    async ({ ctx, deps, caller, body }) => {
-      const { agents, records } = await bulkChange(ctx, {
+    async ({ ctx, caller, body }) => ({
+      body: await bulkChange(ctx, {
         action,
         reason: body.reason,
         actor: caller.name,
         ...(body.tags ? { tags: body.tags } : {}),
         ...(body.all ? { all: true } : {}),
-      });
-      const { notifier } = deps;
-      const pushed = notifier
-        ? await Promise.all(records.map((agent) => notifier.pushToAgent(agent.agentId, controlMessage(agent))))
-        : [];
-      return { body: { agents: agents.map((a, i) => ({ ...a, pushed: pushed[i] ?? 0 })) } };
-    },
+      }),
+    }),
   );

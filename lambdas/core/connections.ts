@@ -35,8 +35,16 @@ export interface ConnectionRepository {
   /** Remove the connection (idempotent); pass the record when it was just read. */
   remove(connectionId: string, known?: ConnectionRecord): Promise<void>;
   ofAgent(agentId: string): Promise<ConnectionRecord[]>;
+  /**
+   * The agent's connections as a fan-out needs them (id and instance), a page at a time
+   * (DynamoDB's 1 MB pages, a few thousand connections each), so pushes start before the
+   * last page is read.
+   */
+  pagesOfAgent(agentId: string): AsyncIterable<ConnectionTarget[]>;
   watchers(): Promise<ConnectionRecord[]>;
 }
+
+export type ConnectionTarget = Pick<ConnectionRecord, 'connectionId' | 'instanceId'>;
 
 type Item = Record<string, unknown>;
 
@@ -96,6 +104,27 @@ export class DynamoConnectionRepository implements ConnectionRepository {
 
   public async ofAgent(agentId: string): Promise<ConnectionRecord[]> {
     return this.queryPartition(connectionKeys.ofAgent(agentId, '').pk);
+  }
+
+  public async *pagesOfAgent(agentId: string): AsyncIterable<ConnectionTarget[]> {
+    let start: Item | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': connectionKeys.ofAgent(agentId, '').pk },
+          ProjectionExpression: 'connectionId, instanceId',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      yield (Items ?? []).map((item) => ({
+        connectionId: item.connectionId as string,
+        ...(typeof item.instanceId === 'string' ? { instanceId: item.instanceId } : {}),
+      }));
+      start = LastEvaluatedKey;
+    } while (start);
   }
 
   public async watchers(): Promise<ConnectionRecord[]> {

@@ -1,5 +1,6 @@
 /** What every domain function receives: storage, a clock and the region it runs in. */
 import type { Role } from '../../sdk/protocol/schemas';
+import type { Notifier } from '../ports/notifier';
 import type { EventPublisher } from './event-publisher';
 import type { AgentRepository } from './repository';
 
@@ -10,6 +11,8 @@ export interface DomainContext {
   readonly region: string;
   /** The event bus, for events the domain raises itself (a breached budget). */
   readonly publisher?: EventPublisher;
+  /** Pushes to this region's WebSocket connections; absent where the region has no WebSocket API. */
+  readonly notifier?: Notifier;
 }
 
 /** The caller, as its API key says. `name` is what the audit trail records as actor. */

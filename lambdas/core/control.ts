@@ -11,6 +11,7 @@ import { mapWithConcurrency } from './concurrency';
 import type { DomainContext } from './context';
 import { AgentNotFoundError, InvalidTransitionError, VersionConflictError } from './errors';
 import type { AgentRecord } from './records';
+import { announceChange } from '../domain/announce-change';
 
 const MAX_ATTEMPTS = 10;
 
@@ -21,6 +22,12 @@ export interface StatusChange {
   /** Key name, or `policy:<rule>` for automatic actions. */
   readonly actor: string;
   readonly expectedVersion?: number;
+  /**
+   * Tell the instances again when the agent is already where the change would put it (an
+   * operator killing a killed agent). Automatic actions leave it off: a stopped agent's
+   * every failure report would otherwise repeat the push to all its instances.
+   */
+  readonly repeatPush?: boolean;
 }
 
 const backoff = (attempt: number): Promise<void> =>
@@ -47,13 +54,23 @@ const withRetries = async <T>(
   }
 };
 
-export interface StatusChangeOutcome extends Omit<ControlResult, 'pushed'> {
-  /** The agent as it stands after the call (to tell its connections). */
+export interface StatusChangeOutcome extends ControlResult {
+  /** The agent as it stands after the call. */
   readonly agent: AgentRecord;
 }
 
-/** Kill, pause or resume one agent. */
-export const changeStatus = async (ctx: DomainContext, change: StatusChange): Promise<StatusChangeOutcome> =>
+/**
+ * Kill, pause or resume one agent: the conditional write, then the one kill path
+ * (`announceChange`) tells its instances in this region at once. The stream consumer of every
+ * region is the safety net for what this push misses.
+ */
+export const changeStatus = async (ctx: DomainContext, change: StatusChange): Promise<StatusChangeOutcome> => {
+  const outcome = await writeStatus(ctx, change);
+  const pushed = outcome.changed || change.repeatPush ? await announceChange(ctx, outcome.agent) : 0;
+  return { ...outcome, pushed };
+};
+
+const writeStatus = (ctx: DomainContext, change: StatusChange): Promise<Omit<StatusChangeOutcome, 'pushed'>> =>
   withRetries(ctx, change.agentId, change.expectedVersion, async (agent) => {
     const plan = planTransition(agent.status, change.action);
     if (!plan.changed) return { agentId: agent.agentId, status: agent.status, version: agent.version, changed: false, agent };
@@ -87,9 +104,7 @@ export const bulkKill = (
 ): Promise<BulkKillResult> => bulkChange(ctx, { ...options, action: 'kill' });
 
 export interface BulkKillResult {
-  agents: { agentId: string; version: number; changed: boolean }[];
-  /** The killed agents as they stand (to tell their connections). */
-  records: AgentRecord[];
+  agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
 }
 
 /**
@@ -103,18 +118,17 @@ export const bulkChange = async (
   const targets = await findAgents(ctx, options.all ? [] : (options.tags ?? []));
   const results = await mapWithConcurrency(targets, 8, async (agent) => {
     try {
-      const result = await changeStatus(ctx, { agentId: agent.agentId, action: options.action, reason: options.reason, actor: options.actor });
-      return [{ entry: { agentId: result.agentId, version: result.version, changed: result.changed }, record: result.agent }];
+      const result = await changeStatus(ctx, { agentId: agent.agentId, action: options.action, reason: options.reason, actor: options.actor, repeatPush: true });
+      return [{ agentId: result.agentId, version: result.version, changed: result.changed, pushed: result.pushed }];
     } catch (error) {
       // Deleted between the listing and the change: there is nothing left to change.
       if (error instanceof AgentNotFoundError) return [];
-      // A killed agent is not softened to paused by a bulk pause.
-      if (error instanceof InvalidTransitionError) return [{ entry: { agentId: agent.agentId, version: agent.version, changed: false }, record: agent }];
+      // A killed agent is not softened to paused by a bulk pause; its instances hear it is killed.
+      if (error instanceof InvalidTransitionError) return [{ agentId: agent.agentId, version: agent.version, changed: false, pushed: await announceChange(ctx, agent) }];
       throw error;
     }
   });
-  const flat = results.flat();
-  return { agents: flat.map((r) => r.entry), records: flat.map((r) => r.record) };
+  return { agents: results.flat() };
 };
 
 /** Replace the agent's policy (a versioned, audited change). */

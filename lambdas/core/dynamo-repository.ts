@@ -38,6 +38,8 @@ const USAGE_DAY_TTL = 35 * DAY_SECONDS;
 const USAGE_HOUR_TTL = 2 * DAY_SECONDS;
 /** An instance that has not heartbeated for a day is forgotten. */
 const INSTANCE_TTL = DAY_SECONDS;
+/** Acknowledgement counters matter while a change is rolling out; a week is plenty. */
+const ACKS_TTL = 7 * DAY_SECONDS;
 
 const epochSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
@@ -300,9 +302,9 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
 
   // ---- instances --------------------------------------------------------------------
 
-  public async putInstance(instance: InstanceRecord): Promise<void> {
+  public async putInstance(instance: InstanceRecord): Promise<{ acknowledgedBefore?: number | null }> {
     const hasAck = instance.acknowledgedVersion !== undefined;
-    await this.client.send(
+    const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.instance(instance.agentId, instance.instanceId),
@@ -319,8 +321,55 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
           ':expiresAt': epochSeconds(instance.lastHeartbeatAt) + INSTANCE_TTL,
           ...(hasAck ? { ':ack': instance.acknowledgedVersion } : {}),
         },
+        ...(hasAck ? { ReturnValues: 'UPDATED_OLD' as const } : {}),
       }),
     );
+    if (!hasAck) return {};
+    const before = typeof Attributes?.acknowledgedVersion === 'number' ? Attributes.acknowledgedVersion : null;
+    return before === instance.acknowledgedVersion ? {} : { acknowledgedBefore: before };
+  }
+
+  public async getInstance(agentId: string, instanceId: string): Promise<InstanceRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.instance(agentId, instanceId) }));
+    return Item ? toInstance(Item) : undefined;
+  }
+
+  public async acknowledgeInstance(options: { agentId: string; instanceId: string; version: number; at: string }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.instance(options.agentId, options.instanceId),
+          UpdateExpression: 'SET acknowledgedVersion = :version, lastHeartbeatAt = :at, expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(acknowledgedVersion) OR acknowledgedVersion < :version)',
+          ExpressionAttributeValues: { ':version': options.version, ':at': options.at, ':expiresAt': epochSeconds(options.at) + INSTANCE_TTL },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  public async countAcknowledgement(agentId: string, version: number, region: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.acks(agentId, version, region),
+        UpdateExpression: 'ADD acknowledged :one SET agentId = :agentId, version = :version, expiresAt = if_not_exists(expiresAt, :expiresAt)',
+        ExpressionAttributeValues: { ':one': 1, ':agentId': agentId, ':version': version, ':expiresAt': Math.floor(Date.now() / 1000) + ACKS_TTL },
+      }),
+    );
+  }
+
+  public async getAcknowledgementCount(agentId: string, version: number): Promise<number> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.agent(agentId).pk, ':prefix': `${PREFIX.acks}${padVersion(version)}#` },
+      ConsistentRead: true,
+    });
+    return items.reduce((sum, item) => sum + (typeof item.acknowledged === 'number' ? item.acknowledged : 0), 0);
   }
 
   public async listInstances(agentId: string): Promise<InstanceRecord[]> {

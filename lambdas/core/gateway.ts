@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IntentRequest, Policy } from '../../sdk/protocol/schemas';
+import { remindInstance } from '../domain/announce-change';
 import { requireAgent } from './agents';
 import { usageWindows, type Caller, type DomainContext } from './context';
 import { enforceBudgetBreach } from './policy-enforcement';
@@ -40,8 +41,13 @@ export const submitIntent = async (
   request: IntentRequest,
 ): Promise<{ intentId: string }> => {
   const agent = await requireAgent(ctx, agentId);
-  if (agent.status === 'killed') throw new AgentKilledError(agentId, agent.statusReason);
-  if (agent.status === 'paused') throw new AgentPausedError(agentId, agent.statusReason);
+  if (agent.status !== 'active') {
+    // The instance asks to act, so it missed (or ignores) the stop: tell it again, best effort
+    // (the refusal is the answer that matters; a failed post is reported by the notifier).
+    await remindInstance(ctx, agent, request.instanceId).catch(() => false);
+    if (agent.status === 'killed') throw new AgentKilledError(agentId, agent.statusReason);
+    throw new AgentPausedError(agentId, agent.statusReason);
+  }
   try {
     checkAction(agent.policy, request.action);
   } catch (error) {

@@ -59,10 +59,16 @@ export const connectionKeys = {
 export const GSI1 = 'gsi1';
 
 /**
- * Lambda event filter for the stream consumer: only agent items carry changes worth an audit
- * event, so heartbeats, usage counters and checkpoints never invoke it.
+ * Lambda event filter for the stream consumer: agent items carry the changes worth an audit
+ * event, acknowledgement counters the "N of M stopped" progress for watchers; heartbeats,
+ * usage counters and checkpoints never invoke it. (Values in a filter list are alternatives;
+ * `prefix` is the rule language's begins-with.)
  */
-export const STATE_STREAM_FILTER = { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } } as const;
+export const STATE_STREAM_FILTER = { dynamodb: { Keys: { sk: { S: ['AGENT', { prefix: 'ACKS#' }] } } } } as const;
+
+/** Whether a stream record's sort key passes `STATE_STREAM_FILTER` (the local poller applies it as Lambda does). */
+export const passesStateStreamFilter = (sk: string): boolean =>
+  STATE_STREAM_FILTER.dynamodb.Keys.sk.S.some((rule) => (typeof rule === 'string' ? sk === rule : sk.startsWith(rule.prefix)));
 
 /** Item keys, one helper per item type. */
 export const keys = {
@@ -80,6 +86,11 @@ export const keys = {
   /** A function braked by the hard stop, with its previous reserved concurrency. */
   hardStop: (agentId: string, functionArn: string) => ({ pk: `HARDSTOP#${agentId}`, sk: `FN#${functionArn}` }),
   audit: (agentId: string, version: number) => ({ pk: `AUDIT#${agentId}`, sk: `V#${padVersion(version)}` }),
+  /**
+   * How many instances acknowledged `version`, counted by the region that took each
+   * acknowledgement (one item per region, like usage: concurrent counts never meet).
+   */
+  acks: (agentId: string, version: number, region: string) => ({ pk: `AGENT#${agentId}`, sk: `ACKS#${padVersion(version)}#${region}` }),
 } as const;
 
 /** Partition values of the list index. */
@@ -90,6 +101,7 @@ export const PREFIX = {
   checkpoint: 'CHECKPOINT#',
   usage: 'USAGE#',
   auditVersion: 'V#',
+  acks: 'ACKS#',
 } as const;
 
 export const padVersion = (version: number): string => version.toString().padStart(12, '0');

@@ -1,6 +1,7 @@
 /**
- * Consumes the state table's stream (agent items only, by event filter): one audit event per
- * versioned change, then one event on the bus. Records are handled in order; once a record of
+ * Consumes the state table's stream (agent items and acknowledgement counters, by event
+ * filter): one audit event per versioned change, then one event on the bus; counters become
+ * one coalesced progress message per agent per batch. Records are handled in order; once a record of
  * an agent fails, that agent's later records in the batch fail too, so its chain is never
  * written out of order. Failures are reported as `batchItemFailures`.
  */
@@ -10,12 +11,11 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import type { AgentDetail } from '../../sdk/protocol/types';
-import { getAgent } from '../core/agents';
 import { recordAgentChange } from '../core/audit';
 import { applyHardStop } from '../core/hard-stop';
-import { controlMessage } from '../core/notifier';
 import type { AgentRecord } from '../core/records';
+import { PREFIX } from '../core/table-schema';
+import { announceProgress, announceStoredChange } from '../domain/announce-change';
 import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
@@ -27,8 +27,6 @@ export class EarlierRecordFailedError extends Error {
   }
 }
 
-const STATUS_CHANGES = new Set(['killed', 'paused', 'resumed']);
-
 const image = (value: Record<string, unknown> | undefined): AgentRecord | undefined =>
   value ? (unmarshall(value as Record<string, AttributeValue>) as AgentRecord) : undefined;
 
@@ -38,41 +36,28 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async (event) => {
       const failedAgents = new Set<string>();
+      /** Acknowledgement counters that moved in this batch: the newest version per agent. */
+      const progress = new Map<string, number>();
       /**
-       * Tell this region's connections (every region's consumer does this for its own). A
-       * push that fails does not fail the record: the audit trail must not wait on a socket,
+       * A push that fails does not fail the record: the audit trail must not wait on a socket,
        * and instances also learn the change from their next heartbeat.
        */
       const announce = async (after: AgentRecord): Promise<void> => {
-        const { notifier } = deps;
-        if (!notifier) return;
         try {
-          const loadView = () => getAgent(deps.ctx, after.agentId);
-          let view: AgentDetail | undefined;
-          if (STATUS_CHANGES.has(after.lastChange.type)) {
-            if (after.lastChange.region !== deps.ctx.region) {
-              // Another region took the change: this push is how instances here hear of it.
-              await notifier.pushToAgent(after.agentId, controlMessage(after));
-            } else {
-              // This region took the change and its control call pushed at once: this is the
-              // safety net for what that push missed, so instances that already acknowledged
-              // are skipped (with a thousand instances, a second full push would double the
-              // load of the kill).
-              view = await loadView();
-              const told = new Set(view.instanceList.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
-              await notifier.pushToAgent(after.agentId, controlMessage(after), { skipInstances: told });
-            }
-          }
-          // The view is built only when someone watches (unless the push above needed it).
-          if (!after.deleted) await notifier.pushToWatchers(view ?? loadView);
+          await announceStoredChange(deps.ctx, after);
         } catch (error) {
           deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
         }
       };
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
-        const keys = record.dynamodb?.Keys as Record<string, AttributeValue> | undefined;
-        const agentId = (keys ? unmarshall(keys).pk : undefined)?.toString().replace(/^AGENT#/, '') ?? 'unknown';
+        const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
+        const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
+        if (String(keys.sk ?? '').startsWith(PREFIX.acks)) {
+          const version = image(record.dynamodb?.NewImage)?.version;
+          if (typeof version === 'number' && version > (progress.get(agentId) ?? -1)) progress.set(agentId, version);
+          return;
+        }
         if (failedAgents.has(agentId)) throw new EarlierRecordFailedError(agentId);
         try {
           const before = image(record.dynamodb?.OldImage);
@@ -90,10 +75,19 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           throw error;
         }
       };
-      return processPartialResponse(event, handleRecord, processor, {
+      const response = await processPartialResponse(event, handleRecord, processor, {
         processInParallel: false,
         throwOnFullBatchFailure: false,
       });
+      // One progress message per agent per batch, however many acknowledgements it carried.
+      await Promise.all(
+        [...progress].map(([agentId, version]) =>
+          announceProgress(deps.ctx, agentId, version).catch((error: unknown) =>
+            deps.logger.warn('could not show acknowledgement progress', { agentId, version, error: error as Error }),
+          ),
+        ),
+      );
+      return response;
     });
   return (event, context) => chain(event, context);
 };

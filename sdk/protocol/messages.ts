@@ -25,6 +25,18 @@ export interface AgentMessage {
   agent: Agent;
 }
 
+/**
+ * Server → watcher: how many instances have acknowledged `version` of the agent ("2 of 3
+ * stopped"), in every region. Coalesced: a few a second per agent at most, whatever the
+ * number of instances acknowledging. Apply it only when `version` is the agent's version.
+ */
+export interface ProgressMessage {
+  type: 'progress';
+  agentId: string;
+  version: number;
+  acknowledged: number;
+}
+
 /** Server → client: a message it could not take. */
 export interface ErrorMessage {
   type: 'error';
@@ -32,7 +44,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ServerMessage = ControlMessage | HeartbeatMessage | AgentMessage | ErrorMessage | ({ type: 'intent' } & Record<string, unknown>);
+export type ServerMessage = ControlMessage | HeartbeatMessage | AgentMessage | ProgressMessage | ErrorMessage | ({ type: 'intent' } & Record<string, unknown>);
 
 /** Agent → server. */
 export const ackMessageSchema = z.object({ action: z.literal('ack'), version: z.number().int().min(0) }).strict();
@@ -48,6 +60,9 @@ export const heartbeatMessageSchema = z
 export const KEEPALIVE_ACTION = 'ping';
 /** How long a connection may stay quiet before the SDK sends a keep-alive. */
 export const KEEPALIVE_INTERVAL_MS = 9 * 60_000;
+
+/** Largest message API Gateway's management API posts to a connection (128 KiB). */
+export const MAX_PUSH_MESSAGE_BYTES = 128 * 1024;
 
 /** Largest message the WebSocket API takes (API Gateway's frame limit is 32 KiB). */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 32 * 1024;

@@ -234,7 +234,7 @@ describe('HaltStack', () => {
   });
 
   describe('stream pipeline', () => {
-    it('feeds the consumer agent items only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
+    it('feeds the consumer agent items and acknowledgement counters only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 100,
         StartingPosition: 'TRIM_HORIZON',
@@ -242,7 +242,8 @@ describe('HaltStack', () => {
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: 10,
         MaximumRecordAgeInSeconds: 24 * 60 * 60,
-        FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT"]}}}}' }] },
+        // agent items and acknowledgement counters only (exact `AGENT`, or a key beginning `ACKS#`)
+        FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT",{"prefix":"ACKS#"}]}}}}' }] },
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });

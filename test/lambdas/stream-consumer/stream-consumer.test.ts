@@ -13,7 +13,7 @@ import { createDependencies } from '../../../lambdas/config/dependencies';
 import type { AgentRecord } from '../../../lambdas/core/records';
 import { keys, STATE_TABLE } from '../../../lambdas/core/table-schema';
 import { createStreamConsumer } from '../../../lambdas/stream-consumer/stream-consumer';
-import type { Notifier } from '../../../lambdas/core/notifier';
+import type { Notifier } from '../../../lambdas/ports/notifier';
 import { startDynamoEngine, type DynamoEngine } from '../../../infra/local/dynamo-engine';
 import { startEventSink, type EventSink } from '../../../infra/local/event-sink';
 import { findFreePort } from '../../../infra/local/free-port';
@@ -150,7 +150,7 @@ describe('stream consumer', () => {
       pushToWatchers: async () => 0,
       send: async () => true,
     };
-    const deps = { ...base, notifier };
+    const deps = { ...base, notifier, ctx: { ...base.ctx, notifier } };
     const consumer = createStreamConsumer(() => deps);
     const context = () => lambdaContext({ functionName: 'consumer', region: 'local-1' });
     const mailer = (version: number, status: AgentRecord['status'], type: AgentRecord['lastChange']['type'], region: string): AgentRecord => {

@@ -1,0 +1,104 @@
+/**
+ * The notifier of the deployed stack and the local runtime: an agent's connections are read
+ * in pages, cut into shards, the first shard is posted by the caller itself and every other
+ * shard is handed to a push worker, so a kill of 10,000 instances is as fast as a few hundred
+ * posts, not 10,000 in a row. The message is encoded once per fan-out.
+ */
+import type { ConnectionRepository } from '../../core/connections';
+import type { Notifier, PushOptions } from '../../ports/notifier';
+import { pushShard, type PushShard, type ShardOutcome } from './push-shard';
+import type { ConnectionPoster } from './signed-poster';
+
+/** Where shards beyond the first go: push worker functions in AWS, worker threads locally. */
+export interface PushWorkers {
+  /** Resolves once the shard is accepted (not once it is posted). */
+  dispatch(shard: PushShard): Promise<void>;
+}
+
+export interface FanOutSettings {
+  /** Connections per shard: the caller posts the first, a worker each of the others. @default 200 */
+  readonly shardSize?: number;
+  /** Posts in flight per shard. @default 50 */
+  readonly concurrency?: number;
+}
+
+export const DEFAULT_SHARD_SIZE = 200;
+export const DEFAULT_PUSH_CONCURRENCY = 50;
+
+export class FanOutNotifier implements Notifier {
+  private readonly connections: ConnectionRepository;
+  private readonly poster: ConnectionPoster;
+  private readonly workers: PushWorkers | undefined;
+  private readonly shardSize: number;
+  private readonly concurrency: number;
+  private readonly onError: (error: Error, connectionId: string) => void;
+
+  public constructor(options: FanOutSettings & {
+    connections: ConnectionRepository;
+    poster: ConnectionPoster;
+    /** None: every shard is posted by the caller. */
+    workers?: PushWorkers;
+    onError: (error: Error, connectionId: string) => void;
+  }) {
+    this.connections = options.connections;
+    this.poster = options.poster;
+    this.workers = options.workers;
+    this.shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+    this.concurrency = options.concurrency ?? DEFAULT_PUSH_CONCURRENCY;
+    this.onError = options.onError;
+  }
+
+  public async pushToAgent(agentId: string, message: object, options: PushOptions = {}): Promise<number> {
+    const data = JSON.stringify(message);
+    const { skipInstances: skip, onlyInstances: only } = options;
+    const posted: Promise<ShardOutcome>[] = [];
+    const handedOff: Promise<number>[] = [];
+    let pending: string[] = [];
+    const flush = () => {
+      const shard: PushShard = { data, connectionIds: pending };
+      pending = [];
+      if (posted.length === 0 || !this.workers) posted.push(this.postShard(shard));
+      else handedOff.push(this.handOff(shard));
+    };
+    for await (const page of this.connections.pagesOfAgent(agentId)) {
+      for (const connection of page) {
+        const instanceId = connection.instanceId;
+        if (instanceId !== undefined && ((skip && skip.has(instanceId)) || (only && !only.has(instanceId)))) continue;
+        if (only && instanceId === undefined) continue;
+        pending.push(connection.connectionId);
+        if (pending.length === this.shardSize) flush();
+      }
+    }
+    if (pending.length > 0) flush();
+    const [outcomes, handed] = await Promise.all([Promise.all(posted), Promise.all(handedOff)]);
+    return outcomes.reduce((n, o) => n + o.sent, 0) + handed.reduce((n, h) => n + h, 0);
+  }
+
+  public async pushToWatchers(message: object | (() => Promise<object>)): Promise<number> {
+    const watchers = await this.connections.watchers();
+    if (watchers.length === 0) return 0;
+    const body = typeof message === 'function' ? await message() : message;
+    const outcome = await this.postShard({ data: JSON.stringify(body), connectionIds: watchers.map((w) => w.connectionId) });
+    return outcome.sent;
+  }
+
+  public async send(connectionId: string, message: object): Promise<boolean> {
+    const outcome = await this.postShard({ data: JSON.stringify(message), connectionIds: [connectionId] });
+    return outcome.sent === 1;
+  }
+
+  private postShard(shard: PushShard): Promise<ShardOutcome> {
+    return pushShard({ poster: this.poster, connections: this.connections, concurrency: this.concurrency, onError: this.onError }, shard);
+  }
+
+  /** Hand the shard to a worker; if no worker takes it, post it here rather than lose it. */
+  private async handOff(shard: PushShard): Promise<number> {
+    try {
+      await (this.workers as PushWorkers).dispatch(shard);
+      return shard.connectionIds.length;
+    } catch (error) {
+      this.onError(new Error(`no push worker took a shard of ${shard.connectionIds.length}; posting it here`, { cause: error }), shard.connectionIds[0] ?? '');
+      return (await this.postShard(shard)).sent;
+    }
+  }
+}

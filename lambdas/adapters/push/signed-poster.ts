@@ -1,0 +1,184 @@
+/**
+ * `POST /@connections/{id}` of API Gateway's management API with the least machinery it
+ * allows: one SigV4 signer (its signing key cached per day), one keep-alive agent, Node's own
+ * HTTP client. A kill of 10,000 instances is 10,000 of these, so the AWS SDK client's
+ * middleware stack, endpoint rules and retry bookkeeping per call are left out; the request is
+ * the same one the SDK would send (docs/architecture.md).
+ *
+ * Throttling (429) and server errors (5xx) are retried with jittered backoff; a connection
+ * that is gone answers `gone`; anything else throws `PushFailedError`.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+
+export type PostOutcome = 'sent' | 'gone';
+
+/** Posts one message to one connection. */
+export interface ConnectionPoster {
+  post(connectionId: string, data: Uint8Array): Promise<PostOutcome>;
+}
+
+export class PushFailedError extends Error {
+  public readonly statusCode: number | undefined;
+
+  public constructor(connectionId: string, statusCode: number | undefined, detail: string, options?: { cause?: unknown }) {
+    super(`push to connection ${connectionId} failed${statusCode ? ` (${statusCode})` : ''}: ${detail}`, options);
+    this.name = 'PushFailedError';
+    this.statusCode = statusCode;
+  }
+}
+
+const toBuffer = (data: SourceData): Buffer =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+
+/** SHA-256 (or its HMAC) from node:crypto, in the shape the signer takes. */
+class NodeSha256 implements Checksum {
+  private readonly secret: Buffer | undefined;
+  private hash: Hash | Hmac;
+
+  public constructor(secret?: SourceData) {
+    this.secret = secret === undefined ? undefined : toBuffer(secret);
+    this.hash = this.fresh();
+  }
+
+  public update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  public digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+
+  public reset(): void {
+    this.hash = this.fresh();
+  }
+
+  private fresh(): Hash | Hmac {
+    return this.secret ? createHmac('sha256', this.secret) : createHash('sha256');
+  }
+}
+
+export interface SignedPosterOptions {
+  /** The management endpoint, `https://{api}.execute-api.{region}.amazonaws.com/{stage}`. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Sockets kept open to the endpoint (the most posts in flight). @default 50 */
+  readonly maxSockets?: number;
+  /** One attempt's limit. @default 3000 */
+  readonly timeoutMs?: number;
+  /** Attempts for a throttled or failed post. @default 4 */
+  readonly maxAttempts?: number;
+}
+
+const RETRYABLE = (status: number) => status === 429 || status >= 500;
+
+/** One attempt at a post: the management API's status code and body. */
+export type PostAttempt = (connectionId: string, data: Uint8Array) => Promise<{ status: number; body: string }>;
+
+/**
+ * The retry rules of a post, over any way of making one attempt (signed HTTP here; the AWS
+ * scale model in bench/ hands it a modelled management API).
+ */
+export class RetryingPoster implements ConnectionPoster {
+  private readonly attempt: PostAttempt;
+  private readonly maxAttempts: number;
+
+  public constructor(options: { attempt: PostAttempt; maxAttempts?: number }) {
+    this.attempt = options.attempt;
+    this.maxAttempts = options.maxAttempts ?? 4;
+  }
+
+  public async post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      let status: number | undefined;
+      let detail: string;
+      let cause: unknown;
+      try {
+        const answer = await this.attempt(connectionId, data);
+        status = answer.status;
+        if (status >= 200 && status < 300) return 'sent';
+        if (status === 410) return 'gone';
+        detail = answer.body.slice(0, 200) || 'no body';
+        if (!RETRYABLE(status)) throw new PushFailedError(connectionId, status, detail);
+      } catch (error) {
+        if (error instanceof PushFailedError) throw error;
+        detail = error instanceof Error ? error.message : String(error);
+        cause = error;
+      }
+      if (attempt >= this.maxAttempts) throw new PushFailedError(connectionId, status, detail, { cause });
+      // Full jitter over 25, 50, 100 ms …: a throttled burst spreads out instead of retrying in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+export class SignedHttpPoster implements ConnectionPoster {
+  private readonly url: URL;
+  private readonly basePath: string;
+  private readonly signer: SignatureV4;
+  private readonly agent: HttpAgent | HttpsAgent;
+  private readonly send: typeof httpRequest;
+  private readonly timeoutMs: number;
+  private readonly retrying: RetryingPoster;
+
+  public constructor(options: SignedPosterOptions) {
+    this.url = new URL(options.endpoint);
+    this.basePath = this.url.pathname.replace(/\/$/, '');
+    this.signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+    const secure = this.url.protocol === 'https:';
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 50, keepAliveMsecs: 1000 };
+    this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.send = secure ? httpsRequest : httpRequest;
+    this.timeoutMs = options.timeoutMs ?? 3000;
+    this.retrying = new RetryingPoster({ attempt: (id, data) => this.attempt(id, data), ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) });
+  }
+
+  public post(connectionId: string, data: Uint8Array): Promise<PostOutcome> {
+    return this.retrying.post(connectionId, data);
+  }
+
+  public close(): void {
+    this.agent.destroy();
+  }
+
+  private async attempt(connectionId: string, data: Uint8Array): Promise<{ status: number; body: string }> {
+    const path = `${this.basePath}/@connections/${encodeURIComponent(connectionId)}`;
+    const signed = await this.signer.sign({
+      method: 'POST',
+      protocol: this.url.protocol,
+      hostname: this.url.hostname,
+      ...(this.url.port ? { port: Number(this.url.port) } : {}),
+      path,
+      query: {},
+      headers: { host: this.url.host, 'content-length': String(data.byteLength) },
+      body: data,
+    });
+    return new Promise((resolve, reject) => {
+      const req = this.send(
+        {
+          agent: this.agent,
+          method: 'POST',
+          protocol: this.url.protocol,
+          hostname: this.url.hostname,
+          port: this.url.port || undefined,
+          path,
+          headers: signed.headers,
+          timeout: this.timeoutMs,
+        },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+}

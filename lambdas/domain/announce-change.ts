@@ -1,0 +1,96 @@
+/**
+ * The one kill path: how a change of an agent's status reaches its instances. Operator kills,
+ * bulk changes, automatic stops by a policy, the gateway refusing a stopped agent's intent and
+ * the stream consumer's safety net all tell instances through here, and only here.
+ */
+import type { AgentMessage, ControlMessage, ProgressMessage } from '../../sdk/protocol/messages';
+import { toAgentView } from '../core/agent-views';
+import { usageWindows, type DomainContext } from '../core/context';
+import type { AgentRecord } from '../core/records';
+
+const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
+
+/** What an agent's connections are told about its current status. */
+export const controlMessage = (agent: AgentRecord): ControlMessage => ({
+  type: TYPE_OF_STATUS[agent.status],
+  agentId: agent.agentId,
+  version: agent.version,
+  reason: agent.statusReason,
+  actor: agent.statusChangedBy,
+  at: agent.statusChangedAt,
+});
+
+/**
+ * Tell every instance of the agent connected to this region where it now stands (but those
+ * in `skipInstances`, which already acknowledged it). Resolves to how many connections it was
+ * sent or handed to; 0 where the region has no WebSocket API.
+ */
+export const announceChange = async (
+  ctx: DomainContext,
+  agent: AgentRecord,
+  options: { skipInstances?: ReadonlySet<string> } = {},
+): Promise<number> => {
+  if (!ctx.notifier || agent.deleted) return 0;
+  return ctx.notifier.pushToAgent(agent.agentId, controlMessage(agent), options.skipInstances ? { skipInstances: options.skipInstances } : {});
+};
+
+/**
+ * Tell one instance again: it asked to act although the agent is stopped, so it missed or
+ * ignored the push. Its presence says which connection it holds; only this region's
+ * connections can be posted to from here.
+ */
+export const remindInstance = async (ctx: DomainContext, agent: AgentRecord, instanceId: string): Promise<boolean> => {
+  if (!ctx.notifier || agent.deleted) return false;
+  const instance = await ctx.repository.getInstance(agent.agentId, instanceId);
+  if (!instance?.connectionId || instance.region !== ctx.region) return false;
+  return ctx.notifier.send(instance.connectionId, controlMessage(agent));
+};
+
+const STATUS_CHANGES = new Set(['killed', 'paused', 'resumed']);
+
+/**
+ * The stream's part, in every region, for each stored change: tell this region's instances
+ * (the only push they get when another region took the change; the safety net, skipping
+ * instances that already acknowledged, when this region took it and pushed at once), then
+ * show watchers the agent as it now stands.
+ */
+export const announceStoredChange = async (ctx: DomainContext, after: AgentRecord): Promise<void> => {
+  if (!ctx.notifier || after.deleted) return;
+  if (STATUS_CHANGES.has(after.lastChange.type)) {
+    if (after.lastChange.region !== ctx.region) {
+      await announceChange(ctx, after);
+    } else {
+      const instances = await ctx.repository.listInstances(after.agentId);
+      const told = new Set(instances.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
+      if (told.size < instances.length) await announceChange(ctx, after, { skipInstances: told });
+    }
+  }
+  await ctx.notifier.pushToWatchers(() => agentMessage(ctx, after));
+};
+
+/**
+ * Watchers see an agent as counts (`Agent`, never its instance list): a message stays the
+ * same size at 10 instances or 10,000, far under API Gateway's 128 KiB.
+ */
+const agentMessage = async (ctx: DomainContext, agent: AgentRecord): Promise<AgentMessage> => {
+  const [instances, usage] = await Promise.all([
+    ctx.repository.listInstances(agent.agentId),
+    ctx.repository.getUsage(agent.agentId, usageWindows(ctx.now()).day),
+  ]);
+  return { type: 'agent', agent: toAgentView(agent, instances, usage, ctx.now()) };
+};
+
+/**
+ * "N of M stopped" as it moves: how many instances acknowledged `version`, summed over every
+ * region's counter. The stream consumer calls this once per agent per batch of counter
+ * changes, so a thousand acknowledgements become a few messages a second, not a thousand.
+ */
+export const announceProgress = async (ctx: DomainContext, agentId: string, version: number): Promise<number> => {
+  if (!ctx.notifier) return 0;
+  return ctx.notifier.pushToWatchers(async (): Promise<ProgressMessage> => ({
+    type: 'progress',
+    agentId,
+    version,
+    acknowledged: await ctx.repository.getAcknowledgementCount(agentId, version),
+  }));
+};

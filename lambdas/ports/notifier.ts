@@ -1,0 +1,28 @@
+/**
+ * The push port of the domain: how a change reaches connected instances and watchers. The AWS
+ * adapter fans out over API Gateway's management API (lambdas/adapters/push/); tests may hand
+ * the domain an in-memory one.
+ */
+
+export interface PushOptions {
+  /** Instances not to tell (they already acknowledged what is being pushed). */
+  readonly skipInstances?: ReadonlySet<string>;
+  /** Tell only these instances (e.g. the one whose intent was just refused). */
+  readonly onlyInstances?: ReadonlySet<string>;
+}
+
+export interface Notifier {
+  /**
+   * Send `message` to every connection of the agent in this region. Resolves, once the
+   * message is sent to the first shard of connections and handed to push workers for the
+   * rest, to how many connections it was sent or handed to.
+   */
+  pushToAgent(agentId: string, message: object, options?: PushOptions): Promise<number>;
+  /**
+   * Send to every watcher (operators and viewers with `?watch=all`) in this region. Given a
+   * function, the message is built only when someone is watching.
+   */
+  pushToWatchers(message: object | (() => Promise<object>)): Promise<number>;
+  /** Send to one connection; false when it is gone. */
+  send(connectionId: string, message: object): Promise<boolean>;
+}
