@@ -61,7 +61,8 @@ export const ROUTES = {
   bulkPause: { method: 'POST', path: '/v1/pause', access: OPERATOR_ONLY, entry: 'control/bulk-pause.ts', writes: AGENT_UPDATES, connections: 'push' },
   bulkResume: { method: 'POST', path: '/v1/resume', access: OPERATOR_ONLY, entry: 'control/bulk-resume.ts', writes: AGENT_UPDATES, connections: 'push' },
   putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts', writes: AGENT_UPDATES },
-  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts', writes: AGENT_UPDATES },
+  // A heartbeat's metrics can trip a policy that kills or pauses the agent: it pushes, like a kill.
+  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts', writes: AGENT_UPDATES, connections: 'push' },
   submitIntent: {
     method: 'POST',
     path: '/v1/agents/{agentId}/intents',

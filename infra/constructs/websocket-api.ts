@@ -4,11 +4,12 @@
  * `ack`, `heartbeat`, `ping` (keep-alive, MOCK) and `$default`, and a stage. Every function that pushes gets
  * `grantManageConnections` and the endpoint in its environment.
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration, WebSocketMockIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -38,6 +39,8 @@ export class HaltWebSocketApi extends Construct {
   public readonly connectionsTable: TableV2;
   /** The environment a function needs to push (connections table and management endpoint). */
   public readonly pushEnvironment: Record<string, string>;
+  /** Posts the shards of a fan-out beyond the first (asynchronous invocations). */
+  public readonly pushWorker: HaltFunction;
   /** `wss://…/{stage}`, where agents connect. */
   public readonly url: string;
 
@@ -61,10 +64,25 @@ export class HaltWebSocketApi extends Construct {
     const stack = Stack.of(this);
     // Built from the API id alone, so handlers behind the API can hold it without a cycle.
     const managementEndpoint = `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
-    this.pushEnvironment = {
+    const connectionsEnvironment = {
       HALT_CONNECTIONS_TABLE: this.connectionsTable.tableName,
       HALT_WEBSOCKET_ENDPOINT: managementEndpoint,
     };
+    // The push worker posts the shards of a fan-out beyond the first. It hands nothing on, so
+    // it gets the connections but not its own name; 1,024 MB buys it the CPU to sign and post
+    // a few hundred requests at once, and a stale shard (over a minute old) is not retried.
+    this.pushWorker = new HaltFunction(this, 'PushWorker', {
+      entry: 'push-worker/push-worker.ts',
+      environment: { ...props.environment, ...connectionsEnvironment },
+      memorySize: 1024,
+      timeout: Duration.seconds(60),
+      description: 'Halt: posts one shard of a push fan-out',
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    this.pushWorker.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.minutes(1) });
+    this.connectionsTable.grantReadWriteData(this.pushWorker);
+    this.api.grantManageConnections(this.pushWorker);
+    this.pushEnvironment = { ...connectionsEnvironment, HALT_PUSH_WORKER_FUNCTION: this.pushWorker.functionName };
     const environment = { ...props.environment, ...this.pushEnvironment };
     const make = (name: string, entry: string) =>
       new HaltFunction(this, name, { entry, environment, ...(props.logRetention ? { logRetention: props.logRetention } : {}) });
@@ -120,9 +138,11 @@ export class HaltWebSocketApi extends Construct {
     this.url = this.stage.url;
   }
 
-  /** Let `fn` push to connections: read them, remove gone ones, post through the API. */
+  /** Let `fn` push to connections: read them, remove gone ones, post through the API, hand shards to the push worker. */
   public grantPush(fn: IFunction): void {
     this.connectionsTable.grantReadWriteData(fn);
     this.api.grantManageConnections(fn);
+    // The unqualified function only (`grantInvoke` would add every version, `…:*`).
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.pushWorker.functionArn] }));
   }
 }

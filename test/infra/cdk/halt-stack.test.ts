@@ -146,7 +146,9 @@ describe('HaltStack', () => {
         Properties: { Runtime?: string; Architectures?: string[]; TracingConfig?: { Mode: string } };
       }[];
       const halt = functions.filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
-      expect(halt.length).toBe(Object.keys(ROUTES).length + 3 + 6);
+      // a function per route, the REST authorizer, the stream consumer and the sweeper, and the
+      // WebSocket API's authorizer, five routes and the push worker
+      expect(halt.length).toBe(Object.keys(ROUTES).length + 3 + 7);
       for (const fn of halt) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       }
@@ -177,13 +179,16 @@ describe('HaltStack', () => {
       );
     });
 
-    it('lets the heartbeat function update its agent\'s items only: no deletes, no other table', () => {
+    it('lets the heartbeat function update its agent\'s items only on the state table (and push, when a policy stops the agent)', () => {
       const heartbeat = statementsOf(template, 'HaltRestHeartbeat');
-      const dynamo = heartbeat.filter((st) => actionsOf([st]).some((a) => a.startsWith('dynamodb:')));
+      const dynamo = onStateTable(heartbeat.filter((st) => actionsOf([st]).some((a) => a.startsWith('dynamodb:'))));
       expect(actionsOf(dynamo)).not.toContain('dynamodb:DeleteItem');
       expect(actionsOf(dynamo)).not.toContain('dynamodb:PutItem');
       expect(actionsOf(dynamo)).not.toContain('dynamodb:BatchWriteItem');
-      for (const st of dynamo) expect(JSON.stringify(st.Resource)).toContain('HaltStateTable');
+      // any other DynamoDB grant is the push's, on the connections table
+      for (const st of heartbeat.filter((x) => actionsOf([x]).some((a) => a.startsWith('dynamodb:')) && !dynamo.includes(x))) {
+        expect(JSON.stringify(st.Resource)).toContain('HaltWebSocketConnections');
+      }
       expect(dynamo).toContainEqual(
         expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } } }),
       );
@@ -199,12 +204,22 @@ describe('HaltStack', () => {
       }
     });
 
-    it('lets only the routes that push manage WebSocket connections', () => {
+    it('lets only the routes that push manage WebSocket connections and hand shards to the push worker', () => {
       const pushes = (prefix: string) => actionsOf(statementsOf(template, prefix)).includes('execute-api:ManageConnections');
-      expect(pushes('HaltRestKillAgent')).toBe(true);
-      expect(pushes('HaltPipelineConsumer')).toBe(true);
-      expect(pushes('HaltRestListAgents')).toBe(false);
-      expect(pushes('HaltRestHeartbeat')).toBe(false);
+      const handsOff = (prefix: string) =>
+        statementsOf(template, prefix).some((st) => actionsOf([st]).includes('lambda:InvokeFunction') && JSON.stringify(st.Resource).includes('HaltWebSocketPushWorker'));
+      for (const prefix of ['HaltRestKillAgent', 'HaltRestBulkKill', 'HaltRestHeartbeat', 'HaltPipelineConsumer']) {
+        expect([prefix, pushes(prefix), handsOff(prefix)]).toEqual([prefix, true, true]);
+      }
+      expect(pushes('HaltWebSocketPushWorker')).toBe(true);
+      for (const prefix of ['HaltRestListAgents', 'HaltRestPutPolicy', 'HaltRestCreateKey']) {
+        expect(statementsOf(template, prefix).length).toBeGreaterThan(0);
+        expect([prefix, pushes(prefix), handsOff(prefix)]).toEqual([prefix, false, false]);
+      }
+      // the worker hands nothing on, and is invoked by its unqualified ARN only
+      expect(handsOff('HaltWebSocketPushWorker')).toBe(false);
+      const invokes = statementsOf(template, '').filter((st) => actionsOf([st]).includes('lambda:InvokeFunction'));
+      for (const st of invokes) expect(JSON.stringify(st.Resource)).not.toContain(':*');
     });
 
     it('lets the consumer brake only the functions named for the hard stop', () => {
@@ -217,8 +232,10 @@ describe('HaltStack', () => {
           Resource: arn,
         }),
       );
-      // and without named functions, no Lambda permission at all
-      expect(actionsOf(statementsOf(template, 'HaltPipelineConsumer')).some((a) => a.startsWith('lambda:'))).toBe(false);
+      // and without named functions, no Lambda permission but handing shards to the push worker
+      const lambdaGrants = statementsOf(template, 'HaltPipelineConsumer').filter((st) => actionsOf([st]).some((a) => a.startsWith('lambda:')));
+      expect(actionsOf(lambdaGrants)).toEqual(['lambda:InvokeFunction']);
+      expect(JSON.stringify(lambdaGrants.map((st) => st.Resource))).toContain('HaltWebSocketPushWorker');
     });
 
     it('grants no function dynamodb:* or DynamoDB on every resource', () => {
