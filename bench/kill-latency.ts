@@ -59,13 +59,10 @@ const startWatcher = async (wsUrl: string, key: string) => {
   const waiters = new Set<() => void>();
   socket.on('message', (data: Buffer) => {
     const message = JSON.parse(data.toString()) as
-      | { type: 'progress'; agentId: string; version: number; acknowledged: number }
       | { type: 'agent'; agent: { agentId: string; version: number; instances: { acknowledged: number } } }
       | { type: string };
-    const atMs = monotonicMs();
-    if (message.type === 'progress' && 'acknowledged' in message) seen.push({ agentId: message.agentId, version: message.version, acknowledged: message.acknowledged, atMs });
-    else if (message.type === 'agent' && 'agent' in message) seen.push({ agentId: message.agent.agentId, version: message.agent.version, acknowledged: message.agent.instances.acknowledged, atMs });
-    else return;
+    if (message.type !== 'agent' || !('agent' in message)) return;
+    seen.push({ agentId: message.agent.agentId, version: message.agent.version, acknowledged: message.agent.instances.acknowledged, atMs: monotonicMs() });
     for (const wake of waiters) wake();
   });
   return {
@@ -97,7 +94,7 @@ const startWatcher = async (wsUrl: string, key: string) => {
 const settle = async (runtime: LocalRuntime) => {
   await runtime.streamIdle();
   await Promise.all(runtime.regions.map(async (r) => {
-    await r.pushWorkers.idle();
+    await r.functions.idle();
     await r.websocket.settled();
   }));
 };
@@ -227,7 +224,7 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
     // DynamoDB Local runs on the JVM: its first thousand requests are several times slower
     // than the rest. Warm it (and Node's JIT, and the push worker threads) so the figures are
     // steady-state ones.
-    await Promise.all(runtime.regions.map((r) => r.pushWorkers.warm()));
+    await Promise.all(runtime.regions.map((r) => r.functions.warm()));
     const warm = await measureKillLatency({ runtime, operator, fleet, instances: 400, kills: 10 });
     console.log(`(warm-up: 10 kills of 400 instances, last told p50 ${warm.lastNotified.p50.toFixed(1)} ms — not reported)`);
     const killLatency: KillLatencyResult[] = [];
@@ -272,7 +269,7 @@ export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100
   };
   const fleet = await startFleet();
   try {
-    await Promise.all(runtime.regions.map((r) => r.pushWorkers.warm()));
+    await Promise.all(runtime.regions.map((r) => r.functions.warm()));
     await measureKillLatency({ runtime, operator, fleet, instances: 10, kills: 10, wsUrl: second.wsUrl, waitForAgent });
     const results: KillLatencyResult[] = [];
     for (const instances of sizes) {

@@ -12,7 +12,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { STATE_STREAM_FILTER } from '../../lambdas/core/table-schema';
+import { STATE_STREAM_FILTERS } from '../../lambdas/core/table-schema';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 import type { HaltWebSocketApi } from './websocket-api';
@@ -84,7 +84,7 @@ export class StreamPipeline extends Construct {
         maxRecordAge: Duration.hours(24),
         parallelizationFactor: 1,
         onFailure: new SqsDlq(this.deadLetterQueue),
-        filters: [FilterCriteria.filter(STATE_STREAM_FILTER as unknown as Record<string, unknown>)],
+        filters: STATE_STREAM_FILTERS.map((pattern) => FilterCriteria.filter(pattern as unknown as Record<string, unknown>)),
       }),
     );
   }

@@ -22,15 +22,15 @@ import { createRouteHandlers } from './route-handlers';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
 import { startScheduler, type Scheduler } from './scheduler';
 import type { LambdaStandIn } from './lambda-stand-in';
-import { startPushWorkerPool, type PushWorkerPool } from './push-worker-pool';
+import { startFunctionPool, type FunctionPool } from './function-pool';
 import { ensureTable } from './tables';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
 import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
-import { ackRoute } from '../../lambdas/websocket/ack';
 import { connectRoute } from '../../lambdas/websocket/connect';
-import { defaultRoute } from '../../lambdas/websocket/default';
 import { disconnectRoute } from '../../lambdas/websocket/disconnect';
-import { socketHeartbeatRoute } from '../../lambdas/websocket/heartbeat';
+import type { SocketHandler } from '../../lambdas/websocket/define-socket-route';
+import type { WebSocketResult } from '../../lambdas/websocket/events';
+import type { HostedFunction } from './function-thread';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
@@ -73,15 +73,18 @@ export interface LocalRegion {
   readonly scheduler: Scheduler;
   /** Resolves once every stream record written so far has been handed to the consumer. */
   streamIdle(): Promise<void>;
-  /** The push worker function's threads (warm them before measuring; wait for them to be idle). */
-  readonly pushWorkers: PushWorkerPool;
+  /**
+   * The local Lambda environments (worker threads) of the push worker and the WebSocket
+   * message routes: warm them before measuring, wait for them to be idle.
+   */
+  readonly functions: FunctionPool;
   stop(): Promise<void>;
 }
 
-/** Lambda's event filter (`STATE_STREAM_FILTER`) applied to one record. */
+/** Lambda's event filters (`STATE_STREAM_FILTERS`) applied to one record. */
 export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
   const sk = record.dynamodb?.Keys?.sk?.S;
-  return sk !== undefined && passesStateStreamFilter(sk);
+  return sk !== undefined && passesStateStreamFilter(sk, record.dynamodb?.NewImage);
 };
 
 export const startLocalRegion = async (options: LocalRegionOptions): Promise<LocalRegion> => {
@@ -120,13 +123,31 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_LOG_LEVEL: options.logLevel,
     });
     const deps = createDependencies(config);
-    const pushWorkers = startPushWorkerPool({
-      config,
-      ...(options.push?.threads ? { threads: options.push.threads } : {}),
-      onError: options.onError ?? ((error) => console.error('[halt push worker]', error.message)),
-    });
-    cleanups.push(() => pushWorkers.stop());
-    if (config.push.workerFunction) options.lambda?.register(config.push.workerFunction, (payload) => pushWorkers.invoke(payload));
+    // As in AWS, the push worker and the message routes are different functions: neither's
+    // invocations wait behind the other's (a thousand acknowledgements must not delay a push).
+    const pushEnvironments = startFunctionPool({ config, threads: options.push?.threads ?? 2 });
+    const routeEnvironments = startFunctionPool({ config, threads: 1 });
+    const functions: FunctionPool = {
+      invoke: (fn, payload) => (fn === 'push-worker' ? pushEnvironments : routeEnvironments).invoke(fn, payload),
+      warm: async () => {
+        await Promise.all([pushEnvironments.warm(), routeEnvironments.warm()]);
+      },
+      idle: async () => {
+        await Promise.all([pushEnvironments.idle(), routeEnvironments.idle()]);
+      },
+      stop: async () => {
+        await Promise.all([pushEnvironments.stop(), routeEnvironments.stop()]);
+      },
+    };
+    cleanups.push(() => functions.stop());
+    const report = options.onError ?? ((error: Error) => console.error('[halt local lambda]', error.message));
+    if (config.push.workerFunction) {
+      options.lambda?.register(config.push.workerFunction, (payload) => {
+        functions.invoke('push-worker', payload).catch(report);
+      });
+    }
+    /** A message route, run in a local Lambda environment of its own. */
+    const hosted = (fn: HostedFunction): SocketHandler => (event) => functions.invoke(fn, event) as Promise<WebSocketResult>;
     const provider = () => deps;
 
     const admin = new DynamoDBClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS });
@@ -137,8 +158,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       authorizer: createSocketAuthorizer(provider),
       connect: connectRoute.create(provider),
       disconnect: disconnectRoute.create(provider),
-      default: defaultRoute.create(provider),
-      actions: { ack: ackRoute.create(provider), heartbeat: socketHeartbeatRoute.create(provider) },
+      default: hosted('ws-default'),
+      actions: { ack: hosted('ws-ack'), heartbeat: hosted('ws-heartbeat') },
       mocks: [KEEPALIVE_ACTION],
     });
 
@@ -194,7 +215,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       deps,
       scheduler,
       streamIdle: () => poller.idle(),
-      pushWorkers,
+      functions,
       stop: stopAll,
     };
   } catch (error) {

@@ -28,7 +28,7 @@ import type {
 import type { HardStopStore } from './hard-stop';
 import type { AgentRepository, Page, UsageDelta, UsageLimits, UsageOutcome } from './repository';
 import { mapWithConcurrency } from './concurrency';
-import { GSI1, keys, LISTS, padVersion, PREFIX } from './table-schema';
+import { ACK_MARK, GSI1, keys, LISTS, padVersion, PREFIX } from './table-schema';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -38,8 +38,7 @@ const USAGE_DAY_TTL = 35 * DAY_SECONDS;
 const USAGE_HOUR_TTL = 2 * DAY_SECONDS;
 /** An instance that has not heartbeated for a day is forgotten. */
 const INSTANCE_TTL = DAY_SECONDS;
-/** Acknowledgement counters matter while a change is rolling out; a week is plenty. */
-const ACKS_TTL = 7 * DAY_SECONDS;
+
 
 const epochSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
@@ -302,16 +301,17 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
 
   // ---- instances --------------------------------------------------------------------
 
-  public async putInstance(instance: InstanceRecord): Promise<{ acknowledgedBefore?: number | null }> {
+  public async putInstance(instance: InstanceRecord): Promise<void> {
     const hasAck = instance.acknowledgedVersion !== undefined;
-    const { Attributes } = await this.client.send(
+    await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.instance(instance.agentId, instance.instanceId),
         UpdateExpression:
           'SET agentId = :agentId, instanceId = :instanceId, #region = :region, lastHeartbeatAt = :at, ' +
           'firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt' +
-          (hasAck ? ', acknowledgedVersion = :ack' : ''),
+          (hasAck ? ', acknowledgedVersion = :ack' : '') +
+          ` REMOVE ${ACK_MARK}`,
         ExpressionAttributeNames: { '#region': 'region' },
         ExpressionAttributeValues: {
           ':agentId': instance.agentId,
@@ -321,12 +321,8 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
           ':expiresAt': epochSeconds(instance.lastHeartbeatAt) + INSTANCE_TTL,
           ...(hasAck ? { ':ack': instance.acknowledgedVersion } : {}),
         },
-        ...(hasAck ? { ReturnValues: 'UPDATED_OLD' as const } : {}),
       }),
     );
-    if (!hasAck) return {};
-    const before = typeof Attributes?.acknowledgedVersion === 'number' ? Attributes.acknowledgedVersion : null;
-    return before === instance.acknowledgedVersion ? {} : { acknowledgedBefore: before };
   }
 
   public async getInstance(agentId: string, instanceId: string): Promise<InstanceRecord | undefined> {
@@ -340,7 +336,8 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.instance(options.agentId, options.instanceId),
-          UpdateExpression: 'SET acknowledgedVersion = :version, lastHeartbeatAt = :at, expiresAt = :expiresAt',
+          // The mark lets the stream's event filter pass this write (and no heartbeat's).
+          UpdateExpression: `SET acknowledgedVersion = :version, lastHeartbeatAt = :at, expiresAt = :expiresAt, ${ACK_MARK} = :at`,
           ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(acknowledgedVersion) OR acknowledgedVersion < :version)',
           ExpressionAttributeValues: { ':version': options.version, ':at': options.at, ':expiresAt': epochSeconds(options.at) + INSTANCE_TTL },
         }),
@@ -350,26 +347,6 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
-  }
-
-  public async countAcknowledgement(agentId: string, version: number, region: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.acks(agentId, version, region),
-        UpdateExpression: 'ADD acknowledged :one SET agentId = :agentId, version = :version, expiresAt = if_not_exists(expiresAt, :expiresAt)',
-        ExpressionAttributeValues: { ':one': 1, ':agentId': agentId, ':version': version, ':expiresAt': Math.floor(Date.now() / 1000) + ACKS_TTL },
-      }),
-    );
-  }
-
-  public async getAcknowledgementCount(agentId: string, version: number): Promise<number> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.agent(agentId).pk, ':prefix': `${PREFIX.acks}${padVersion(version)}#` },
-      ConsistentRead: true,
-    });
-    return items.reduce((sum, item) => sum + (typeof item.acknowledged === 'number' ? item.acknowledged : 0), 0);
   }
 
   public async listInstances(agentId: string): Promise<InstanceRecord[]> {
@@ -388,7 +365,8 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
         Key: keys.instance(presence.agentId, presence.instanceId),
         UpdateExpression:
           'SET agentId = :agentId, instanceId = :instanceId, #region = :region, lastHeartbeatAt = :at, ' +
-          'firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt, connectionId = :connectionId, connectedAt = :at',
+          'firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt, connectionId = :connectionId, connectedAt = :at ' +
+          `REMOVE ${ACK_MARK}`,
         ExpressionAttributeNames: { '#region': 'region' },
         ExpressionAttributeValues: {
           ':agentId': presence.agentId,
@@ -408,7 +386,7 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.instance(presence.agentId, presence.instanceId),
-          UpdateExpression: 'SET lastHeartbeatAt = :at, expiresAt = :expiresAt REMOVE connectionId, connectedAt',
+          UpdateExpression: `SET lastHeartbeatAt = :at, expiresAt = :expiresAt REMOVE connectionId, connectedAt, ${ACK_MARK}`,
           ConditionExpression: 'connectionId = :connectionId',
           ExpressionAttributeValues: {
             ':at': presence.at,
@@ -430,7 +408,7 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.instance(agentId, instanceId),
-          UpdateExpression: 'SET ignoringReportedVersion = :version',
+          UpdateExpression: `SET ignoringReportedVersion = :version REMOVE ${ACK_MARK}`,
           ConditionExpression:
             'attribute_exists(pk) AND (attribute_not_exists(ignoringReportedVersion) OR ignoringReportedVersion < :version)',
           ExpressionAttributeValues: { ':version': version },

@@ -20,22 +20,17 @@ export const recordHeartbeat = async (
   const now = ctx.now();
   const metrics = request.metrics;
   const hasMetrics = metrics !== undefined && ((metrics.succeeded ?? 0) > 0 || (metrics.failed ?? 0) > 0 || (metrics.costUsd ?? 0) > 0);
-  const registered = async (): Promise<void> => {
-    const { acknowledgedBefore } = await ctx.repository.putInstance({
-      agentId,
-      instanceId: request.instanceId,
-      region: request.region ?? ctx.region,
-      firstSeenAt: now.toISOString(),
-      lastHeartbeatAt: now.toISOString(),
-      ...(request.acknowledgedVersion !== undefined ? { acknowledgedVersion: request.acknowledgedVersion } : {}),
-    });
-    const version = request.acknowledgedVersion;
-    if (version !== undefined && acknowledgedBefore !== undefined && (acknowledgedBefore === null || acknowledgedBefore < version)) {
-      await ctx.repository.countAcknowledgement(agentId, version, ctx.region);
-    }
-  };
   await Promise.all([
-    options.present ? Promise.resolve() : registered(),
+    options.present
+      ? Promise.resolve()
+      : ctx.repository.putInstance({
+          agentId,
+          instanceId: request.instanceId,
+          region: request.region ?? ctx.region,
+          firstSeenAt: now.toISOString(),
+          lastHeartbeatAt: now.toISOString(),
+          ...(request.acknowledgedVersion !== undefined ? { acknowledgedVersion: request.acknowledgedVersion } : {}),
+        }),
     hasMetrics
       ? ctx.repository.addUsage(agentId, usageWindows(now), {
           succeeded: metrics.succeeded ?? 0,
@@ -75,16 +70,13 @@ export const recordHeartbeat = async (
 
 /**
  * An instance says it has stopped (or resumed) at `version`: one conditional write on its
- * item, and one count in this region's counter for the version when it is the instance's
- * first acknowledgement of it. Nothing is read: a thousand instances acknowledging a kill at
- * once cost two thousand small writes, and watchers see the count (coalesced by the stream
- * consumer), never a rebuilt instance list per acknowledgement.
+ * item, nothing read. A thousand instances acknowledging a kill at once cost a thousand small
+ * writes; watchers see the count move through the stream consumer, which coalesces them
+ * (one view per agent per batch), never a view rebuilt per acknowledgement.
  */
 export const acknowledge = async (
   ctx: DomainContext,
   options: { agentId: string; instanceId: string; version: number },
-): Promise<{ counted: boolean }> => {
-  const moved = await ctx.repository.acknowledgeInstance({ ...options, at: ctx.now().toISOString() });
-  if (moved) await ctx.repository.countAcknowledgement(options.agentId, options.version, ctx.region);
-  return { counted: moved };
-};
+): Promise<{ moved: boolean }> => ({
+  moved: await ctx.repository.acknowledgeInstance({ ...options, at: ctx.now().toISOString() }),
+});

@@ -53,11 +53,8 @@ export interface AgentRepository {
   listAgentIdsByTag(tag: string): Promise<string[]>;
   getAgents(agentIds: readonly string[]): Promise<AgentRecord[]>;
 
-  /**
-   * Register or refresh an instance. Resolves to the version it had acknowledged before, when
-   * this write moved its acknowledgement (so the caller can count it).
-   */
-  putInstance(instance: InstanceRecord): Promise<{ acknowledgedBefore?: number | null }>;
+  /** Register or refresh an instance. */
+  putInstance(instance: InstanceRecord): Promise<void>;
   getInstance(agentId: string, instanceId: string): Promise<InstanceRecord | undefined>;
   /**
    * The instance acknowledged `version` at `at`: true when that moved it forward (a first
@@ -65,10 +62,6 @@ export interface AgentRepository {
    * is not registered.
    */
   acknowledgeInstance(options: { agentId: string; instanceId: string; version: number; at: string }): Promise<boolean>;
-  /** Count one more instance acknowledging `version`, in this region's counter. */
-  countAcknowledgement(agentId: string, version: number, region: string): Promise<void>;
-  /** Instances that acknowledged `version`, summed over every region's counter. */
-  getAcknowledgementCount(agentId: string, version: number): Promise<number>;
   listInstances(agentId: string): Promise<InstanceRecord[]>;
   /** The instance holds WebSocket `connectionId` from `at` (registers it if it is new). */
   connectInstance(presence: InstancePresence): Promise<void>;

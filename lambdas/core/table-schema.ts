@@ -59,16 +59,29 @@ export const connectionKeys = {
 export const GSI1 = 'gsi1';
 
 /**
- * Lambda event filter for the stream consumer: agent items carry the changes worth an audit
- * event, acknowledgement counters the "N of M stopped" progress for watchers; heartbeats,
- * usage counters and checkpoints never invoke it. (Values in a filter list are alternatives;
- * `prefix` is the rule language's begins-with.)
+ * The attribute an acknowledgement sets on the instance item, and every other write of the
+ * instance removes: it lets the stream's event filter pass acknowledgements and nothing else
+ * of an instance (heartbeats never invoke the consumer).
  */
-export const STATE_STREAM_FILTER = { dynamodb: { Keys: { sk: { S: ['AGENT', { prefix: 'ACKS#' }] } } } } as const;
+export const ACK_MARK = 'ackedAt';
 
-/** Whether a stream record's sort key passes `STATE_STREAM_FILTER` (the local poller applies it as Lambda does). */
-export const passesStateStreamFilter = (sk: string): boolean =>
-  STATE_STREAM_FILTER.dynamodb.Keys.sk.S.some((rule) => (typeof rule === 'string' ? sk === rule : sk.startsWith(rule.prefix)));
+/**
+ * Lambda event filters of the stream consumer (alternatives: a record passing either is
+ * delivered): agent items carry the changes worth an audit event; instance items written by an
+ * acknowledgement carry the "N of M stopped" progress for watchers. Usage counters,
+ * checkpoints, heartbeats and keys never invoke it.
+ */
+export const STATE_STREAM_FILTERS = [
+  { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } },
+  { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },
+] as const;
+
+/**
+ * Whether a stream record passes `STATE_STREAM_FILTERS`, as Lambda decides it (the local
+ * poller applies this): by its sort key, and for instances by the acknowledgement mark.
+ */
+export const passesStateStreamFilter = (sk: string, newImage: Record<string, unknown> | undefined): boolean =>
+  sk === 'AGENT' || (sk.startsWith(PREFIX.instance) && newImage !== undefined && ACK_MARK in newImage);
 
 /** Item keys, one helper per item type. */
 export const keys = {
@@ -86,11 +99,6 @@ export const keys = {
   /** A function braked by the hard stop, with its previous reserved concurrency. */
   hardStop: (agentId: string, functionArn: string) => ({ pk: `HARDSTOP#${agentId}`, sk: `FN#${functionArn}` }),
   audit: (agentId: string, version: number) => ({ pk: `AUDIT#${agentId}`, sk: `V#${padVersion(version)}` }),
-  /**
-   * How many instances acknowledged `version`, counted by the region that took each
-   * acknowledgement (one item per region, like usage: concurrent counts never meet).
-   */
-  acks: (agentId: string, version: number, region: string) => ({ pk: `AGENT#${agentId}`, sk: `ACKS#${padVersion(version)}#${region}` }),
 } as const;
 
 /** Partition values of the list index. */
@@ -101,7 +109,6 @@ export const PREFIX = {
   checkpoint: 'CHECKPOINT#',
   usage: 'USAGE#',
   auditVersion: 'V#',
-  acks: 'ACKS#',
 } as const;
 
 export const padVersion = (version: number): string => version.toString().padStart(12, '0');

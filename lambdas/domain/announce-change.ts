@@ -3,7 +3,7 @@
  * bulk changes, automatic stops by a policy, the gateway refusing a stopped agent's intent and
  * the stream consumer's safety net all tell instances through here, and only here.
  */
-import type { AgentMessage, ControlMessage, ProgressMessage } from '../../sdk/protocol/messages';
+import type { AgentMessage, ControlMessage } from '../../sdk/protocol/messages';
 import { toAgentView } from '../core/agent-views';
 import { usageWindows, type DomainContext } from '../core/context';
 import type { AgentRecord } from '../core/records';
@@ -81,16 +81,16 @@ const agentMessage = async (ctx: DomainContext, agent: AgentRecord): Promise<Age
 };
 
 /**
- * "N of M stopped" as it moves: how many instances acknowledged `version`, summed over every
- * region's counter. The stream consumer calls this once per agent per batch of counter
- * changes, so a thousand acknowledgements become a few messages a second, not a thousand.
+ * "N of M stopped" as it moves: the agent's view (counts) for this region's watchers, built
+ * only when someone watches. The stream consumer calls this once per agent per batch of
+ * acknowledgements, so a thousand acknowledgements become a few messages a second, not a
+ * thousand, each the same size whatever the number of instances.
  */
-export const announceProgress = async (ctx: DomainContext, agentId: string, version: number): Promise<number> => {
+export const announceProgress = async (ctx: DomainContext, agentId: string): Promise<number> => {
   if (!ctx.notifier) return 0;
-  return ctx.notifier.pushToWatchers(async (): Promise<ProgressMessage> => ({
-    type: 'progress',
-    agentId,
-    version,
-    acknowledged: await ctx.repository.getAcknowledgementCount(agentId, version),
-  }));
+  return ctx.notifier.pushToWatchers(async () => {
+    const agent = await ctx.repository.getAgent(agentId);
+    if (!agent || agent.deleted) throw new Error(`agent ${agentId} is gone`);
+    return agentMessage(ctx, agent);
+  });
 };

@@ -1,7 +1,7 @@
 /**
- * Consumes the state table's stream (agent items and acknowledgement counters, by event
- * filter): one audit event per versioned change, then one event on the bus; counters become
- * one coalesced progress message per agent per batch. Records are handled in order; once a record of
+ * Consumes the state table's stream (agent items and acknowledging instances, by event
+ * filter): one audit event per versioned change, then one event on the bus; acknowledgements
+ * become one coalesced view for watchers per agent per batch. Records are handled in order; once a record of
  * an agent fails, that agent's later records in the batch fail too, so its chain is never
  * written out of order. Failures are reported as `batchItemFailures`.
  */
@@ -13,7 +13,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { recordAgentChange } from '../core/audit';
 import { applyHardStop } from '../core/hard-stop';
-import type { AgentRecord } from '../core/records';
+import type { AgentRecord, InstanceRecord } from '../core/records';
 import { PREFIX } from '../core/table-schema';
 import { announceProgress, announceStoredChange } from '../domain/announce-change';
 import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
@@ -27,6 +27,9 @@ export class EarlierRecordFailedError extends Error {
   }
 }
 
+const instanceImage = (value: Record<string, unknown> | undefined): Partial<InstanceRecord> | undefined =>
+  value ? (unmarshall(value as Record<string, AttributeValue>) as Partial<InstanceRecord>) : undefined;
+
 const image = (value: Record<string, unknown> | undefined): AgentRecord | undefined =>
   value ? (unmarshall(value as Record<string, AttributeValue>) as AgentRecord) : undefined;
 
@@ -36,8 +39,8 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async (event) => {
       const failedAgents = new Set<string>();
-      /** Acknowledgement counters that moved in this batch: the newest version per agent. */
-      const progress = new Map<string, number>();
+      /** Agents with instances whose acknowledgement moved in this batch. */
+      const progress = new Set<string>();
       /**
        * A push that fails does not fail the record: the audit trail must not wait on a socket,
        * and instances also learn the change from their next heartbeat.
@@ -53,9 +56,10 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
         const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
-        if (String(keys.sk ?? '').startsWith(PREFIX.acks)) {
-          const version = image(record.dynamodb?.NewImage)?.version;
-          if (typeof version === 'number' && version > (progress.get(agentId) ?? -1)) progress.set(agentId, version);
+        if (String(keys.sk ?? '').startsWith(PREFIX.instance)) {
+          const before = instanceImage(record.dynamodb?.OldImage)?.acknowledgedVersion ?? -1;
+          const after = instanceImage(record.dynamodb?.NewImage)?.acknowledgedVersion ?? -1;
+          if (after > before) progress.add(agentId);
           return;
         }
         if (failedAgents.has(agentId)) throw new EarlierRecordFailedError(agentId);
@@ -81,9 +85,9 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
       });
       // One progress message per agent per batch, however many acknowledgements it carried.
       await Promise.all(
-        [...progress].map(([agentId, version]) =>
-          announceProgress(deps.ctx, agentId, version).catch((error: unknown) =>
-            deps.logger.warn('could not show acknowledgement progress', { agentId, version, error: error as Error }),
+        [...progress].map((agentId) =>
+          announceProgress(deps.ctx, agentId).catch((error: unknown) =>
+            deps.logger.warn('could not show acknowledgement progress', { agentId, error: error as Error }),
           ),
         ),
       );

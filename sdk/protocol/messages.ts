@@ -25,18 +25,6 @@ export interface AgentMessage {
   agent: Agent;
 }
 
-/**
- * Server → watcher: how many instances have acknowledged `version` of the agent ("2 of 3
- * stopped"), in every region. Coalesced: a few a second per agent at most, whatever the
- * number of instances acknowledging. Apply it only when `version` is the agent's version.
- */
-export interface ProgressMessage {
-  type: 'progress';
-  agentId: string;
-  version: number;
-  acknowledged: number;
-}
-
 /** Server → client: a message it could not take. */
 export interface ErrorMessage {
   type: 'error';
@@ -44,7 +32,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ServerMessage = ControlMessage | HeartbeatMessage | AgentMessage | ProgressMessage | ErrorMessage | ({ type: 'intent' } & Record<string, unknown>);
+export type ServerMessage = ControlMessage | HeartbeatMessage | AgentMessage | ErrorMessage | ({ type: 'intent' } & Record<string, unknown>);
 
 /** Agent → server. */
 export const ackMessageSchema = z.object({ action: z.literal('ack'), version: z.number().int().min(0) }).strict();

@@ -251,7 +251,7 @@ describe('HaltStack', () => {
   });
 
   describe('stream pipeline', () => {
-    it('feeds the consumer agent items and acknowledgement counters only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
+    it('feeds the consumer agent items and acknowledgements only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 100,
         StartingPosition: 'TRIM_HORIZON',
@@ -259,8 +259,13 @@ describe('HaltStack', () => {
         BisectBatchOnFunctionError: true,
         MaximumRetryAttempts: 10,
         MaximumRecordAgeInSeconds: 24 * 60 * 60,
-        // agent items and acknowledgement counters only (exact `AGENT`, or a key beginning `ACKS#`)
-        FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT",{"prefix":"ACKS#"}]}}}}' }] },
+        // agent items, and instance items written by an acknowledgement (they carry its mark)
+        FilterCriteria: {
+          Filters: [
+            { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT"]}}}}' },
+            { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"INSTANCE#"}]}},"NewImage":{"ackedAt":{"S":[{"exists":true}]}}}}' },
+          ],
+        },
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
       template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
