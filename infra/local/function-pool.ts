@@ -45,7 +45,13 @@ export const startFunctionPool = (options: { config: HaltConfig; threads?: numbe
   };
 
   const spawn = (): Environment => {
-    const worker = new Worker(join(__dirname, 'function-thread.cjs'), { workerData: { config: options.config } });
+    // Its stderr is kept (the last lines), so an environment that dies says why.
+    const worker = new Worker(join(__dirname, 'function-thread.cjs'), { workerData: { config: options.config }, env: process.env, stderr: true });
+    let lastWords = '';
+    worker.stderr.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      lastWords = (lastWords + chunk.toString('utf8')).slice(-2_000);
+    });
     const pending = new Map<number, Pending>();
     let markReady: () => void = () => undefined;
     const ready = new Promise<void>((resolve) => {
@@ -69,7 +75,7 @@ export const startFunctionPool = (options: { config: HaltConfig; threads?: numbe
       settle();
     };
     worker.on('error', (error) => lose(`failed (${error.message})`));
-    worker.on('exit', (code) => lose(`exited with code ${code}`));
+    worker.on('exit', (code) => lose(`exited with code ${code}${lastWords.trim() ? `: ${lastWords.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
     environments.push(environment);
     return environment;
   };
@@ -97,6 +103,9 @@ export const startFunctionPool = (options: { config: HaltConfig; threads?: numbe
     idle: () => (inFlight() === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     stop: async () => {
       stopped = true;
+      // Let invocations in progress finish (a few seconds at most), as Lambda does on a deploy.
+      const drained = inFlight() === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await Promise.all(environments.splice(0).map((e) => e.worker.terminate()));
       settle();
     },

@@ -17,6 +17,8 @@ export interface LambdaStandIn {
   preset(functionArn: string, value: number): void;
   /** Serve asynchronous invocations of `functionName` (by name or ARN) with `run`. */
   register(functionName: string, run: (payload: unknown) => void): void;
+  /** Asynchronous invocations accepted so far, by function name. */
+  invocations(): Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
   const host = options.host ?? '127.0.0.1';
   const concurrency = new Map<string, number>();
   const functions = new Map<string, (payload: unknown) => void>();
+  const invoked = new Map<string, number>();
   const record = (call: Record<string, unknown>) => appendFileSync(options.callsFile, `${JSON.stringify({ at: new Date().toISOString(), ...call })}\n`);
   const server = createServer(KEEP_ALIVE, (req, res) => {
     body(req)
@@ -58,6 +61,7 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
           if (Buffer.byteLength(text, 'utf8') > MAX_ASYNC_PAYLOAD_BYTES) {
             return reply(413, { message: `payload over ${MAX_ASYNC_PAYLOAD_BYTES} bytes for an asynchronous invocation` }, 'RequestTooLargeException');
           }
+          invoked.set(name, (invoked.get(name) ?? 0) + 1);
           run(JSON.parse(text) as unknown);
           return reply(202);
         }
@@ -97,6 +101,7 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
     register: (functionName, run) => {
       functions.set(functionNameOf(functionName), run);
     },
+    invocations: () => Object.fromEntries(invoked),
     stop: () => closeServer(server),
   };
 };

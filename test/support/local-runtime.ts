@@ -59,6 +59,8 @@ export const startTestRuntime = async (
     /** Where the runtime's own errors go (default: stderr); fault tests collect them. */
     onError?: (error: Error) => void;
     replicationDelayMs?: number;
+    /** The push fan-out (small shards put push workers to work with a handful of instances). */
+    push?: { shardSize?: number; concurrency?: number; threads?: number };
   } = {},
 ): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
@@ -72,6 +74,7 @@ export const startTestRuntime = async (
     ...(options.regions ? { regions: options.regions } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.replicationDelayMs ? { replicationDelayMs: options.replicationDelayMs } : {}),
+    ...(options.push ? { push: options.push } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   return {

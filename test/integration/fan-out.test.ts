@@ -1,0 +1,71 @@
+/**
+ * The fan-out through the local runtime: with shards of two, a kill of seven instances is
+ * posted partly by the kill call and partly by push workers (asynchronous invocations through
+ * the Lambda stand-in, run in local Lambda environments), every instance hears it once, and a
+ * watcher sees the acknowledgements as counts, never as an instance list.
+ */
+import WebSocket from 'ws';
+import { HaltClient } from '../../sdk/operator-client';
+import type { HaltAgent } from '../../sdk/agent';
+import { agentIn, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+
+describe('fan-out (local runtime)', () => {
+  let t: TestRuntime;
+  const agents: HaltAgent[] = [];
+  let watcher: WebSocket | undefined;
+
+  beforeAll(async () => {
+    t = await startTestRuntime({ push: { shardSize: 2, threads: 1 } });
+  });
+
+  afterAll(async () => {
+    watcher?.close();
+    await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+    await t?.dispose();
+  });
+
+  it('kills seven instances through the caller and the push workers, and shows a watcher "7 of 7" as counts', async () => {
+    const operator = new HaltClient({ url: t.runtime.restUrl, key: t.operatorKey });
+    const { agentKey } = await operator.createAgent({ agentId: 'fleet' });
+
+    // GIVEN a watcher and seven connected instances
+    const seen: any[] = [];
+    watcher = new WebSocket(`${t.runtime.wsUrl}/?watch=all&token=${encodeURIComponent(t.operatorKey)}`);
+    watcher.on('message', (data: Buffer) => seen.push(JSON.parse(data.toString())));
+    await new Promise((resolve, reject) => {
+      watcher?.once('open', resolve);
+      watcher?.once('error', reject);
+    });
+    const kills: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const { agent } = agentIn(t, { agentId: 'fleet', key: agentKey, instanceId: `i-${i}` });
+      agent.on('kill', (message: { version: number }) => kills.push(message.version));
+      agents.push(agent);
+    }
+    await Promise.all(agents.map((a) => a.start()));
+    await waitFor(async () => (await operator.getAgent({ agentId: 'fleet' })).instanceList.filter((i) => i.connected).length === 7, { what: '7 connected' });
+    const workerFunction = 'halt-push-worker-local-1';
+    const invokedBefore = t.runtime.lambda.invocations()[workerFunction] ?? 0;
+
+    // WHEN the agent is killed
+    const result = await operator.kill({ agentId: 'fleet', reason: 'fan-out' });
+
+    // THEN the call posted two itself and handed five to workers in three shards (the stream's
+    // safety net may hand on more later, for instances that have not acknowledged yet) …
+    expect(result.pushed).toBe(7);
+    expect((t.runtime.lambda.invocations()[workerFunction] ?? 0) - invokedBefore).toBeGreaterThanOrEqual(3);
+    // … and every instance hears the kill once
+    await waitFor(() => agents.every((a) => a.status === 'killed'), { what: 'all seven killed' });
+    await t.runtime.streamIdle();
+    await Promise.all(t.runtime.regions.map((r) => r.functions.idle()));
+    expect(kills.filter((v) => v === result.version)).toHaveLength(7);
+
+    // AND the watcher is shown every acknowledgement as a count, without instance lists
+    const shown = await waitFor(
+      () => seen.find((m) => m.type === 'agent' && m.agent.agentId === 'fleet' && m.agent.version === result.version && m.agent.instances.acknowledged === 7),
+      { what: 'the watcher shown 7 of 7 acknowledged' },
+    );
+    expect(shown.agent.instances.total).toBe(7);
+    expect(seen.filter((m) => m.type === 'agent').every((m) => !('instanceList' in m.agent))).toBe(true);
+  });
+});
