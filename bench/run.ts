@@ -7,7 +7,9 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { runDemo } from './demo';
 import { runGatewayBench } from './gateway';
+import { runAwsFanOutModel } from './aws-fan-out-model';
 import { runCrossRegionKillBench, runKillLatencyBench } from './kill-latency';
+import { runPollingFlagBench } from './polling-flag';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -16,6 +18,18 @@ const main = async () => {
   console.log(`Halt benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
   const killLatency = await runKillLatencyBench();
   const crossRegion = await runCrossRegionKillBench();
+  // Side by side at 1,000 instances: the design teams build instead, a flag polled every second.
+  const pollingFlag = await runPollingFlagBench({ instances: 1_000 });
+  const halt1000 = killLatency.killLatency.find((r) => r.instances === 1_000);
+  if (halt1000) {
+    console.log(
+      `side by side, 1,000 instances: Halt stops all (last told) p50 ${halt1000.lastNotified.p50.toFixed(0)} ms, p99 ${halt1000.lastNotified.p99.toFixed(0)} ms, ` +
+        `no reads while nothing changes; a flag polled every second, last saw it p50 ${pollingFlag.lastSeen.p50.toFixed(0)} ms, max ${pollingFlag.lastSeen.max.toFixed(0)} ms, ` +
+        `${(pollingFlag.cost.readsPerMonth / 1e9).toFixed(2)} billion reads a month ($${pollingFlag.cost.usdPerMonthPerRegion.toFixed(2)} per region)`,
+    );
+  }
+  // The same fan-out code against a model of AWS at 10,000 and 100,000 instances.
+  const awsModel = await runAwsFanOutModel();
   const gateway = await runGatewayBench();
   // Halt on the same workload as the alternatives: the demo at its real pace (100 emails every 2 s per instance).
   const demo = await runDemo({ records: 3_000, killAt: 900, fast: false });
@@ -24,6 +38,8 @@ const main = async () => {
     gateway,
     demo: { killToAllStoppedMs: demo.killToAllStoppedMs, sentAfterKill: demo.sentAfterKill, duplicates: demo.duplicates, missing: demo.missing },
     crossRegion,
+    pollingFlag,
+    awsModel,
     startedAt,
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
     ...killLatency,
