@@ -4,7 +4,7 @@
  *   completes (401/403 refuse it, as API Gateway does), messages go to the route named by
  *   their `action` (or `$default`), a close runs `$disconnect`;
  * - the management API (`POST`/`GET`/`DELETE /@connections/{id}`) that the real
- *   `@aws-sdk/client-apigatewaymanagementapi` client calls to push, with `GoneException` for
+ *   `PostToConnection` requests (signed as API Gateway expects) that the handlers push with, with `GoneException` for
  *   connections that are not there.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
