@@ -3,9 +3,8 @@
  * - the WebSocket endpoint: the `$connect` authorizer and handler run before the handshake
  *   completes (401/403 refuse it, as API Gateway does), messages go to the route named by
  *   their `action` (or `$default`), a close runs `$disconnect`;
- * - the management API (`POST`/`GET`/`DELETE /@connections/{id}`) that the real
- *   `PostToConnection` requests (signed as API Gateway expects) that the handlers push with, with `GoneException` for
- *   connections that are not there.
+ * - the management API (`POST`/`GET`/`DELETE /@connections/{id}`) that the handlers' signed
+ *   `PostToConnection` requests reach, with `GoneException` for connections that are not there.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
