@@ -10,6 +10,7 @@ import {
   READERS_AND_OWN_AGENT,
   type RouteAccess,
 } from './core/access';
+import { leadingKeys } from './core/table-schema';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -32,7 +33,7 @@ export interface RouteDefinition {
   readonly connections?: 'push';
 }
 
-const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] };
+const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') };
 
 export const ROUTES = {
   health: { method: 'GET', path: '/v1/health', access: PUBLIC, entry: 'health/health.ts' },
@@ -42,7 +43,7 @@ export const ROUTES = {
     path: '/v1/agents',
     access: OPERATOR_ONLY,
     entry: 'agents/create-agent.ts',
-    writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: ['AGENT#*', 'TAG#*', 'KEY#*', 'KEYID#*'] },
+    writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: leadingKeys('agent', 'tag', 'keyByHash', 'keyById') },
   },
   listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
   getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts' },
@@ -52,7 +53,7 @@ export const ROUTES = {
     path: '/v1/agents/{agentId}',
     access: OPERATOR_ONLY,
     entry: 'agents/delete-agent.ts',
-    writes: { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: ['AGENT#*', 'TAG#*', 'KEY#*', 'KEYID#*'] },
+    writes: { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: leadingKeys('agent', 'tag', 'keyByHash', 'keyById') },
   },
   killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
@@ -76,7 +77,7 @@ export const ROUTES = {
     path: '/v1/agents/{agentId}/checkpoints/{name}',
     access: OPERATOR_AND_OWN_AGENT,
     entry: 'checkpoints/put-checkpoint.ts',
-    writes: { actions: ['dynamodb:PutItem'], prefixes: ['AGENT#*'] },
+    writes: { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('agent') },
   },
   getCheckpoint: {
     method: 'GET',
@@ -90,9 +91,9 @@ export const ROUTES = {
     access: READERS_AND_OWN_AGENT,
     entry: 'checkpoints/list-checkpoints.ts',
   },
-  createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts', writes: { actions: ['dynamodb:PutItem'], prefixes: ['KEY#*', 'KEYID#*'] } },
+  createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts', writes: { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
   listKeys: { method: 'GET', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/list-keys.ts' },
-  deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: ['KEY#*', 'KEYID#*'] } },
+  deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
   listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
 } as const satisfies Record<string, RouteDefinition>;

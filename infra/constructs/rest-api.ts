@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/route-table';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
+import { leadingKeys } from '../../lambdas/core/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
 
 export interface HaltRestApiProps {
@@ -76,7 +77,7 @@ export class HaltRestApi extends Construct {
     });
     // Authentication reads keys; the only write is `lastUsedAt` on key-by-id items.
     props.table.grantReadData(this.authorizerFunction);
-    grantItemWrites({ fn: this.authorizerFunction, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: ['KEYID#*'] });
+    grantItemWrites({ fn: this.authorizerFunction, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('keyById') });
     const authorizer = new RequestAuthorizer(this, 'KeyAuthorizer', {
       handler: this.authorizerFunction,
       identitySources: [IdentitySource.header('Authorization')],

@@ -12,7 +12,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { STATE_STREAM_FILTERS } from '../../lambdas/core/table-schema';
+import { leadingKeys, STATE_STREAM_FILTERS } from '../../lambdas/core/table-schema';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 import type { HaltWebSocketApi } from './websocket-api';
@@ -59,10 +59,10 @@ export class StreamPipeline extends Construct {
     });
     // Reads agents and audit events; writes only audit items.
     props.table.grantReadData(this.consumer);
-    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: ['AUDIT#*'] });
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: leadingKeys('audit') });
     props.eventBus.grantPutEventsTo(this.consumer);
     // The hard stop: saved settings live under HARDSTOP#<agent>; the brake is on the named functions only.
-    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: ['HARDSTOP#*'] });
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('hardStop') });
     if (props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0) {
       this.consumer.addToRolePolicy(
         new PolicyStatement({

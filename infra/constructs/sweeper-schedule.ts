@@ -7,6 +7,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
+import { leadingKeys } from '../../lambdas/core/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
 
 export interface SweeperScheduleProps {
@@ -38,7 +39,7 @@ export class SweeperSchedule extends Construct {
     });
     // Reads agents and instances; writes only the "reported" mark on instance items.
     props.table.grantReadData(this.sweeper);
-    grantItemWrites({ fn: this.sweeper, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] });
+    grantItemWrites({ fn: this.sweeper, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
     props.eventBus.grantPutEventsTo(this.sweeper);
     new Rule(this, 'Every', {
       schedule: Schedule.rate(every),

@@ -13,7 +13,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CONNECTIONS_TABLE } from '../../lambdas/core/table-schema';
+import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/core/table-schema';
 import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
@@ -89,7 +89,7 @@ export class HaltWebSocketApi extends Construct {
 
     const authorizerFn = make('Authorizer', 'websocket/socket-authorizer.ts');
     props.stateTable.grantReadData(authorizerFn);
-    grantItemWrites({ fn: authorizerFn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: ['KEYID#*'] });
+    grantItemWrites({ fn: authorizerFn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('keyById') });
 
     const connect = make('Connect', 'websocket/connect.ts');
     const disconnect = make('Disconnect', 'websocket/disconnect.ts');
@@ -99,7 +99,7 @@ export class HaltWebSocketApi extends Construct {
     for (const fn of [connect, disconnect]) {
       this.connectionsTable.grantReadWriteData(fn);
       // Presence: the instance item of the connecting agent, on the global table.
-      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] });
+      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
     }
     for (const fn of [ack, heartbeat, fallback]) {
       this.connectionsTable.grantReadWriteData(fn);
@@ -108,7 +108,7 @@ export class HaltWebSocketApi extends Construct {
     // Acks and heartbeats write the instance and usage items of their own agent only.
     for (const fn of [ack, heartbeat]) {
       props.stateTable.grantReadData(fn);
-      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: ['AGENT#*'] });
+      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
     }
 
     this.api.addRoute('$connect', {

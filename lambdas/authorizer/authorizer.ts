@@ -9,7 +9,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Cont
 import { assertAllowed } from '../core/access';
 import { authenticate, bearerToken } from '../core/api-keys';
 import { ForbiddenError, UnauthorizedError } from '../core/errors';
-import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+import type { DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 import { toAuthorizerContext } from '../http/caller';
 import { routeForResource } from '../route-table';
 
@@ -73,8 +74,4 @@ export const createAuthorizer = (provider: DependencyProvider): AuthorizerHandle
   return (event, context) => chain(event, context);
 };
 
-let built: AuthorizerHandler | undefined;
-export const handler: AuthorizerHandler = (event, context) => {
-  built ??= createAuthorizer(environmentDependencies);
-  return built(event, context);
-};
+export const handler: AuthorizerHandler = lazyHandler(createAuthorizer);

@@ -107,24 +107,12 @@ export class DynamoConnectionRepository implements ConnectionRepository {
   }
 
   public async *pagesOfAgent(agentId: string): AsyncIterable<ConnectionTarget[]> {
-    let start: Item | undefined;
-    do {
-      const { Items, LastEvaluatedKey } = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': connectionKeys.ofAgent(agentId, '').pk },
-          ProjectionExpression: 'connectionId, instanceId',
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      yield (Items ?? []).map((item) => ({
+    for await (const items of this.pages(connectionKeys.ofAgent(agentId, '').pk, 'connectionId, instanceId')) {
+      yield items.map((item) => ({
         connectionId: item.connectionId as string,
         ...(typeof item.instanceId === 'string' ? { instanceId: item.instanceId } : {}),
       }));
-      start = LastEvaluatedKey;
-    } while (start);
+    }
   }
 
   public async watchers(): Promise<ConnectionRecord[]> {
@@ -133,6 +121,12 @@ export class DynamoConnectionRepository implements ConnectionRepository {
 
   private async queryPartition(pk: string): Promise<ConnectionRecord[]> {
     const out: ConnectionRecord[] = [];
+    for await (const items of this.pages(pk)) out.push(...items.map(toConnection));
+    return out;
+  }
+
+  /** The partition's items a page at a time (strongly consistent: a push never misses an accepted connection). */
+  private async *pages(pk: string, projection?: string): AsyncIterable<Item[]> {
     let start: Item | undefined;
     do {
       const { Items, LastEvaluatedKey } = await this.client.send(
@@ -141,12 +135,12 @@ export class DynamoConnectionRepository implements ConnectionRepository {
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': pk },
           ConsistentRead: true,
+          ...(projection ? { ProjectionExpression: projection } : {}),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      out.push(...(Items ?? []).map(toConnection));
+      yield Items ?? [];
       start = LastEvaluatedKey;
     } while (start);
-    return out;
   }
 }

@@ -83,22 +83,37 @@ export const STATE_STREAM_FILTERS = [
 export const passesStateStreamFilter = (sk: string, newImage: Record<string, unknown> | undefined): boolean =>
   sk === 'AGENT' || (sk.startsWith(PREFIX.instance) && newImage !== undefined && ACK_MARK in newImage);
 
+/** Partition-key prefixes of the state table: item keys are built from them, IAM conditions too. */
+export const PARTITION = {
+  agent: 'AGENT#',
+  tag: 'TAG#',
+  keyByHash: 'KEY#',
+  keyById: 'KEYID#',
+  hardStop: 'HARDSTOP#',
+  audit: 'AUDIT#',
+} as const;
+
+export type PartitionKind = keyof typeof PARTITION;
+
+/** `dynamodb:LeadingKeys` patterns for the given partitions (`AGENT#*`, …), for the narrowest grants. */
+export const leadingKeys = (...kinds: readonly PartitionKind[]): string[] => kinds.map((kind) => `${PARTITION[kind]}*`);
+
 /** Item keys, one helper per item type. */
 export const keys = {
-  agent: (agentId: string) => ({ pk: `AGENT#${agentId}`, sk: 'AGENT' }),
-  agentTag: (tag: string, agentId: string) => ({ pk: `TAG#${tag}`, sk: `AGENT#${agentId}` }),
-  instance: (agentId: string, instanceId: string) => ({ pk: `AGENT#${agentId}`, sk: `INSTANCE#${instanceId}` }),
+  agent: (agentId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: 'AGENT' }),
+  agentTag: (tag: string, agentId: string) => ({ pk: `${PARTITION.tag}${tag}`, sk: `AGENT#${agentId}` }),
+  instance: (agentId: string, instanceId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `INSTANCE#${instanceId}` }),
   /**
    * Usage counters, one item per region: replicas of a global table settle concurrent writes by
    * last writer wins, so counters written in two regions must never be the same item.
    */
-  usage: (agentId: string, window: string, region: string) => ({ pk: `AGENT#${agentId}`, sk: `USAGE#${window}#${region}` }),
-  checkpoint: (agentId: string, name: string) => ({ pk: `AGENT#${agentId}`, sk: `CHECKPOINT#${name}` }),
-  keyByHash: (hash: string) => ({ pk: `KEY#${hash}`, sk: 'KEY' }),
-  keyById: (keyId: string) => ({ pk: `KEYID#${keyId}`, sk: 'KEY' }),
+  usage: (agentId: string, window: string, region: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `USAGE#${window}#${region}` }),
+  checkpoint: (agentId: string, name: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `CHECKPOINT#${name}` }),
+  keyByHash: (hash: string) => ({ pk: `${PARTITION.keyByHash}${hash}`, sk: 'KEY' }),
+  keyById: (keyId: string) => ({ pk: `${PARTITION.keyById}${keyId}`, sk: 'KEY' }),
   /** A function braked by the hard stop, with its previous reserved concurrency. */
-  hardStop: (agentId: string, functionArn: string) => ({ pk: `HARDSTOP#${agentId}`, sk: `FN#${functionArn}` }),
-  audit: (agentId: string, version: number) => ({ pk: `AUDIT#${agentId}`, sk: `V#${padVersion(version)}` }),
+  hardStop: (agentId: string, functionArn: string) => ({ pk: `${PARTITION.hardStop}${agentId}`, sk: `FN#${functionArn}` }),
+  audit: (agentId: string, version: number) => ({ pk: `${PARTITION.audit}${agentId}`, sk: `V#${padVersion(version)}` }),
 } as const;
 
 /** Partition values of the list index. */

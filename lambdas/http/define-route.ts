@@ -11,7 +11,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { z } from 'zod';
 import { assertAllowed } from '../core/access';
 import type { Caller, DomainContext } from '../core/context';
-import { environmentDependencies, type Dependencies, type DependencyProvider } from '../config/dependencies';
+import type { Dependencies, DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 import { ROUTES, type RouteId } from '../route-table';
 import { callerFromEvent } from './caller';
 import { httpErrorHandler } from './error-handler';
@@ -103,10 +104,6 @@ export const defineRoute = <
       });
     return (event, context) => chain(event, context);
   };
-  let built: RestHandler | undefined;
-  const handler: RestHandler = (event, context) => {
-    built ??= create(environmentDependencies);
-    return built(event, context);
-  };
+  const handler: RestHandler = lazyHandler(create);
   return { routeId, spec: spec as RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>, handler, create };
 };

@@ -9,7 +9,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { ShardOutcome } from '../adapters/push/push-shard';
-import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+import type { DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 import { MAX_PUSH_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 
 export type PushWorkerHandler = (event: unknown, context: Context) => Promise<ShardOutcome>;
@@ -35,8 +36,4 @@ export const createPushWorker = (provider: DependencyProvider): PushWorkerHandle
   return (event, context) => chain(event, context);
 };
 
-let built: PushWorkerHandler | undefined;
-export const handler: PushWorkerHandler = (event, context) => {
-  built ??= createPushWorker(environmentDependencies);
-  return built(event, context);
-};
+export const handler: PushWorkerHandler = lazyHandler(createPushWorker);

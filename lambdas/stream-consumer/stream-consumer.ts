@@ -16,7 +16,8 @@ import { applyHardStop } from '../core/hard-stop';
 import type { AgentRecord, InstanceRecord } from '../core/records';
 import { PREFIX } from '../core/table-schema';
 import { announceProgress, announceStoredChange } from '../domain/announce-change';
-import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+import type { DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 
@@ -96,8 +97,4 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
   return (event, context) => chain(event, context);
 };
 
-let built: StreamHandler | undefined;
-export const handler: StreamHandler = (event, context) => {
-  built ??= createStreamConsumer(environmentDependencies);
-  return built(event, context);
-};
+export const handler: StreamHandler = lazyHandler(createStreamConsumer);

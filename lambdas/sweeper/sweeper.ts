@@ -3,7 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { sweep, type SweepResult } from '../core/sweeper';
-import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+import type { DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 
 export type SweeperHandler = (event: ScheduledEvent, context: Context) => Promise<SweepResult>;
 
@@ -21,8 +22,4 @@ export const createSweeper = (provider: DependencyProvider): SweeperHandler => {
   return (event, context) => chain(event, context);
 };
 
-let built: SweeperHandler | undefined;
-export const handler: SweeperHandler = (event, context) => {
-  built ??= createSweeper(environmentDependencies);
-  return built(event, context);
-};
+export const handler: SweeperHandler = lazyHandler(createSweeper);

@@ -9,7 +9,8 @@ import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 import { roleSchema } from '../../sdk/protocol/schemas';
 import type { ConnectionRecord } from '../core/connections';
 import { HaltError, PayloadTooLargeError, ValidationError } from '../core/errors';
-import { environmentDependencies, type Dependencies, type DependencyProvider } from '../config/dependencies';
+import type { Dependencies, DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 import type { WebSocketEvent, WebSocketResult } from './events';
 
 export type SocketHandler = (event: WebSocketEvent, context: Context) => Promise<WebSocketResult>;
@@ -88,10 +89,6 @@ export const defineSocketRoute = (
       });
     return (event, context) => chain(event, context);
   };
-  let built: SocketHandler | undefined;
-  const handler: SocketHandler = (event, context) => {
-    built ??= create(environmentDependencies);
-    return built(event, context);
-  };
+  const handler: SocketHandler = lazyHandler(create);
   return { handler, create };
 };

@@ -12,7 +12,8 @@ import { ID_PATTERN } from '../../sdk/protocol/schemas';
 import { authenticate, bearerToken } from '../core/api-keys';
 import type { Caller } from '../core/context';
 import { UnauthorizedError } from '../core/errors';
-import { environmentDependencies, type DependencyProvider } from '../config/dependencies';
+import type { DependencyProvider } from '../config/dependencies';
+import { lazyHandler } from '../config/lazy-handler';
 import { headerValue, policy, UNAUTHORIZED, type AuthorizerHandler } from '../authorizer/authorizer';
 
 /** Why `caller` may not connect with these parameters, or undefined when it may. */
@@ -60,8 +61,4 @@ export const createSocketAuthorizer = (provider: DependencyProvider): Authorizer
   return (event: APIGatewayRequestAuthorizerEvent, context: Context) => chain(event, context);
 };
 
-let built: AuthorizerHandler | undefined;
-export const handler: AuthorizerHandler = (event, context) => {
-  built ??= createSocketAuthorizer(environmentDependencies);
-  return built(event, context);
-};
+export const handler: AuthorizerHandler = lazyHandler(createSocketAuthorizer);
