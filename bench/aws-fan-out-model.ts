@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_PUSH_CONCURRENCY, DEFAULT_SHARD_SIZE, FanOutNotifier, type PushWorkers } from '../lambdas/adapters/push/fan-out-notifier';
 import { pushShard, type PushShard } from '../lambdas/adapters/push/push-shard';
 import { RetryingPoster, type PostAttempt } from '../lambdas/adapters/push/signed-poster';
-import type { ConnectionRecord, ConnectionRepository, ConnectionTarget } from '../lambdas/core/connections';
+import type { ConnectionRecord, ConnectionRepository, ConnectionTarget } from '../lambdas/adapters/dynamo/connections';
 import { summarize, type Summary } from './stats';
 
 /** A latency as its median and 99th percentile, ms (drawn log-normally between them). */

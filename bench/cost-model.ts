@@ -14,7 +14,7 @@
  *
  *   npm run cost-model
  */
-import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../lambdas/core/agent-state';
+import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../lambdas/domain/agent-state';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_REPORT_INTERVAL_MS } from '../sdk/agent';
 import { KEEPALIVE_INTERVAL_MS } from '../sdk/protocol/messages';
 

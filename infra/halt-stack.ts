@@ -4,7 +4,7 @@
  */
 import { CfnOutput, Stack, Token, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ROUTES, type RouteDefinition } from '../lambdas/route-table';
+import { ROUTES, type RouteDefinition } from '../lambdas/edge/route-table';
 import { KEEPALIVE_ACTION } from '../sdk/protocol/messages';
 import { HaltControlPlane, type HaltControlPlaneProps } from './constructs/halt-control-plane';
 

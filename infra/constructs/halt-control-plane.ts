@@ -14,7 +14,7 @@ import type { EventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { STATE_TABLE } from '../../lambdas/core/table-schema';
+import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { HaltAlarms } from './alarms';
 import { DashboardHosting } from './dashboard-hosting';
 import { HaltRestApi } from './rest-api';

@@ -19,10 +19,10 @@ import {
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/route-table';
+import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/edge/route-table';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
-import { leadingKeys } from '../../lambdas/core/table-schema';
+import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
 
 export interface HaltRestApiProps {

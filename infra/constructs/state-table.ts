@@ -6,7 +6,7 @@
 import { RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { AttributeType, Billing, MultiRegionConsistency, StreamViewType, TableV2, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { KeyAttribute, TableDefinition } from '../../lambdas/core/table-schema';
+import type { KeyAttribute, TableDefinition } from '../../lambdas/adapters/dynamo/table-schema';
 
 /**
  * `eventual` (the default): replicas converge within about a second, writes win by last

@@ -12,7 +12,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { leadingKeys, STATE_STREAM_FILTERS } from '../../lambdas/core/table-schema';
+import { leadingKeys, STATE_STREAM_FILTERS } from '../../lambdas/adapters/dynamo/table-schema';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 import type { HaltWebSocketApi } from './websocket-api';

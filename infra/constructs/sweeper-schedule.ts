@@ -7,7 +7,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
-import { leadingKeys } from '../../lambdas/core/table-schema';
+import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
 
 export interface SweeperScheduleProps {

@@ -13,7 +13,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/core/table-schema';
+import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';

@@ -8,8 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import type { AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
 import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
-import type { RestHandler } from '../../lambdas/http/define-route';
-import { matchRoute, ROUTES, type RouteId } from '../../lambdas/route-table';
+import type { RestHandler } from '../../lambdas/edge/http/define-route';
+import { matchRoute, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
 import { lambdaContext } from './lambda-context';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 

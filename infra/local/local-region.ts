@@ -11,7 +11,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
 import { createDependencies, type Dependencies } from '../../lambdas/config/dependencies';
-import { CONNECTIONS_TABLE, passesStateStreamFilter, STATE_TABLE } from '../../lambdas/core/table-schema';
+import { CONNECTIONS_TABLE, passesStateStreamFilter, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
@@ -28,8 +28,8 @@ import { startWebSocketGateway, type WebSocketGateway } from './websocket-gatewa
 import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
 import { connectRoute } from '../../lambdas/websocket/connect';
 import { disconnectRoute } from '../../lambdas/websocket/disconnect';
-import type { SocketHandler } from '../../lambdas/websocket/define-socket-route';
-import type { WebSocketResult } from '../../lambdas/websocket/events';
+import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
+import type { WebSocketResult } from '../../lambdas/edge/websocket/events';
 import type { HostedFunction } from './function-thread';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 

@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureOperatorKey, generateApiKey } from '../../lambdas/core/api-keys';
-import type { DomainContext } from '../../lambdas/core/context';
+import { ensureOperatorKey, generateApiKey } from '../../lambdas/domain/api-keys';
+import type { DomainContext } from '../../lambdas/domain/context';
 
 export interface OperatorKeyResult {
   readonly key: string;

@@ -10,7 +10,7 @@ import { startEventSink, type EventSink } from './event-sink';
 import { startLambdaStandIn, type LambdaStandIn } from './lambda-stand-in';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { STATE_TABLE } from '../../lambdas/core/table-schema';
+import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { LOCAL_STATE_TABLE, startLocalRegion, type LocalRegion, type LocalRegionOptions } from './local-region';
 import { startReplicator, type ReplicaEndpoint, type Replicator } from './replicator';
 

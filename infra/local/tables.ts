@@ -10,7 +10,7 @@ import {
   waitUntilTableExists,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { TableDefinition } from '../../lambdas/core/table-schema';
+import type { TableDefinition } from '../../lambdas/adapters/dynamo/table-schema';
 
 const attributeDefinitions = (table: TableDefinition) => {
   const all = [table.partitionKey, table.sortKey, ...table.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];

@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mintKey } from '../../lambdas/core/api-keys';
-import { DynamoRepository } from '../../lambdas/core/dynamo-repository';
+import { mintKey } from '../../lambdas/domain/api-keys';
+import { DynamoRepository } from '../../lambdas/adapters/dynamo/dynamo-repository';
 
 const main = async () => {
   const { values } = parseArgs({

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApiRoute } from '../../lambdas/openapi/get-openapi';
 import { buildOpenApiDocument } from '../../lambdas/openapi/openapi-document';
-import { REST_ROUTES } from '../../lambdas/rest-routes';
+import { REST_ROUTES } from '../../lambdas/edge/rest-routes';
 
 export const OPENAPI_FILE = join(__dirname, '..', '..', 'docs', 'openapi.json');
 

@@ -1,6 +1,6 @@
 import { createAgentRequestSchema } from '../../sdk/protocol/schemas';
-import { createAgent } from '../core/agents';
-import { defineRoute } from '../http/define-route';
+import { createAgent } from '../domain/agents';
+import { defineRoute } from '../edge/http/define-route';
 
 export const createAgentRoute = defineRoute('createAgent', { summary: 'Create an agent; its key is in the answer, once', status: 201, body: createAgentRequestSchema }, async ({ ctx, caller, body }) => ({
   status: 201,

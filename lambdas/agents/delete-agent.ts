@@ -1,6 +1,6 @@
 import { agentPathSchema } from '../../sdk/protocol/schemas';
-import { deleteAgent } from '../core/agents';
-import { defineRoute } from '../http/define-route';
+import { deleteAgent } from '../domain/agents';
+import { defineRoute } from '../edge/http/define-route';
 
 export const deleteAgentRoute = defineRoute('deleteAgent', { summary: 'Delete an agent (its audit trail stays)', status: 204, path: agentPathSchema }, async ({ ctx, caller, path }) => {
   await deleteAgent(ctx, caller, path.agentId);

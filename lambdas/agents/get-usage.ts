@@ -1,6 +1,6 @@
 import { agentPathSchema, usageQuerySchema } from '../../sdk/protocol/schemas';
-import { getUsageHistory } from '../core/agents';
-import { defineRoute } from '../http/define-route';
+import { getUsageHistory } from '../domain/agents';
+import { defineRoute } from '../edge/http/define-route';
 
 export const getUsageRoute = defineRoute(
   'getUsage',

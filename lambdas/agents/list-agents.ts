@@ -1,6 +1,6 @@
 import { listAgentsQuerySchema } from '../../sdk/protocol/schemas';
-import { listAgents } from '../core/agents';
-import { defineRoute } from '../http/define-route';
+import { listAgents } from '../domain/agents';
+import { defineRoute } from '../edge/http/define-route';
 
 export const listAgentsRoute = defineRoute('listAgents', { summary: 'List agents, optionally those carrying every given tag', query: listAgentsQuerySchema }, async ({ ctx, query }) => {
   const tags = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];

@@ -6,13 +6,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { assertAllowed } from '../core/access';
-import { authenticate, bearerToken } from '../core/api-keys';
-import { ForbiddenError, UnauthorizedError } from '../core/errors';
+import { assertAllowed } from '../domain/access';
+import { authenticate, bearerToken } from '../domain/api-keys';
+import { ForbiddenError, UnauthorizedError } from '../domain/errors';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
-import { toAuthorizerContext } from '../http/caller';
-import { routeForResource } from '../route-table';
+import { toAuthorizerContext } from '../edge/http/caller';
+import { routeForResource } from '../edge/route-table';
 
 export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
 

@@ -1,6 +1,6 @@
 import { agentPathSchema } from '../../sdk/protocol/schemas';
-import { listCheckpoints } from '../core/checkpoints';
-import { defineRoute } from '../http/define-route';
+import { listCheckpoints } from '../domain/checkpoints';
+import { defineRoute } from '../edge/http/define-route';
 
 export const listCheckpointsRoute = defineRoute('listCheckpoints', { summary: "List the agent's checkpoints", path: agentPathSchema }, async ({ ctx, path }) => ({
   body: await listCheckpoints(ctx, path.agentId),

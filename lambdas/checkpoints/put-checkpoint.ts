@@ -1,6 +1,6 @@
 import { checkpointPathSchema, checkpointRequestSchema } from '../../sdk/protocol/schemas';
-import { saveCheckpoint } from '../core/checkpoints';
-import { defineRoute } from '../http/define-route';
+import { saveCheckpoint } from '../domain/checkpoints';
+import { defineRoute } from '../edge/http/define-route';
 
 export const putCheckpointRoute = defineRoute(
   'putCheckpoint',

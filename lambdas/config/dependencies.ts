@@ -12,13 +12,14 @@ import { FanOutNotifier } from '../adapters/push/fan-out-notifier';
 import { LambdaPushWorkers } from '../adapters/push/lambda-push-workers';
 import { pushShard, type PushShard, type ShardOutcome } from '../adapters/push/push-shard';
 import { SignedHttpPoster } from '../adapters/push/signed-poster';
-import { DynamoConnectionRepository, type ConnectionRepository } from '../core/connections';
-import type { DomainContext } from '../core/context';
+import { DynamoConnectionRepository, type ConnectionRepository } from '../adapters/dynamo/connections';
+import type { DomainContext } from '../domain/context';
 import type { Notifier } from '../ports/notifier';
-import { DynamoRepository } from '../core/dynamo-repository';
-import type { FunctionThrottle, HardStopStore } from '../core/hard-stop';
-import { LambdaThrottle } from '../core/lambda-throttle';
-import { EventBridgePublisher, type EventPublisher } from '../core/event-publisher';
+import { DynamoRepository } from '../adapters/dynamo/dynamo-repository';
+import type { FunctionThrottle, HardStopStore } from '../ports/hard-stop';
+import { LambdaThrottle } from '../adapters/lambda-throttle';
+import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
+import type { EventPublisher } from '../ports/event-publisher';
 import { loadConfig, type HaltConfig } from './config';
 
 export interface Dependencies {

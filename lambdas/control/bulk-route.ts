@@ -1,9 +1,9 @@
 /** Kill, pause or resume many agents at once: by tags (all of them) or every agent. */
 import { bulkKillRequestSchema } from '../../sdk/protocol/schemas';
-import type { ControlAction } from '../core/agent-state';
-import { bulkChange } from '../core/control';
-import { defineRoute } from '../http/define-route';
-import type { RouteId } from '../route-table';
+import type { ControlAction } from '../domain/agent-state';
+import { bulkChange } from '../domain/control';
+import { defineRoute } from '../edge/http/define-route';
+import type { RouteId } from '../edge/route-table';
 
 const VERB = { kill: 'Kill', pause: 'Pause', resume: 'Resume' } as const;
 

@@ -1,9 +1,9 @@
 /** Kill, pause and resume share one shape: `{reason, expectedVersion?}` in, `ControlResult` out. */
 import { agentPathSchema, controlRequestSchema } from '../../sdk/protocol/schemas';
-import type { ControlAction } from '../core/agent-state';
-import { changeStatus } from '../core/control';
-import { defineRoute } from '../http/define-route';
-import type { RouteId } from '../route-table';
+import type { ControlAction } from '../domain/agent-state';
+import { changeStatus } from '../domain/control';
+import { defineRoute } from '../edge/http/define-route';
+import type { RouteId } from '../edge/route-table';
 
 export const controlRoute = (routeId: RouteId, action: ControlAction) =>
   defineRoute(routeId, { summary: `${action.charAt(0).toUpperCase()}${action.slice(1)} an agent: every instance is told at once`, path: agentPathSchema, body: controlRequestSchema }, async ({ ctx, caller, path, body }) => {

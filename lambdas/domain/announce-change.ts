@@ -4,9 +4,9 @@
  * the stream consumer's safety net all tell instances through here, and only here.
  */
 import type { AgentMessage, ControlMessage } from '../../sdk/protocol/messages';
-import { toAgentView } from '../core/agent-views';
-import { usageWindows, type DomainContext } from '../core/context';
-import type { AgentRecord } from '../core/records';
+import { toAgentView } from './agent-views';
+import { usageWindows, type DomainContext } from './context';
+import type { AgentRecord } from '../ports/records';
 
 const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
 

@@ -1,5 +1,5 @@
-import { ServiceUnavailableError } from '../core/errors';
-import { defineRoute } from '../http/define-route';
+import { ServiceUnavailableError } from '../domain/errors';
+import { defineRoute } from '../edge/http/define-route';
 
 /** Unauthenticated liveness that also proves storage answers. */
 export const healthRoute = defineRoute('health', { summary: 'Liveness: storage answers', anonymous: true }, async ({ ctx }) => {

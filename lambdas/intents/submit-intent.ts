@@ -1,6 +1,6 @@
 import { agentPathSchema, intentRequestSchema } from '../../sdk/protocol/schemas';
-import { submitIntent } from '../core/gateway';
-import { defineRoute } from '../http/define-route';
+import { submitIntent } from '../domain/gateway';
+import { defineRoute } from '../edge/http/define-route';
 
 export const submitIntentRoute = defineRoute(
   'submitIntent',

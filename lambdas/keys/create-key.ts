@@ -1,6 +1,6 @@
 import { createKeyRequestSchema } from '../../sdk/protocol/schemas';
-import { createKey } from '../core/api-keys';
-import { defineRoute } from '../http/define-route';
+import { createKey } from '../domain/api-keys';
+import { defineRoute } from '../edge/http/define-route';
 
 export const createKeyRoute = defineRoute('createKey', { summary: 'Create an API key; the key is in the answer, once', status: 201, body: createKeyRequestSchema }, async ({ ctx, body }) => ({
   status: 201,

@@ -1,6 +1,6 @@
 import { keyPathSchema } from '../../sdk/protocol/schemas';
-import { revokeKey } from '../core/api-keys';
-import { defineRoute } from '../http/define-route';
+import { revokeKey } from '../domain/api-keys';
+import { defineRoute } from '../edge/http/define-route';
 
 export const deleteKeyRoute = defineRoute('deleteKey', { summary: 'Revoke an API key', status: 204, path: keyPathSchema }, async ({ ctx, path }) => {
   await revokeKey(ctx, path.keyId);

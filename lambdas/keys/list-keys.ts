@@ -1,5 +1,5 @@
-import { listKeys } from '../core/api-keys';
-import { defineRoute } from '../http/define-route';
+import { listKeys } from '../domain/api-keys';
+import { defineRoute } from '../edge/http/define-route';
 
 export const listKeysRoute = defineRoute('listKeys', { summary: 'List API keys (never the secrets)',}, async ({ ctx }) => ({ body: { keys: await listKeys(ctx) } }));
 

@@ -1,5 +1,5 @@
-import { defineRoute, type DefinedRoute } from '../http/define-route';
-import { REST_ROUTES } from '../rest-routes';
+import { defineRoute, type DefinedRoute } from '../edge/http/define-route';
+import { REST_ROUTES } from '../edge/rest-routes';
 import { buildOpenApiDocument } from './openapi-document';
 
 let document: Record<string, unknown> | undefined;

@@ -3,9 +3,9 @@
  * schemas that validate requests, so it cannot drift from what the API takes.
  */
 import { z } from 'zod';
-import type { RouteAccess } from '../core/access';
-import type { DefinedRoute } from '../http/define-route';
-import { ROUTES, type RouteDefinition } from '../route-table';
+import type { RouteAccess } from '../domain/access';
+import type { DefinedRoute } from '../edge/http/define-route';
+import { ROUTES, type RouteDefinition } from '../edge/route-table';
 
 type JsonSchema = Record<string, unknown>;
 

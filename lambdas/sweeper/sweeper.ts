@@ -2,7 +2,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { sweep, type SweepResult } from '../core/sweeper';
+import { sweep, type SweepResult } from '../domain/sweeper';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
 

@@ -1,8 +1,8 @@
 import { ackMessageSchema } from '../../sdk/protocol/messages';
-import { ForbiddenError } from '../core/errors';
-import { acknowledge } from '../core/heartbeat';
-import { parseWith } from '../http/validation';
-import { connectionFromAuthorizer, defineSocketRoute, messageBody } from './define-socket-route';
+import { ForbiddenError } from '../domain/errors';
+import { acknowledge } from '../domain/heartbeat';
+import { parseWith } from '../edge/http/validation';
+import { connectionFromAuthorizer, defineSocketRoute, messageBody } from '../edge/websocket/define-socket-route';
 
 /**
  * `ack`: the instance has stopped (or resumed) at `version`. Who it is comes from the

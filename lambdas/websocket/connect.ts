@@ -1,4 +1,4 @@
-import { connectionFromAuthorizer, defineSocketRoute } from './define-socket-route';
+import { connectionFromAuthorizer, defineSocketRoute } from '../edge/websocket/define-socket-route';
 
 /**
  * `$connect`: remember who connected (the authorizer already decided they may). An agent

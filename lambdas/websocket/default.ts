@@ -1,5 +1,5 @@
-import { ValidationError } from '../core/errors';
-import { defineSocketRoute, messageBody } from './define-socket-route';
+import { ValidationError } from '../domain/errors';
+import { defineSocketRoute, messageBody } from '../edge/websocket/define-socket-route';
 
 /** `$default`: a message whose `action` no route takes. */
 export const defaultRoute = defineSocketRoute('$default', async ({ event }) => {

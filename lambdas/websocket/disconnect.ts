@@ -1,4 +1,4 @@
-import { defineSocketRoute } from './define-socket-route';
+import { defineSocketRoute } from '../edge/websocket/define-socket-route';
 
 /**
  * `$disconnect`: forget the connection, and end the instance's presence (its health ages from

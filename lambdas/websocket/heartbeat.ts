@@ -1,8 +1,8 @@
 import { heartbeatMessageSchema } from '../../sdk/protocol/messages';
-import { ForbiddenError } from '../core/errors';
-import { recordHeartbeat } from '../core/heartbeat';
-import { parseWith } from '../http/validation';
-import { defineSocketRoute, messageBody } from './define-socket-route';
+import { ForbiddenError } from '../domain/errors';
+import { recordHeartbeat } from '../domain/heartbeat';
+import { parseWith } from '../edge/http/validation';
+import { defineSocketRoute, messageBody } from '../edge/websocket/define-socket-route';
 
 /**
  * `heartbeat` over the open WebSocket: the SDK sends one when it connects (to learn what it

@@ -6,7 +6,7 @@ import {
   priceWork,
   PRICES,
 } from '../../bench/cost-model';
-import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../../lambdas/core/agent-state';
+import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../../lambdas/domain/agent-state';
 import { DEFAULT_REPORT_INTERVAL_MS } from '../../sdk/agent';
 import { KEEPALIVE_INTERVAL_MS } from '../../sdk/protocol/messages';
 

@@ -3,7 +3,7 @@
  * checked against the table below (written from API.md, not read from the code's own access
  * rules). A refused call changes nothing; zero unexpected successes.
  */
-import { ROUTES, type RouteId } from '../../lambdas/route-table';
+import { ROUTES, type RouteId } from '../../lambdas/edge/route-table';
 import { startTestRuntime, type ApiResponse, type TestRuntime } from '../support/local-runtime';
 
 type Caller = 'none' | 'malformed' | 'revoked' | 'viewer' | 'ownAgent' | 'otherAgent' | 'operator';

@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateApiKey } from '../../lambdas/core/api-keys';
+import { generateApiKey } from '../../lambdas/domain/api-keys';
 import { HaltAgent, type HaltAgentOptions } from '../../sdk/agent';
 import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
 

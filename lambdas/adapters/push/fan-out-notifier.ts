@@ -4,7 +4,7 @@
  * shard is handed to a push worker, so a kill of 10,000 instances is as fast as a few hundred
  * posts, not 10,000 in a row. The message is encoded once per fan-out.
  */
-import type { ConnectionRepository } from '../../core/connections';
+import type { ConnectionRepository } from '../dynamo/connections';
 import type { Notifier, PushOptions } from '../../ports/notifier';
 import { pushShard, type PushShard, type ShardOutcome } from './push-shard';
 import type { ConnectionPoster } from './signed-poster';

@@ -4,8 +4,8 @@
  * kill call runs the first shard itself; push workers (Lambda functions in AWS, worker threads
  * locally) run the others with this same code.
  */
-import { mapWithConcurrency } from '../../core/concurrency';
-import type { ConnectionRepository } from '../../core/connections';
+import { mapWithConcurrency } from '../../domain/concurrency';
+import type { ConnectionRepository } from '../dynamo/connections';
 import type { ConnectionPoster } from './signed-poster';
 
 export interface PushShard {

@@ -3,8 +3,8 @@ import { App, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { STATE_TABLE } from '../../../lambdas/core/table-schema';
-import { ROUTES, type RouteDefinition } from '../../../lambdas/route-table';
+import { STATE_TABLE } from '../../../lambdas/adapters/dynamo/table-schema';
+import { ROUTES, type RouteDefinition } from '../../../lambdas/edge/route-table';
 import { HaltStack } from '../../../infra/halt-stack';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 

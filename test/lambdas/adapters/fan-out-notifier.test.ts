@@ -6,7 +6,7 @@
 import { FanOutNotifier, type PushWorkers } from '../../../lambdas/adapters/push/fan-out-notifier';
 import type { PushShard } from '../../../lambdas/adapters/push/push-shard';
 import { PushFailedError, RetryingPoster, type ConnectionPoster, type PostOutcome } from '../../../lambdas/adapters/push/signed-poster';
-import type { ConnectionRecord, ConnectionRepository, ConnectionTarget } from '../../../lambdas/core/connections';
+import type { ConnectionRecord, ConnectionRepository, ConnectionTarget } from '../../../lambdas/adapters/dynamo/connections';
 
 /** `count` connections of one agent (instance `i<n>` on connection `c<n>`), in pages of `pageSize`. */
 const connectionsOf = (count: number, pageSize: number) => {

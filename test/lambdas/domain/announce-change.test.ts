@@ -2,13 +2,13 @@
  * The one kill path: every status change, whoever makes it, tells the agent's instances in
  * this region through the notifier, once; a refused intent reminds the instance that sent it.
  */
-import { changeStatus, bulkChange } from '../../../lambdas/core/control';
-import type { DomainContext } from '../../../lambdas/core/context';
-import { VersionConflictError } from '../../../lambdas/core/errors';
-import { submitIntent } from '../../../lambdas/core/gateway';
-import { enforceBudgetBreach, enforceConsecutiveFailures } from '../../../lambdas/core/policy-enforcement';
-import type { AgentRecord, InstanceRecord } from '../../../lambdas/core/records';
-import type { AgentRepository } from '../../../lambdas/core/repository';
+import { changeStatus, bulkChange } from '../../../lambdas/domain/control';
+import type { DomainContext } from '../../../lambdas/domain/context';
+import { VersionConflictError } from '../../../lambdas/domain/errors';
+import { submitIntent } from '../../../lambdas/domain/gateway';
+import { enforceBudgetBreach, enforceConsecutiveFailures } from '../../../lambdas/domain/policy-enforcement';
+import type { AgentRecord, InstanceRecord } from '../../../lambdas/ports/records';
+import type { AgentRepository } from '../../../lambdas/ports/repository';
 import type { Notifier, PushOptions } from '../../../lambdas/ports/notifier';
 
 const agentRecord = (agentId: string, overrides: Partial<AgentRecord> = {}): AgentRecord => ({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { OPENAPI_FILE, renderOpenApi } from '../../../infra/scripts/write-openapi';
-import { ROUTES } from '../../../lambdas/route-table';
+import { ROUTES } from '../../../lambdas/edge/route-table';
 
 describe('OpenAPI document', () => {
   const document = JSON.parse(renderOpenApi()) as { openapi: string; paths: Record<string, Record<string, any>> };

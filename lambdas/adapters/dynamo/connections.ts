@@ -1,0 +1,146 @@
+/**
+ * WebSocket connections of one region: who is connected (an agent instance, or an operator or
+ * viewer watching), found by id and by agent. Each connection is two items, both written
+ * before `$connect` answers, so a push (which reads by agent, strongly consistent) never
+ * misses one that was accepted.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '../../../sdk/protocol/schemas';
+import { connectionKeys } from './table-schema';
+
+export interface ConnectionRecord {
+  connectionId: string;
+  role: Role;
+  keyId: string;
+  keyName: string;
+  /** Agent connections: the agent and instance. */
+  agentId?: string;
+  instanceId?: string;
+  /** Operator/viewer connections that receive every agent change. */
+  watch: boolean;
+  connectedAt: string;
+}
+
+/**
+ * API Gateway closes WebSocket connections after two hours at most, so an item set to expire
+ * three hours after `$connect` outlives its connection without ever being refreshed (a write
+ * per message would be most of the bill: docs/cost.md).
+ */
+export const CONNECTION_TTL_SECONDS = 3 * 3600;
+
+export interface ConnectionRepository {
+  put(connection: ConnectionRecord): Promise<void>;
+  get(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Remove the connection (idempotent); pass the record when it was just read. */
+  remove(connectionId: string, known?: ConnectionRecord): Promise<void>;
+  ofAgent(agentId: string): Promise<ConnectionRecord[]>;
+  /**
+   * The agent's connections as a fan-out needs them (id and instance), a page at a time
+   * (DynamoDB's 1 MB pages, a few thousand connections each), so pushes start before the
+   * last page is read.
+   */
+  pagesOfAgent(agentId: string): AsyncIterable<ConnectionTarget[]>;
+  watchers(): Promise<ConnectionRecord[]>;
+}
+
+export type ConnectionTarget = Pick<ConnectionRecord, 'connectionId' | 'instanceId'>;
+
+type Item = Record<string, unknown>;
+
+const toConnection = (item: Item): ConnectionRecord => ({
+  connectionId: item.connectionId as string,
+  role: item.role as Role,
+  keyId: item.keyId as string,
+  keyName: item.keyName as string,
+  ...(typeof item.agentId === 'string' ? { agentId: item.agentId } : {}),
+  ...(typeof item.instanceId === 'string' ? { instanceId: item.instanceId } : {}),
+  watch: item.watch === true,
+  connectedAt: item.connectedAt as string,
+});
+
+export class DynamoConnectionRepository implements ConnectionRepository {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+
+  public constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+  }
+
+  private secondaryKey(connection: ConnectionRecord) {
+    if (connection.agentId) return connectionKeys.ofAgent(connection.agentId, connection.connectionId);
+    return connection.watch ? connectionKeys.watcher(connection.connectionId) : undefined;
+  }
+
+  public async put(connection: ConnectionRecord): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + CONNECTION_TTL_SECONDS;
+    const item = { ...connection, expiresAt };
+    const secondary = this.secondaryKey(connection);
+    // Two plain puts, not a transaction (which bills twice): if either fails, `$connect`
+    // fails and API Gateway refuses the connection, so a push can at worst find an item of a
+    // connection that never opened, which answers Gone and is removed; the TTL sweeps the rest.
+    await Promise.all([
+      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...connectionKeys.byId(connection.connectionId), ...item } })),
+      ...(secondary ? [this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...secondary, ...item } }))] : []),
+    ]);
+  }
+
+  public async get(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId), ConsistentRead: true }),
+    );
+    return Item ? toConnection(Item) : undefined;
+  }
+
+  public async remove(connectionId: string, known?: ConnectionRecord): Promise<void> {
+    const connection = known ?? (await this.get(connectionId));
+    const secondary = connection ? this.secondaryKey(connection) : undefined;
+    await Promise.all([
+      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId) })),
+      ...(secondary ? [this.client.send(new DeleteCommand({ TableName: this.tableName, Key: secondary }))] : []),
+    ]);
+  }
+
+  public async ofAgent(agentId: string): Promise<ConnectionRecord[]> {
+    return this.queryPartition(connectionKeys.ofAgent(agentId, '').pk);
+  }
+
+  public async *pagesOfAgent(agentId: string): AsyncIterable<ConnectionTarget[]> {
+    for await (const items of this.pages(connectionKeys.ofAgent(agentId, '').pk, 'connectionId, instanceId')) {
+      yield items.map((item) => ({
+        connectionId: item.connectionId as string,
+        ...(typeof item.instanceId === 'string' ? { instanceId: item.instanceId } : {}),
+      }));
+    }
+  }
+
+  public async watchers(): Promise<ConnectionRecord[]> {
+    return this.queryPartition(connectionKeys.watcher('').pk);
+  }
+
+  private async queryPartition(pk: string): Promise<ConnectionRecord[]> {
+    const out: ConnectionRecord[] = [];
+    for await (const items of this.pages(pk)) out.push(...items.map(toConnection));
+    return out;
+  }
+
+  /** The partition's items a page at a time (strongly consistent: a push never misses an accepted connection). */
+  private async *pages(pk: string, projection?: string): AsyncIterable<Item[]> {
+    let start: Item | undefined;
+    do {
+      const { Items, LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ...(projection ? { ProjectionExpression: projection } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      yield Items ?? [];
+      start = LastEvaluatedKey;
+    } while (start);
+  }
+}

@@ -1,0 +1,31 @@
+/** What every domain function receives: storage, a clock and the region it runs in. */
+import type { Role } from '../../sdk/protocol/schemas';
+import type { Notifier } from '../ports/notifier';
+import type { EventPublisher } from '../ports/event-publisher';
+import type { AgentRepository } from '../ports/repository';
+
+export interface DomainContext {
+  readonly repository: AgentRepository;
+  readonly now: () => Date;
+  /** The region of the control plane serving the call (e.g. `eu-west-1`, `local-1`). */
+  readonly region: string;
+  /** The event bus, for events the domain raises itself (a breached budget). */
+  readonly publisher?: EventPublisher;
+  /** Pushes to this region's WebSocket connections; absent where the region has no WebSocket API. */
+  readonly notifier?: Notifier;
+}
+
+/** The caller, as its API key says. `name` is what the audit trail records as actor. */
+export interface Caller {
+  readonly keyId: string;
+  readonly name: string;
+  readonly role: Role;
+  /** For `agent` keys: the one agent the key may act for. */
+  readonly agentId?: string;
+}
+
+/** UTC day (`2026-11-24`) and hour (`2026-11-24T09`) windows used for usage and budgets. */
+export const usageWindows = (at: Date): { day: string; hour: string } => {
+  const iso = at.toISOString();
+  return { day: iso.slice(0, 10), hour: iso.slice(0, 13) };
+};

@@ -1,0 +1,72 @@
+/**
+ * Policies that act on their own: a breached budget rejects, pauses or kills (actor
+ * `policy:budget`) and is reported once per limit and window as `BudgetBreached`; a run of
+ * failed units kills the agent (actor `policy:consecutive_failures`).
+ */
+import type { Policy } from '../../sdk/protocol/schemas';
+import type { DomainContext } from './context';
+import { changeStatus } from './control';
+import type { UsageLimits } from '../ports/repository';
+
+export const BUDGET_BREACHED = 'BudgetBreached';
+const TWO_DAYS = 2 * 86_400;
+
+export interface BreachReport {
+  agentId: string;
+  limit: keyof UsageLimits;
+  window: string;
+  onBreach: 'reject' | 'pause' | 'kill';
+  at: string;
+  trigger: string;
+}
+
+/** Apply the policy's answer to a breach of `limit` in `window`. */
+export const enforceBudgetBreach = async (
+  ctx: DomainContext,
+  options: { agentId: string; policy: Policy; limit: keyof UsageLimits; window: string; trigger: string },
+): Promise<void> => {
+  const budget = options.policy.budget;
+  if (!budget) return;
+  const at = ctx.now();
+  if (budget.onBreach !== 'reject') {
+    await changeStatus(ctx, {
+      agentId: options.agentId,
+      action: budget.onBreach === 'kill' ? 'kill' : 'pause',
+      reason: `budget ${options.limit} reached (${options.trigger})`,
+      actor: 'policy:budget',
+    }).catch((error: unknown) => {
+      // Pausing an agent that is killed meanwhile is no change to make.
+      if (!(error instanceof Error && error.name === 'InvalidTransitionError')) throw error;
+    });
+  }
+  const first = await ctx.repository.markBreach(options.agentId, `${options.limit}#${options.window}`, Math.floor(at.getTime() / 1000) + TWO_DAYS);
+  if (first && ctx.publisher) {
+    const detail: BreachReport = {
+      agentId: options.agentId,
+      limit: options.limit,
+      window: options.window,
+      onBreach: budget.onBreach,
+      at: at.toISOString(),
+      trigger: options.trigger,
+    };
+    await ctx.publisher.publish({ detailType: BUDGET_BREACHED, detail, time: at });
+  }
+};
+
+/** Count a report of units; kill the agent when its run of failures reaches the policy's limit. */
+export const enforceConsecutiveFailures = async (
+  ctx: DomainContext,
+  options: { agentId: string; policy: Policy; succeeded: number; failed: number },
+): Promise<void> => {
+  const limit = options.policy.autoKill?.consecutiveFailures;
+  if (limit === undefined || (options.succeeded === 0 && options.failed === 0)) return;
+  const streak = await ctx.repository.updateFailureStreak(options.agentId, options);
+  if (streak >= limit) {
+    await changeStatus(ctx, {
+      agentId: options.agentId,
+      action: 'kill',
+      reason: `${streak} consecutive failed units (limit ${limit})`,
+      actor: 'policy:consecutive_failures',
+    });
+  }
+};

@@ -1,0 +1,136 @@
+/**
+ * Every REST route of the public API, with who may call it and which entry file serves it.
+ * The authorizer, the handlers, the local gateway and the CDK stack all read this one table.
+ */
+import {
+  OPERATOR_AND_OWN_AGENT,
+  OPERATOR_ONLY,
+  PUBLIC,
+  READERS,
+  READERS_AND_OWN_AGENT,
+  type RouteAccess,
+} from '../domain/access';
+import { leadingKeys } from '../adapters/dynamo/table-schema';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Item writes a route makes, for the narrowest IAM grant: actions on partition-key prefixes. */
+export interface RouteWrites {
+  readonly actions: readonly ('dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:BatchWriteItem')[];
+  readonly prefixes: readonly string[];
+}
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, parameters in braces. */
+  readonly path: string;
+  readonly access: RouteAccess;
+  /** Entry file (relative to `lambdas/`) exporting `handler`. */
+  readonly entry: string;
+  /** What the route writes in the state table (none: read-only). */
+  readonly writes?: RouteWrites;
+  /** The route pushes to WebSocket connections. */
+  readonly connections?: 'push';
+}
+
+const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') };
+
+export const ROUTES = {
+  health: { method: 'GET', path: '/v1/health', access: PUBLIC, entry: 'health/health.ts' },
+  openapi: { method: 'GET', path: '/v1/openapi.json', access: PUBLIC, entry: 'openapi/get-openapi.ts' },
+  createAgent: {
+    method: 'POST',
+    path: '/v1/agents',
+    access: OPERATOR_ONLY,
+    entry: 'agents/create-agent.ts',
+    writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: leadingKeys('agent', 'tag', 'keyByHash', 'keyById') },
+  },
+  listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
+  getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts' },
+  getUsage: { method: 'GET', path: '/v1/agents/{agentId}/usage', access: READERS_AND_OWN_AGENT, entry: 'agents/get-usage.ts' },
+  deleteAgent: {
+    method: 'DELETE',
+    path: '/v1/agents/{agentId}',
+    access: OPERATOR_ONLY,
+    entry: 'agents/delete-agent.ts',
+    writes: { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: leadingKeys('agent', 'tag', 'keyByHash', 'keyById') },
+  },
+  killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
+  pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
+  resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkPause: { method: 'POST', path: '/v1/pause', access: OPERATOR_ONLY, entry: 'control/bulk-pause.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkResume: { method: 'POST', path: '/v1/resume', access: OPERATOR_ONLY, entry: 'control/bulk-resume.ts', writes: AGENT_UPDATES, connections: 'push' },
+  putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts', writes: AGENT_UPDATES },
+  // A heartbeat's metrics can trip a policy that kills or pauses the agent: it pushes, like a kill.
+  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts', writes: AGENT_UPDATES, connections: 'push' },
+  submitIntent: {
+    method: 'POST',
+    path: '/v1/agents/{agentId}/intents',
+    access: OPERATOR_AND_OWN_AGENT,
+    entry: 'intents/submit-intent.ts',
+    writes: AGENT_UPDATES,
+    connections: 'push',
+  },
+  putCheckpoint: {
+    method: 'PUT',
+    path: '/v1/agents/{agentId}/checkpoints/{name}',
+    access: OPERATOR_AND_OWN_AGENT,
+    entry: 'checkpoints/put-checkpoint.ts',
+    writes: { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('agent') },
+  },
+  getCheckpoint: {
+    method: 'GET',
+    path: '/v1/agents/{agentId}/checkpoints/{name}',
+    access: READERS_AND_OWN_AGENT,
+    entry: 'checkpoints/get-checkpoint.ts',
+  },
+  listCheckpoints: {
+    method: 'GET',
+    path: '/v1/agents/{agentId}/checkpoints',
+    access: READERS_AND_OWN_AGENT,
+    entry: 'checkpoints/list-checkpoints.ts',
+  },
+  createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts', writes: { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
+  listKeys: { method: 'GET', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/list-keys.ts' },
+  deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
+  listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
+  verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
+} as const satisfies Record<string, RouteDefinition>;
+
+export type RouteId = keyof typeof ROUTES;
+
+/** The route serving `method` on the API Gateway resource path `resource`, if any. */
+export const routeForResource = (method: string, resource: string): [RouteId, RouteDefinition] | undefined =>
+  (Object.entries(ROUTES) as [RouteId, RouteDefinition][]).find(([, r]) => r.method === method && r.path === resource);
+
+/** Match a concrete path (`/v1/agents/a1/kill`) to a route and its path parameters. */
+export const matchRoute = (
+  method: string,
+  path: string,
+): { id: RouteId; route: RouteDefinition; pathParameters: Record<string, string> } | { methodNotAllowed: boolean } => {
+  const segments = path.split('/');
+  let pathExists = false;
+  for (const [id, route] of Object.entries(ROUTES) as [RouteId, RouteDefinition][]) {
+    const pattern = route.path.split('/');
+    if (pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = pattern.every((part, i) => {
+      const segment = segments[i] ?? '';
+      if (part.startsWith('{') && part.endsWith('}')) {
+        if (segment === '') return false;
+        try {
+          params[part.slice(1, -1)] = decodeURIComponent(segment);
+        } catch {
+          params[part.slice(1, -1)] = segment;
+        }
+        return true;
+      }
+      return part === segment;
+    });
+    if (!matches) continue;
+    pathExists = true;
+    if (route.method === method) return { id, route, pathParameters: params };
+  }
+  return { methodNotAllowed: pathExists };
+};

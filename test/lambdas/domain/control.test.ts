@@ -1,0 +1,97 @@
+import { changeStatus } from '../../../lambdas/domain/control';
+import type { DomainContext } from '../../../lambdas/domain/context';
+import { VersionConflictError } from '../../../lambdas/domain/errors';
+import type { AgentRecord } from '../../../lambdas/ports/records';
+import type { AgentRepository } from '../../../lambdas/ports/repository';
+
+const baseAgent = (): AgentRecord => ({
+  agentId: 'a1',
+  name: 'a1',
+  tags: [],
+  status: 'active',
+  version: 1,
+  statusChangedAt: '2026-11-24T09:00:00.000Z',
+  statusChangedBy: 'ops',
+  statusReason: null,
+  policy: {},
+  createdAt: '2026-11-24T09:00:00.000Z',
+  lastChange: {
+    type: 'agent_created',
+    actor: 'ops',
+    reason: null,
+    at: '2026-11-24T09:00:00.000Z',
+    fromStatus: null,
+    toStatus: 'active',
+    region: 'local-1',
+  },
+  deleted: false,
+});
+
+/**
+ * A repository holding one agent in memory with the same conditional semantics as the table:
+ * `updateAgent` fails with VersionConflictError unless the stored version is the expected one.
+ * `interfere` runs before each conditional write, to simulate another writer winning the race.
+ */
+const repositoryWith = (agent: AgentRecord, interfere: (stored: AgentRecord) => AgentRecord = (s) => s) => {
+  let stored = agent;
+  const writes: AgentRecord[] = [];
+  const repository = {
+    getAgent: async () => stored,
+    updateAgent: async (next: AgentRecord, expected: number) => {
+      stored = interfere(stored);
+      if (stored.version !== expected) throw new VersionConflictError(next.agentId, expected, stored.version);
+      stored = next;
+      writes.push(next);
+    },
+  } as unknown as AgentRepository;
+  return { repository, writes, current: () => stored };
+};
+
+const ctxWith = (repository: AgentRepository): DomainContext => ({
+  repository,
+  region: 'local-1',
+  now: () => new Date('2026-11-24T09:05:00.000Z'),
+});
+
+describe('changeStatus', () => {
+  it('kills an active agent: version +1, who, why, when and the change recorded', async () => {
+    const { repository, current } = repositoryWith(baseAgent());
+    const result = await changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'template breaks the law', actor: 'ops' });
+    expect(result).toMatchObject({ agentId: 'a1', status: 'killed', version: 2, changed: true });
+    expect(current()).toMatchObject({
+      status: 'killed',
+      version: 2,
+      statusChangedBy: 'ops',
+      statusReason: 'template breaks the law',
+      statusChangedAt: '2026-11-24T09:05:00.000Z',
+      lastChange: { type: 'killed', fromStatus: 'active', toStatus: 'killed', region: 'local-1' },
+    });
+  });
+
+  it('does not write when the agent is already in the target status', async () => {
+    const { repository, writes } = repositoryWith({ ...baseAgent(), status: 'killed', version: 4 });
+    const result = await changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'again', actor: 'ops' });
+    expect(result).toMatchObject({ agentId: 'a1', status: 'killed', version: 4, changed: false });
+    expect(writes).toHaveLength(0);
+  });
+
+  it('retries on fresh state when another writer wins the race, losing neither change', async () => {
+    let raced = false;
+    const { repository, current } = repositoryWith(baseAgent(), (stored) => {
+      if (raced) return stored;
+      raced = true;
+      return { ...stored, status: 'paused', version: stored.version + 1 };
+    });
+    const result = await changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'stop', actor: 'ops' });
+    expect(result).toMatchObject({ agentId: 'a1', status: 'killed', version: 3, changed: true });
+    expect(current().lastChange.fromStatus).toBe('paused');
+  });
+
+  it('surfaces a conflict when the caller named the version it expected', async () => {
+    const { repository, writes } = repositoryWith({ ...baseAgent(), version: 5 });
+    await expect(
+      changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'stop', actor: 'ops', expectedVersion: 4 }),
+    ).rejects.toThrow(VersionConflictError);
+    expect(writes).toHaveLength(0);
+  });
+});
