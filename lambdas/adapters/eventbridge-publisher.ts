@@ -4,23 +4,17 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EVENT_SOURCE, EventPublishError, type BusEvent, type EventPublisher } from '../ports/event-publisher';
 
 export class EventBridgePublisher implements EventPublisher {
-  private readonly client: EventBridgeClient;
-  private readonly eventBusName: string;
-
-  public constructor(options: { client: EventBridgeClient; eventBusName: string }) {
-    this.client = options.client;
-    this.eventBusName = options.eventBusName;
-  }
+  public constructor(private readonly options: { readonly client: EventBridgeClient; readonly eventBusName: string }) {}
 
   public async publish(event: BusEvent): Promise<void> {
-    const result = await this.client.send(
+    const result = await this.options.client.send(
       new PutEventsCommand({
         Entries: [
           {
             Source: EVENT_SOURCE,
             DetailType: event.detailType,
             Detail: JSON.stringify(event.detail),
-            EventBusName: this.eventBusName,
+            EventBusName: this.options.eventBusName,
             Resources: [],
             Time: event.time,
           },

@@ -303,26 +303,7 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
 
   public async putInstance(instance: InstanceRecord): Promise<void> {
     const hasAck = instance.acknowledgedVersion !== undefined;
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.instance(instance.agentId, instance.instanceId),
-        UpdateExpression:
-          'SET agentId = :agentId, instanceId = :instanceId, #region = :region, lastHeartbeatAt = :at, ' +
-          'firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt' +
-          (hasAck ? ', acknowledgedVersion = :ack' : '') +
-          ` REMOVE ${ACK_MARK}`,
-        ExpressionAttributeNames: { '#region': 'region' },
-        ExpressionAttributeValues: {
-          ':agentId': instance.agentId,
-          ':instanceId': instance.instanceId,
-          ':region': instance.region,
-          ':at': instance.lastHeartbeatAt,
-          ':expiresAt': epochSeconds(instance.lastHeartbeatAt) + INSTANCE_TTL,
-          ...(hasAck ? { ':ack': instance.acknowledgedVersion } : {}),
-        },
-      }),
-    );
+    await this.registerInstance(instance, instance.lastHeartbeatAt, hasAck ? { acknowledgedVersion: instance.acknowledgedVersion } : {});
   }
 
   public async getInstance(agentId: string, instanceId: string): Promise<InstanceRecord | undefined> {
@@ -359,22 +340,35 @@ export class DynamoRepository implements AgentRepository, HardStopStore {
   }
 
   public async connectInstance(presence: InstancePresence): Promise<void> {
+    await this.registerInstance(presence, presence.at, { connectionId: presence.connectionId, connectedAt: presence.at });
+  }
+
+  /**
+   * Register or refresh an instance seen at `at`, setting `extra` too. Any write but an
+   * acknowledgement removes the acknowledgement mark, so the stream filter lets it pass by.
+   */
+  private async registerInstance(
+    instance: Pick<InstanceRecord, 'agentId' | 'instanceId' | 'region'>,
+    at: string,
+    extra: Record<string, string | number | undefined>,
+  ): Promise<void> {
+    const fields = Object.entries(extra).filter(([, value]) => value !== undefined);
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.instance(presence.agentId, presence.instanceId),
+        Key: keys.instance(instance.agentId, instance.instanceId),
         UpdateExpression:
           'SET agentId = :agentId, instanceId = :instanceId, #region = :region, lastHeartbeatAt = :at, ' +
-          'firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt, connectionId = :connectionId, connectedAt = :at ' +
+          `firstSeenAt = if_not_exists(firstSeenAt, :at), expiresAt = :expiresAt${fields.map(([name]) => `, ${name} = :${name}`).join('')} ` +
           `REMOVE ${ACK_MARK}`,
         ExpressionAttributeNames: { '#region': 'region' },
         ExpressionAttributeValues: {
-          ':agentId': presence.agentId,
-          ':instanceId': presence.instanceId,
-          ':region': presence.region,
-          ':at': presence.at,
-          ':connectionId': presence.connectionId,
-          ':expiresAt': epochSeconds(presence.at) + INSTANCE_TTL,
+          ':agentId': instance.agentId,
+          ':instanceId': instance.instanceId,
+          ':region': instance.region,
+          ':at': at,
+          ':expiresAt': epochSeconds(at) + INSTANCE_TTL,
+          ...Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])),
         },
       }),
     );

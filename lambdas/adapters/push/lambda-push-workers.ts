@@ -11,20 +11,14 @@ import type { PushShard } from './push-shard';
 const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
 
 export class LambdaPushWorkers implements PushWorkers {
-  private readonly client: LambdaClient;
-  private readonly functionName: string;
-
-  public constructor(options: { client: LambdaClient; functionName: string }) {
-    this.client = options.client;
-    this.functionName = options.functionName;
-  }
+  public constructor(private readonly options: { readonly client: LambdaClient; readonly functionName: string }) {}
 
   public async dispatch(shard: PushShard): Promise<void> {
     const payload = Buffer.from(JSON.stringify(shard), 'utf8');
     if (payload.byteLength > MAX_ASYNC_PAYLOAD_BYTES) {
       throw new Error(`a shard of ${shard.connectionIds.length} connections is ${payload.byteLength} bytes, over Lambda's 1 MB for an asynchronous invocation`);
     }
-    const { StatusCode } = await this.client.send(new InvokeCommand({ FunctionName: this.functionName, InvocationType: 'Event', Payload: payload }));
-    if (StatusCode !== 202) throw new Error(`push worker ${this.functionName} answered ${StatusCode ?? 'nothing'} to an asynchronous invocation (202 expected)`);
+    const { StatusCode } = await this.options.client.send(new InvokeCommand({ FunctionName: this.options.functionName, InvocationType: 'Event', Payload: payload }));
+    if (StatusCode !== 202) throw new Error(`push worker ${this.options.functionName} answered ${StatusCode ?? 'nothing'} to an asynchronous invocation (202 expected)`);
   }
 }
