@@ -7,24 +7,20 @@
 import WebSocket from 'ws';
 import { HaltClient } from '../../sdk/operator-client';
 import type { HaltAgent } from '../../sdk/agent';
-import { agentIn, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+import { agentIn, useTestRuntime, waitFor } from '../support/local-runtime';
 
 describe('fan-out (local runtime)', () => {
-  let t: TestRuntime;
+  const runtime = useTestRuntime({ push: { shardSize: 2, threads: 1 } });
   const agents: HaltAgent[] = [];
   let watcher: WebSocket | undefined;
-
-  beforeAll(async () => {
-    t = await startTestRuntime({ push: { shardSize: 2, threads: 1 } });
-  });
 
   afterAll(async () => {
     watcher?.close();
     await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
-    await t?.dispose();
   });
 
   it('kills seven instances through the caller and the push workers, and shows a watcher "7 of 7" as counts', async () => {
+    const t = runtime();
     const operator = new HaltClient({ url: t.runtime.restUrl, key: t.operatorKey });
     const { agentKey } = await operator.createAgent({ agentId: 'fleet' });
 

@@ -91,6 +91,24 @@ export const startTestRuntime = async (
 };
 
 /**
+ * A runtime for the whole test file: started before its first test, disposed after its last.
+ * Read it inside tests (`const t = runtime()`), never at the top of the file.
+ */
+export const useTestRuntime = (options: Parameters<typeof startTestRuntime>[0] = {}): (() => TestRuntime) => {
+  let t: TestRuntime | undefined;
+  beforeAll(async () => {
+    t = await startTestRuntime(options);
+  });
+  afterAll(async () => {
+    await t?.dispose();
+  });
+  return () => {
+    if (!t) throw new Error('the test runtime is not started: call it inside a test, not at the top of the file');
+    return t;
+  };
+};
+
+/**
  * An SDK agent pointed at one region of the test runtime (the first by default); the errors it
  * emits are collected for the test to check, never thrown. Not started.
  */

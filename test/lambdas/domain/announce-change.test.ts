@@ -4,11 +4,11 @@
  */
 import { changeStatus, bulkChange } from '../../../lambdas/domain/control';
 import type { DomainContext } from '../../../lambdas/domain/context';
-import { VersionConflictError } from '../../../lambdas/domain/errors';
 import { submitIntent } from '../../../lambdas/domain/gateway';
 import { enforceBudgetBreach, enforceConsecutiveFailures } from '../../../lambdas/domain/policy-enforcement';
 import type { AgentRecord, InstanceRecord } from '../../../lambdas/ports/records';
 import type { AgentRepository } from '../../../lambdas/ports/repository';
+import { memoryRepository } from '../../support/memory-repository';
 import type { Notifier, PushOptions } from '../../../lambdas/ports/notifier';
 
 const agentRecord = (agentId: string, overrides: Partial<AgentRecord> = {}): AgentRecord => ({
@@ -27,34 +27,9 @@ const agentRecord = (agentId: string, overrides: Partial<AgentRecord> = {}): Age
   ...overrides,
 });
 
-/** Agents and instances in memory, with the table's conditional write on `version`. */
-const memoryRepository = (agents: AgentRecord[], instances: InstanceRecord[] = []) => {
-  const stored = new Map(agents.map((a) => [a.agentId, a]));
-  let streak = 0;
-  const breaches = new Set<string>();
-  const repository = {
-    getAgent: async (agentId: string) => stored.get(agentId),
-    updateAgent: async (next: AgentRecord, expected: number) => {
-      const current = stored.get(next.agentId);
-      if (current?.version !== expected) throw new VersionConflictError(next.agentId, expected, current?.version ?? 0);
-      stored.set(next.agentId, next);
-    },
-    listAgents: async () => [...stored.values()],
-    listAgentIdsByTag: async (tag: string) => [...stored.values()].filter((a) => a.tags.includes(tag)).map((a) => a.agentId),
-    getAgents: async (ids: readonly string[]) => ids.flatMap((id) => (stored.has(id) ? [stored.get(id) as AgentRecord] : [])),
-    getInstance: async (agentId: string, instanceId: string) => instances.find((i) => i.agentId === agentId && i.instanceId === instanceId),
-    updateFailureStreak: async (_agentId: string, report: { succeeded: number; failed: number }) => {
-      streak = report.succeeded > 0 ? 0 : streak + report.failed;
-      return streak;
-    },
-    markBreach: async (agentId: string, breach: string) => {
-      const first = !breaches.has(`${agentId}:${breach}`);
-      breaches.add(`${agentId}:${breach}`);
-      return first;
-    },
-    addUsage: async () => ({ ok: true }),
-  } as unknown as AgentRepository;
-  return { repository, stored };
+const memoryWith = (agents: AgentRecord[], instances: InstanceRecord[] = []) => {
+  const repository = memoryRepository({ agents, instances });
+  return { repository, stored: { get: (agentId: string) => repository.getAgent(agentId) } };
 };
 
 /** A notifier that records what it is asked to send and says each agent has `connections` connections. */
@@ -85,7 +60,7 @@ const contextOf = (repository: AgentRepository, notifier: Notifier): DomainConte
 describe('the one kill path', () => {
   it('tells the instances of an operator kill once, with the new version, and says how many it reached', async () => {
     // GIVEN an active agent with three connections here
-    const { repository } = memoryRepository([agentRecord('mailer')]);
+    const { repository } = memoryWith([agentRecord('mailer')]);
     const { notifier, pushes } = recordingNotifier(3);
     // WHEN an operator kills it
     const outcome = await changeStatus(contextOf(repository, notifier), { agentId: 'mailer', action: 'kill', reason: 'template breaks the law', actor: 'ops', repeatPush: true });
@@ -97,7 +72,7 @@ describe('the one kill path', () => {
   });
 
   it('repeats the push for an operator killing a killed agent, never for an automatic action that changes nothing', async () => {
-    const { repository } = memoryRepository([agentRecord('mailer', { status: 'killed', version: 4, statusReason: 'earlier' })]);
+    const { repository } = memoryWith([agentRecord('mailer', { status: 'killed', version: 4, statusReason: 'earlier' })]);
     const { notifier, pushes } = recordingNotifier();
     const ctx = contextOf(repository, notifier);
     const again = await changeStatus(ctx, { agentId: 'mailer', action: 'kill', reason: 'again', actor: 'ops', repeatPush: true });
@@ -109,28 +84,28 @@ describe('the one kill path', () => {
   });
 
   it('pushes a kill decided by the failure policy at once, from where it is decided', async () => {
-    const { repository, stored } = memoryRepository([agentRecord('mailer', { policy: { autoKill: { consecutiveFailures: 3 } } })]);
+    const { repository, stored } = memoryWith([agentRecord('mailer', { policy: { autoKill: { consecutiveFailures: 3 } } })]);
     const { notifier, pushes } = recordingNotifier();
     const ctx = contextOf(repository, notifier);
     const policy = { autoKill: { consecutiveFailures: 3 } };
     await enforceConsecutiveFailures(ctx, { agentId: 'mailer', policy, succeeded: 0, failed: 2 });
     expect(pushes).toEqual([]);
     await enforceConsecutiveFailures(ctx, { agentId: 'mailer', policy, succeeded: 0, failed: 1 });
-    expect(stored.get('mailer')?.status).toBe('killed');
+    expect((await stored.get('mailer'))?.status).toBe('killed');
     expect(pushes).toHaveLength(1);
     expect(pushes[0]?.message).toMatchObject({ type: 'kill', version: 2, actor: 'policy:consecutive_failures' });
   });
 
   it('pushes a pause decided by the budget at once', async () => {
     const policy = { budget: { maxIntentsPerDay: 10, onBreach: 'pause' as const } };
-    const { repository } = memoryRepository([agentRecord('mailer', { policy })]);
+    const { repository } = memoryWith([agentRecord('mailer', { policy })]);
     const { notifier, pushes } = recordingNotifier();
     await enforceBudgetBreach(contextOf(repository, notifier), { agentId: 'mailer', policy, limit: 'maxIntentsPerDay', window: '2026-12-02', trigger: 'intent' });
     expect(pushes.map((p) => p.message)).toEqual([expect.objectContaining({ type: 'pause', version: 2, actor: 'policy:budget' })]);
   });
 
   it('pushes each agent of a bulk kill, and tells a killed agent\'s instances again when a bulk pause cannot soften it', async () => {
-    const { repository } = memoryRepository([agentRecord('a'), agentRecord('b', { status: 'killed', version: 7 })]);
+    const { repository } = memoryWith([agentRecord('a'), agentRecord('b', { status: 'killed', version: 7 })]);
     const { notifier, pushes } = recordingNotifier(2);
     const ctx = contextOf(repository, notifier);
     const paused = await bulkChange(ctx, { action: 'pause', reason: 'maintenance', actor: 'ops', tags: ['team=growth'] });
@@ -149,7 +124,7 @@ describe('the one kill path', () => {
     const presence = (instanceId: string, region: string, connectionId: string): InstanceRecord => ({
       agentId: 'mailer', instanceId, region, firstSeenAt: killed.createdAt, lastHeartbeatAt: killed.createdAt, connectionId, connectedAt: killed.createdAt,
     });
-    const { repository } = memoryRepository([killed], [presence('here', 'eu-west-1', 'conn-here'), presence('there', 'us-east-1', 'conn-there')]);
+    const { repository } = memoryWith([killed], [presence('here', 'eu-west-1', 'conn-here'), presence('there', 'us-east-1', 'conn-there')]);
     const { notifier, sends } = recordingNotifier();
     const ctx = contextOf(repository, notifier);
     const caller = { keyId: 'k', name: 'agent:mailer', role: 'agent' as const, agentId: 'mailer' };

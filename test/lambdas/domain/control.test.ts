@@ -3,6 +3,7 @@ import type { DomainContext } from '../../../lambdas/domain/context';
 import { VersionConflictError } from '../../../lambdas/domain/errors';
 import type { AgentRecord } from '../../../lambdas/ports/records';
 import type { AgentRepository } from '../../../lambdas/ports/repository';
+import { memoryRepository } from '../../support/memory-repository';
 
 const baseAgent = (): AgentRecord => ({
   agentId: 'a1',
@@ -28,23 +29,13 @@ const baseAgent = (): AgentRecord => ({
 });
 
 /**
- * A repository holding one agent in memory with the same conditional semantics as the table:
- * `updateAgent` fails with VersionConflictError unless the stored version is the expected one.
- * `interfere` runs before each conditional write, to simulate another writer winning the race.
+ * One agent in the in-memory repository; `interfere` runs before each conditional write, to
+ * simulate another writer winning the race.
  */
-const repositoryWith = (agent: AgentRecord, interfere: (stored: AgentRecord) => AgentRecord = (s) => s) => {
-  let stored = agent;
-  const writes: AgentRecord[] = [];
-  const repository = {
-    getAgent: async () => stored,
-    updateAgent: async (next: AgentRecord, expected: number) => {
-      stored = interfere(stored);
-      if (stored.version !== expected) throw new VersionConflictError(next.agentId, expected, stored.version);
-      stored = next;
-      writes.push(next);
-    },
-  } as unknown as AgentRepository;
-  return { repository, writes, current: () => stored };
+const repositoryWith = (agent: AgentRecord, interfere?: (stored: AgentRecord) => AgentRecord) => {
+  const repository = memoryRepository({ agents: [agent] });
+  if (interfere) repository.interfere = interfere;
+  return { repository, writes: repository.agentWrites, current: () => repository.agentWrites.at(-1) ?? agent };
 };
 
 const ctxWith = (repository: AgentRepository): DomainContext => ({

@@ -1,0 +1,193 @@
+/**
+ * The one in-memory `AgentRepository` of the domain's unit tests: the table's rules without
+ * the table — conditional writes on `version` (`VersionConflictError`), ids that exist
+ * (`ConflictError`), usage limits that refuse without counting, write-once audit events,
+ * acknowledgements that only move forward. One region; integration tests use DynamoDB Local.
+ */
+import { ConflictError, VersionConflictError } from '../../lambdas/domain/errors';
+import type {
+  AgentRecord,
+  ApiKeyRecord,
+  AuditEventRecord,
+  CheckpointRecord,
+  InstancePresence,
+  InstanceRecord,
+  UsageRecord,
+} from '../../lambdas/ports/records';
+import type { AgentRepository, Page, UsageDelta, UsageLimits, UsageOutcome } from '../../lambdas/ports/repository';
+
+const EMPTY_USAGE: UsageRecord = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
+
+export interface MemoryRepository extends AgentRepository {
+  /** Every agent write that went through, in order (tests count them). */
+  readonly agentWrites: AgentRecord[];
+  /**
+   * Runs before each conditional agent write with what is stored; what it returns is stored
+   * instead (a test's way of letting another writer win the race).
+   */
+  interfere?: (stored: AgentRecord) => AgentRecord;
+}
+
+export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: InstanceRecord[]; keys?: ApiKeyRecord[] } = {}): MemoryRepository => {
+  const agents = new Map((seed.agents ?? []).map((a) => [a.agentId, a]));
+  const instances = new Map((seed.instances ?? []).map((i) => [`${i.agentId}/${i.instanceId}`, { ...i }]));
+  const usage = new Map<string, UsageRecord>();
+  const breaches = new Set<string>();
+  const streaks = new Map<string, number>();
+  const checkpoints = new Map<string, CheckpointRecord>();
+  const keys = new Map((seed.keys ?? []).map((k) => [k.keyId, k]));
+  const audit = new Map<string, AuditEventRecord>();
+  const agentWrites: AgentRecord[] = [];
+  const instancesOf = (agentId: string) => [...instances.values()].filter((i) => i.agentId === agentId);
+  const usageOf = (agentId: string, window: string) => usage.get(`${agentId}/${window}`) ?? EMPTY_USAGE;
+  const auditOf = (agentId: string) => [...audit.values()].filter((e) => e.agentId === agentId).sort((a, b) => a.version - b.version);
+
+  const repository: MemoryRepository = {
+    agentWrites,
+    getAgent: async (agentId) => agents.get(agentId),
+    createAgent: async (agent, key, previousVersion) => {
+      const existing = agents.get(agent.agentId);
+      if (existing && (!existing.deleted || existing.version !== previousVersion)) throw new ConflictError(`agent ${agent.agentId} already exists`);
+      agents.set(agent.agentId, agent);
+      keys.set(key.keyId, key);
+      agentWrites.push(agent);
+    },
+    updateAgent: async (agent, expectedVersion) => {
+      let stored = agents.get(agent.agentId);
+      if (stored && repository.interfere) {
+        stored = repository.interfere(stored);
+        agents.set(agent.agentId, stored);
+      }
+      if (!stored || stored.deleted || stored.version !== expectedVersion) {
+        throw new VersionConflictError(agent.agentId, expectedVersion, stored?.version ?? 0);
+      }
+      agents.set(agent.agentId, agent);
+      agentWrites.push(agent);
+    },
+    deleteAgent: async (agent, expectedVersion) => {
+      await repository.updateAgent({ ...agent, deleted: true }, expectedVersion);
+      for (const instance of instancesOf(agent.agentId)) instances.delete(`${agent.agentId}/${instance.instanceId}`);
+    },
+    listAgents: async () => [...agents.values()].filter((a) => !a.deleted).sort((a, b) => a.agentId.localeCompare(b.agentId)),
+    listAgentIdsByTag: async (tag) => [...agents.values()].filter((a) => !a.deleted && a.tags.includes(tag)).map((a) => a.agentId),
+    getAgents: async (agentIds) => agentIds.flatMap((id) => (agents.has(id) ? [agents.get(id) as AgentRecord] : [])),
+
+    putInstance: async (instance) => {
+      const key = `${instance.agentId}/${instance.instanceId}`;
+      const stored = instances.get(key);
+      instances.set(key, { ...stored, ...instance, firstSeenAt: stored?.firstSeenAt ?? instance.firstSeenAt });
+    },
+    getInstance: async (agentId, instanceId) => instances.get(`${agentId}/${instanceId}`),
+    acknowledgeInstance: async ({ agentId, instanceId, version, at }) => {
+      const stored = instances.get(`${agentId}/${instanceId}`);
+      if (!stored || (stored.acknowledgedVersion ?? -1) >= version) return false;
+      stored.acknowledgedVersion = version;
+      stored.lastHeartbeatAt = at;
+      return true;
+    },
+    listInstances: async (agentId) => instancesOf(agentId),
+    connectInstance: async (presence: InstancePresence) => {
+      const key = `${presence.agentId}/${presence.instanceId}`;
+      const stored = instances.get(key);
+      instances.set(key, {
+        ...stored,
+        agentId: presence.agentId,
+        instanceId: presence.instanceId,
+        region: presence.region,
+        firstSeenAt: stored?.firstSeenAt ?? presence.at,
+        lastHeartbeatAt: presence.at,
+        connectionId: presence.connectionId,
+        connectedAt: presence.at,
+      });
+    },
+    disconnectInstance: async (presence) => {
+      const stored = instances.get(`${presence.agentId}/${presence.instanceId}`);
+      if (!stored || stored.connectionId !== presence.connectionId) return false;
+      delete stored.connectionId;
+      delete stored.connectedAt;
+      stored.lastHeartbeatAt = presence.at;
+      return true;
+    },
+    markInstanceIgnoring: async (agentId, instanceId, version) => {
+      const stored = instances.get(`${agentId}/${instanceId}`);
+      if (!stored || (stored.ignoringReportedVersion ?? -1) >= version) return false;
+      stored.ignoringReportedVersion = version;
+      return true;
+    },
+
+    addUsage: async (agentId, windows, delta: UsageDelta, limits?: UsageLimits): Promise<UsageOutcome> => {
+      const day = usageOf(agentId, windows.day);
+      const hour = usageOf(agentId, windows.hour);
+      const intents = delta.intents ?? 0;
+      const cost = delta.costUsd ?? 0;
+      if (limits?.maxIntentsPerHour !== undefined && hour.intents + intents > limits.maxIntentsPerHour) return { ok: false, limit: 'maxIntentsPerHour' };
+      if (limits?.maxIntentsPerDay !== undefined && day.intents + intents > limits.maxIntentsPerDay) return { ok: false, limit: 'maxIntentsPerDay' };
+      if (limits?.maxCostUsdPerDay !== undefined && day.costUsd + cost > limits.maxCostUsdPerDay) return { ok: false, limit: 'maxCostUsdPerDay' };
+      for (const [window, current] of [[windows.day, day], [windows.hour, hour]] as const) {
+        usage.set(`${agentId}/${window}`, {
+          intents: current.intents + intents,
+          costUsd: current.costUsd + cost,
+          succeeded: current.succeeded + (delta.succeeded ?? 0),
+          failed: current.failed + (delta.failed ?? 0),
+          denied: current.denied + (delta.denied ?? 0),
+        });
+      }
+      return { ok: true };
+    },
+    getUsage: async (agentId, window) => usageOf(agentId, window),
+    markBreach: async (agentId, breach) => {
+      const key = `${agentId}/${breach}`;
+      if (breaches.has(key)) return false;
+      breaches.add(key);
+      return true;
+    },
+    updateFailureStreak: async (agentId, report) => {
+      const streak = report.succeeded > 0 ? 0 : (streaks.get(agentId) ?? 0) + report.failed;
+      streaks.set(agentId, streak);
+      return streak;
+    },
+    getUsageOfAgents: async (agentIds, window) => new Map(agentIds.map((id) => [id, usageOf(id, window)])),
+
+    putCheckpoint: async (agentId, checkpoint) => {
+      checkpoints.set(`${agentId}/${checkpoint.name}`, checkpoint);
+    },
+    getCheckpoint: async (agentId, name) => checkpoints.get(`${agentId}/${name}`),
+    listCheckpoints: async (agentId) =>
+      [...checkpoints.entries()].filter(([k]) => k.startsWith(`${agentId}/`)).map(([, c]) => ({ name: c.name, savedAt: c.savedAt })),
+
+    putKey: async (key) => {
+      keys.set(key.keyId, key);
+    },
+    getKeyByHash: async (keyHash) => [...keys.values()].find((k) => k.keyHash === keyHash),
+    getKeyById: async (keyId) => keys.get(keyId),
+    listKeys: async () => [...keys.values()],
+    deleteKey: async (key) => {
+      keys.delete(key.keyId);
+    },
+    touchKey: async (key, at, notBefore) => {
+      const stored = keys.get(key.keyId);
+      if (stored && (stored.lastUsedAt === undefined || stored.lastUsedAt < notBefore)) stored.lastUsedAt = at;
+    },
+
+    putAuditEvent: async (event) => {
+      const key = `${event.agentId}/${event.version}`;
+      if (audit.has(key)) return false;
+      audit.set(key, event);
+      return true;
+    },
+    getAuditEvent: async (agentId, version) => audit.get(`${agentId}/${version}`),
+    getPreviousAuditEvent: async (agentId, beforeVersion) => auditOf(agentId).filter((e) => e.version < beforeVersion).pop(),
+    markAuditPublished: async (agentId, version) => {
+      const stored = audit.get(`${agentId}/${version}`);
+      if (stored) stored.published = true;
+    },
+    listAudit: async ({ agentId, limit }): Promise<Page<AuditEventRecord>> => ({
+      items: [...audit.values()].filter((e) => agentId === undefined || e.agentId === agentId).sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit),
+    }),
+    listAuditChain: async (agentId) => auditOf(agentId),
+    listAuditedAgentIds: async () => [...new Set([...audit.values()].map((e) => e.agentId))],
+
+    ping: async () => undefined,
+  };
+  return repository;
+};
