@@ -133,7 +133,7 @@ export interface ModelRun {
 }
 
 /** One kill of `instances` connected instances through the real fan-out code. */
-export const modelKill = async (options: { instances: number; shardSize: number; concurrency: number; maxAttempts?: number }): Promise<ModelRun> => {
+export const modelKill = async (options: { instances: number; shardSize: number; concurrency: number }): Promise<ModelRun> => {
   const post = sampler(AWS_ASSUMPTIONS.postToConnection);
   const accept = sampler(AWS_ASSUMPTIONS.invokeAccepted);
   const dwell = sampler(AWS_ASSUMPTIONS.asyncQueueDwell);
@@ -167,13 +167,13 @@ export const modelKill = async (options: { instances: number; shardSize: number;
       await sleep(accept());
       workers++;
       void sleep(dwell()).then(() =>
-        pushShard({ poster: new RetryingPoster({ attempt, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) }), connections, concurrency: options.concurrency, onError }, shard),
+        pushShard({ poster: new RetryingPoster({ attempt }), connections, concurrency: options.concurrency, onError }, shard),
       );
     },
   };
   const notifier = new FanOutNotifier({
     connections,
-    poster: new RetryingPoster({ attempt, ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}) }),
+    poster: new RetryingPoster({ attempt }),
     workers: workerPool,
     shardSize: options.shardSize,
     concurrency: options.concurrency,
@@ -225,12 +225,11 @@ export const runAwsFanOutModel = async (options: { runs?: number; log?: (line: s
   const runs = options.runs ?? 5;
   const repeat = async (instances: number, shardSize: number, concurrency: number, times: number) => {
     const out: ModelRun[] = [];
-    // 100,000 posts over the account limit need more patience than the default retries give.
-    for (let i = 0; i < times; i++) out.push(await modelKill({ instances, shardSize, concurrency, ...(instances > 20_000 ? { maxAttempts: 12 } : {}) }));
+    for (let i = 0; i < times; i++) out.push(await modelKill({ instances, shardSize, concurrency }));
     return summarizeRuns(out);
   };
   const grid: ModelSummary[] = [];
-  for (const shardSize of [100, DEFAULT_SHARD_SIZE, 500, 1_000]) {
+  for (const shardSize of [100, 200, 500, 1_000]) {
     for (const concurrency of [25, DEFAULT_PUSH_CONCURRENCY, 100]) {
       const summary = await repeat(10_000, shardSize, concurrency, runs);
       grid.push(summary);

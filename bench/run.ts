@@ -16,7 +16,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const main = async () => {
   const startedAt = new Date().toISOString();
   console.log(`Halt benchmarks on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
-  const killLatency = await runKillLatencyBench();
+  // `npm run bench -- --sizes 1,100,1000` to leave out the 10,000-instance kill (it takes minutes).
+  const sizesArg = process.argv.indexOf('--sizes');
+  const sizes = sizesArg > 0 ? (process.argv[sizesArg + 1] ?? '').split(',').map(Number).filter((n) => n > 0) : undefined;
+  const killLatency = await runKillLatencyBench(sizes);
   const crossRegion = await runCrossRegionKillBench();
   // Side by side at 1,000 instances: the design teams build instead, a flag polled every second.
   const pollingFlag = await runPollingFlagBench({ instances: 1_000 });

@@ -5,7 +5,7 @@
 import { CfnOutput, Stack, Token, Validations, type CfnElement, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition } from '../lambdas/edge/route-table';
-import { KEEPALIVE_ACTION } from '../sdk/protocol/messages';
+import { ROUTES_AFTER_CONNECT } from '../lambdas/edge/websocket/socket-routes';
 import { HaltControlPlane, type HaltControlPlaneProps } from './constructs/halt-control-plane';
 
 /** A stack's own props plus every option of the control plane (see HaltControlPlaneProps). */
@@ -107,7 +107,7 @@ export class HaltStack extends Stack {
       );
     }
     for (const finding of accepted) Validations.of(this).acknowledge(finding);
-    for (const route of ['$disconnect', 'ack', 'heartbeat', KEEPALIVE_ACTION, '$default']) {
+    for (const route of ROUTES_AFTER_CONNECT) {
       const cfnRoute = this.controlPlane.websocket.api.node.tryFindChild(`${route}-Route`);
       if (cfnRoute) {
         Validations.of(cfnRoute).acknowledge({

@@ -14,7 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
-import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
+import { SOCKET_ROUTES, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 
@@ -91,38 +91,33 @@ export class HaltWebSocketApi extends Construct {
     props.stateTable.grantReadData(authorizerFn);
     grantItemWrites({ fn: authorizerFn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('keyById') });
 
-    const connect = make('Connect', 'websocket/connect.ts');
-    const disconnect = make('Disconnect', 'websocket/disconnect.ts');
-    const ack = make('Ack', 'websocket/ack.ts');
-    const heartbeat = make('Heartbeat', 'websocket/heartbeat.ts');
-    const fallback = make('Default', 'websocket/default.ts');
-    for (const fn of [connect, disconnect]) {
-      this.connectionsTable.grantReadWriteData(fn);
-      // Presence: the instance item of the connecting agent, on the global table.
-      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
+    // One function per route of the table (the keep-alive has none: a MOCK integration).
+    for (const route of Object.values(SOCKET_ROUTES) as SocketRouteDefinition[]) {
+      if (!route.entry) {
+        this.api.addRoute(route.routeKey, { integration: new WebSocketMockIntegration(`${route.construct}Integration`) });
+        continue;
+      }
+      const fn = make(route.construct, route.entry);
+      if (route.presence) {
+        this.connectionsTable.grantReadWriteData(fn);
+        // Presence: the instance item of the connecting agent, on the global table.
+        grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
+      } else {
+        // Message routes answer on the connection (and may push).
+        this.grantPush(fn);
+      }
+      if (route.message) {
+        // Acks and heartbeats write the instance and usage items of their own agent only.
+        props.stateTable.grantReadData(fn);
+        grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
+      }
+      this.api.addRoute(route.routeKey, {
+        integration: new WebSocketLambdaIntegration(`${route.construct}Integration`, fn),
+        // No identity source: browsers send the key as ?token=, others as a header; the
+        // authorizer reads either and answers 401 itself when both are missing.
+        ...(route.routeKey === '$connect' ? { authorizer: new WebSocketLambdaAuthorizer('KeyAuthorizer', authorizerFn, { identitySource: [] }) } : {}),
+      });
     }
-    for (const fn of [ack, heartbeat, fallback]) {
-      this.connectionsTable.grantReadWriteData(fn);
-      this.grantPush(fn);
-    }
-    // Acks and heartbeats write the instance and usage items of their own agent only.
-    for (const fn of [ack, heartbeat]) {
-      props.stateTable.grantReadData(fn);
-      grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
-    }
-
-    this.api.addRoute('$connect', {
-      integration: new WebSocketLambdaIntegration('ConnectIntegration', connect),
-      // No identity source: browsers send the key as ?token=, others as a header; the
-      // authorizer reads either and answers 401 itself when both are missing.
-      authorizer: new WebSocketLambdaAuthorizer('KeyAuthorizer', authorizerFn, { identitySource: [] }),
-    });
-    this.api.addRoute('$disconnect', { integration: new WebSocketLambdaIntegration('DisconnectIntegration', disconnect) });
-    this.api.addRoute('ack', { integration: new WebSocketLambdaIntegration('AckIntegration', ack) });
-    this.api.addRoute('heartbeat', { integration: new WebSocketLambdaIntegration('HeartbeatIntegration', heartbeat) });
-    // The SDK's keep-alive: answered by API Gateway itself (no Lambda, no write).
-    this.api.addRoute(KEEPALIVE_ACTION, { integration: new WebSocketMockIntegration('KeepAliveIntegration') });
-    this.api.addRoute('$default', { integration: new WebSocketLambdaIntegration('DefaultIntegration', fallback) });
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,

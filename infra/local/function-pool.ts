@@ -46,7 +46,7 @@ export const startFunctionPool = (options: { config: HaltConfig; threads?: numbe
 
   const spawn = (): Environment => {
     // Its stderr is kept (the last lines), so an environment that dies says why.
-    const worker = new Worker(join(__dirname, 'function-thread.cjs'), { workerData: { config: options.config }, env: process.env, stderr: true });
+    const worker = new Worker(join(__dirname, 'function-thread-entry.cjs'), { workerData: { config: options.config }, env: process.env, stderr: true });
     let lastWords = '';
     worker.stderr.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);

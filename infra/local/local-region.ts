@@ -25,12 +25,12 @@ import type { LambdaStandIn } from './lambda-stand-in';
 import { startFunctionPool, type FunctionPool } from './function-pool';
 import { ensureTable } from './tables';
 import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
-import { KEEPALIVE_ACTION } from '../../sdk/protocol/messages';
+import { SOCKET_ROUTES, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
 import { connectRoute } from '../../lambdas/websocket/connect';
 import { disconnectRoute } from '../../lambdas/websocket/disconnect';
 import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
 import type { WebSocketResult } from '../../lambdas/edge/websocket/events';
-import type { HostedFunction } from './function-thread';
+import { HOSTED_FUNCTIONS, type HostedFunction } from './function-thread';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
@@ -87,6 +87,12 @@ export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
   return sk !== undefined && passesStateStreamFilter(sk, record.dynamodb?.NewImage);
 };
 
+/** Connections per shard of a local fan-out (see `HALT_PUSH_SHARD_SIZE` below). */
+const LOCAL_SHARD_SIZE = 200;
+
+/** The WebSocket message routes with a function (`ack`, `heartbeat`), from the stack's table. */
+const SOCKET_MESSAGE_ROUTES = (Object.values(SOCKET_ROUTES) as SocketRouteDefinition[]).filter((route) => route.message);
+
 export const startLocalRegion = async (options: LocalRegionOptions): Promise<LocalRegion> => {
   mkdirSync(options.dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
@@ -118,7 +124,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
       ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: `halt-push-worker-${options.region}` } : {}),
-      ...(options.push?.shardSize ? { HALT_PUSH_SHARD_SIZE: String(options.push.shardSize) } : {}),
+      // Locally the first shard is posted on the gateways' own event loop, beside everything
+      // else: shards of 200 keep it small (in AWS the caller is a Lambda of its own: 500).
+      HALT_PUSH_SHARD_SIZE: String(options.push?.shardSize ?? LOCAL_SHARD_SIZE),
       ...(options.push?.concurrency ? { HALT_PUSH_CONCURRENCY: String(options.push.concurrency) } : {}),
       HALT_LOG_LEVEL: options.logLevel,
     });
@@ -147,7 +155,10 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       });
     }
     /** A message route, run in a local Lambda environment of its own. */
-    const hosted = (fn: HostedFunction): SocketHandler => (event) => functions.invoke(fn, event) as Promise<WebSocketResult>;
+    const hosted = (fn: string): SocketHandler => {
+      if (!(HOSTED_FUNCTIONS as readonly string[]).includes(fn)) throw new Error(`no local Lambda environment hosts ${fn}: add it to HOSTED_FUNCTIONS`);
+      return (event) => functions.invoke(fn as HostedFunction, event) as Promise<WebSocketResult>;
+    };
     const provider = () => deps;
 
     const admin = new DynamoDBClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS });
@@ -159,8 +170,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       connect: connectRoute.create(provider),
       disconnect: disconnectRoute.create(provider),
       default: hosted('ws-default'),
-      actions: { ack: hosted('ws-ack'), heartbeat: hosted('ws-heartbeat') },
-      mocks: [KEEPALIVE_ACTION],
+      // The stack's table of routes: message routes by action, MOCK routes answered by the gateway.
+      actions: Object.fromEntries(SOCKET_MESSAGE_ROUTES.map((route) => [route.routeKey, hosted(`ws-${route.routeKey}`)])),
+      mocks: (Object.values(SOCKET_ROUTES) as SocketRouteDefinition[]).filter((route) => !route.entry).map((route) => route.routeKey),
     });
 
     const consumer = createStreamConsumer(provider);

@@ -1,3 +1,5 @@
+import { DEFAULT_PUSH_CONCURRENCY, DEFAULT_SHARD_SIZE } from '../adapters/push/fan-out-notifier';
+
 /**
  * Configuration of every handler, read and checked once. Lambda gets it from its environment
  * (set by the CDK stack); the local runtime builds one per region from the same variables.
@@ -85,8 +87,8 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     eventBusName: required(env, 'HALT_EVENT_BUS'),
     ...(connectionsTableName && managementEndpoint ? { websocket: { connectionsTableName, managementEndpoint } } : {}),
     push: {
-      shardSize: positiveInt(env, 'HALT_PUSH_SHARD_SIZE', 200, 5_000),
-      concurrency: positiveInt(env, 'HALT_PUSH_CONCURRENCY', 50, 1_000),
+      shardSize: positiveInt(env, 'HALT_PUSH_SHARD_SIZE', DEFAULT_SHARD_SIZE, 5_000),
+      concurrency: positiveInt(env, 'HALT_PUSH_CONCURRENCY', DEFAULT_PUSH_CONCURRENCY, 1_000),
       ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
     },
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),

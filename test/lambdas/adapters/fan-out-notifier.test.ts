@@ -109,12 +109,18 @@ describe('RetryingPoster', () => {
     expect(api.calls()).toBe(1);
   });
 
-  it('fails at once on a client error, and after its attempts on throttling', async () => {
+  it('fails at once on a client error, after its attempts on failures, and waits out throttling longer', async () => {
     const refused = answers(403);
     await expect(new RetryingPoster({ attempt: refused.attempt }).post('c1', new Uint8Array())).rejects.toBeInstanceOf(PushFailedError);
     expect(refused.calls()).toBe(1);
+    const failing = answers(500);
+    await expect(new RetryingPoster({ attempt: failing.attempt, maxAttempts: 3 }).post('c1', new Uint8Array())).rejects.toMatchObject({ statusCode: 500 });
+    expect(failing.calls()).toBe(3);
+    // throttling has its own, larger budget: four 429s do not exhaust it
+    const throttledThenSent = answers(429, 429, 429, 429, 200);
+    expect(await new RetryingPoster({ attempt: throttledThenSent.attempt, maxAttempts: 3 }).post('c1', new Uint8Array())).toBe('sent');
     const throttled = answers(429);
-    await expect(new RetryingPoster({ attempt: throttled.attempt, maxAttempts: 3 }).post('c1', new Uint8Array())).rejects.toMatchObject({ statusCode: 429 });
-    expect(throttled.calls()).toBe(3);
+    await expect(new RetryingPoster({ attempt: throttled.attempt, maxThrottledAttempts: 5 }).post('c1', new Uint8Array())).rejects.toMatchObject({ statusCode: 429 });
+    expect(throttled.calls()).toBe(5);
   });
 });
