@@ -83,8 +83,8 @@ export interface LocalRegion {
 
 /** Lambda's event filters (`STATE_STREAM_FILTERS`) applied to one record. */
 export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
-  const sk = record.dynamodb?.Keys?.sk?.S;
-  return sk !== undefined && passesStateStreamFilter(sk, record.dynamodb?.NewImage);
+  const data = record.dynamodb;
+  return data !== undefined && passesStateStreamFilter({ ...(data.Keys ? { Keys: data.Keys } : {}), ...(data.NewImage ? { NewImage: data.NewImage } : {}) });
 };
 
 /** Connections per shard of a local fan-out (see `HALT_PUSH_SHARD_SIZE` below). */

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FanOutNotifier } from '../adapters/push/fan-out-notifier';
 import { LambdaPushWorkers } from '../adapters/push/lambda-push-workers';
-import { pushShard, type PushShard, type ShardOutcome } from '../adapters/push/push-shard';
+import type { PushShard, ShardOutcome } from '../adapters/push/push-shard';
 import { SignedHttpPoster } from '../adapters/push/signed-poster';
 import { DynamoConnectionRepository, type ConnectionRepository } from '../adapters/dynamo/connections';
 import type { DomainContext } from '../domain/context';
@@ -93,7 +93,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     websocket = {
       connections,
       notifier,
-      pushShard: (shard) => pushShard({ poster, connections, concurrency: config.push.concurrency, onError }, shard),
+      pushShard: (shard) => notifier.postShard(shard),
     };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });

@@ -7,8 +7,6 @@
 export interface PushOptions {
   /** Instances not to tell (they already acknowledged what is being pushed). */
   readonly skipInstances?: ReadonlySet<string>;
-  /** Tell only these instances (e.g. the one whose intent was just refused). */
-  readonly onlyInstances?: ReadonlySet<string>;
 }
 
 export interface Notifier {

@@ -28,11 +28,9 @@ export class EarlierRecordFailedError extends Error {
   }
 }
 
-const instanceImage = (value: Record<string, unknown> | undefined): Partial<InstanceRecord> | undefined =>
-  value ? (unmarshall(value as Record<string, AttributeValue>) as Partial<InstanceRecord>) : undefined;
-
-const image = (value: Record<string, unknown> | undefined): AgentRecord | undefined =>
-  value ? (unmarshall(value as Record<string, AttributeValue>) as AgentRecord) : undefined;
+/** A stream image as the record it stores (an agent, or an instance). */
+const image = <T = AgentRecord>(value: Record<string, unknown> | undefined): T | undefined =>
+  value ? (unmarshall(value as Record<string, AttributeValue>) as T) : undefined;
 
 export const createStreamConsumer = (provider: DependencyProvider): StreamHandler => {
   const deps = provider();
@@ -58,8 +56,8 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
         const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
         if (String(keys.sk ?? '').startsWith(PREFIX.instance)) {
-          const before = instanceImage(record.dynamodb?.OldImage)?.acknowledgedVersion ?? -1;
-          const after = instanceImage(record.dynamodb?.NewImage)?.acknowledgedVersion ?? -1;
+          const before = image<Partial<InstanceRecord>>(record.dynamodb?.OldImage)?.acknowledgedVersion ?? -1;
+          const after = image<Partial<InstanceRecord>>(record.dynamodb?.NewImage)?.acknowledgedVersion ?? -1;
           if (after > before) progress.add(agentId);
           return;
         }

@@ -76,12 +76,28 @@ export const STATE_STREAM_FILTERS = [
   { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },
 ] as const;
 
+type FilterRule = string | { readonly prefix: string } | { readonly exists: boolean };
+type FilterFields = Readonly<Record<string, { readonly S: readonly FilterRule[] }>>;
+
+/** A string attribute against one field's rules (alternatives), as the rule language reads them. */
+const matchesRules = (value: string | undefined, rules: readonly FilterRule[]): boolean =>
+  rules.some((rule) =>
+    typeof rule === 'string' ? value === rule : 'prefix' in rule ? value?.startsWith(rule.prefix) === true : (value !== undefined) === rule.exists,
+  );
+
 /**
- * Whether a stream record passes `STATE_STREAM_FILTERS`, as Lambda decides it (the local
- * poller applies this): by its sort key, and for instances by the acknowledgement mark.
+ * Whether a stream record (Lambda's wire shape) passes `STATE_STREAM_FILTERS`: some filter
+ * whose every field matches. The local poller applies the very filters the stack deploys.
  */
-export const passesStateStreamFilter = (sk: string, newImage: Record<string, unknown> | undefined): boolean =>
-  sk === 'AGENT' || (sk.startsWith(PREFIX.instance) && newImage !== undefined && ACK_MARK in newImage);
+export const passesStateStreamFilter = (record: {
+  readonly Keys?: Readonly<Record<string, { S?: string }>>;
+  readonly NewImage?: Readonly<Record<string, { S?: string }>>;
+}): boolean =>
+  STATE_STREAM_FILTERS.some(({ dynamodb: filter }) =>
+    (Object.entries(filter) as [keyof typeof record, FilterFields][]).every(([part, fields]) =>
+      Object.entries(fields).every(([name, { S: rules }]) => matchesRules(record[part]?.[name]?.S, rules)),
+    ),
+  );
 
 /** Partition-key prefixes of the state table: item keys are built from them, IAM conditions too. */
 export const PARTITION = {

@@ -54,7 +54,7 @@ export class FanOutNotifier implements Notifier {
 
   public async pushToAgent(agentId: string, message: object, options: PushOptions = {}): Promise<number> {
     const data = JSON.stringify(message);
-    const { skipInstances: skip, onlyInstances: only } = options;
+    const skip = options.skipInstances;
     const posted: Promise<ShardOutcome>[] = [];
     const handedOff: Promise<number>[] = [];
     let pending: string[] = [];
@@ -66,9 +66,7 @@ export class FanOutNotifier implements Notifier {
     };
     for await (const page of this.connections.pagesOfAgent(agentId)) {
       for (const connection of page) {
-        const instanceId = connection.instanceId;
-        if (instanceId !== undefined && ((skip && skip.has(instanceId)) || (only && !only.has(instanceId)))) continue;
-        if (only && instanceId === undefined) continue;
+        if (skip && connection.instanceId !== undefined && skip.has(connection.instanceId)) continue;
         pending.push(connection.connectionId);
         if (pending.length === this.shardSize) flush();
       }
@@ -91,7 +89,8 @@ export class FanOutNotifier implements Notifier {
     return outcome.sent === 1;
   }
 
-  private postShard(shard: PushShard): Promise<ShardOutcome> {
+  /** Post one shard here and now (the first of a fan-out, or what a push worker was handed). */
+  public postShard(shard: PushShard): Promise<ShardOutcome> {
     return pushShard({ poster: this.poster, connections: this.connections, concurrency: this.concurrency, onError: this.onError }, shard);
   }
 
