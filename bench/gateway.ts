@@ -4,9 +4,7 @@
  * instances, 100 emails every 2 s each), how the designs teams use instead of Halt compare:
  * polling a DynamoDB flag every second, and a 30-second heartbeat.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalRuntime } from '../infra/local/runtime';
@@ -14,6 +12,7 @@ import { LOCAL_STATE_TABLE } from '../infra/local/local-region';
 import { HttpClient } from '../sdk/http-client';
 import { HaltClient } from '../sdk/operator-client';
 import { summarize, type Summary } from './stats';
+import { benchStateDir } from './state-dir';
 
 export interface ThroughputResult {
   clients: number;
@@ -87,7 +86,7 @@ const simulatePolling = async (client: DynamoDBClient, design: string, checkEver
 };
 
 export const runGatewayBench = async () => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-gw-'));
+  const stateDir = benchStateDir('halt-bench-gw-');
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, logLevel: 'SILENT' });
   try {
     const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key });

@@ -6,9 +6,7 @@
  * Everything runs in this one process (runtime, DynamoDB Local aside, and the clients), so
  * the figures include the clients' own event-loop time: an upper bound for the push path.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import middy from '@middy/core';
 import WebSocket from 'ws';
@@ -18,6 +16,7 @@ import { lambdaContext } from '../infra/local/lambda-context';
 import { haltMiddleware } from '../sdk/middleware';
 import { HaltClient } from '../sdk/operator-client';
 import { summarize, type Summary } from './stats';
+import { benchStateDir } from './state-dir';
 
 export interface KillLatencyResult {
   instances: number;
@@ -218,7 +217,7 @@ const killsFor = (instances: number, kills: number) => (instances >= 10_000 ? Ma
 
 /** Start a runtime of its own, warm it up, run every size, stop. */
 export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 1000, 10_000], kills = 20) => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-'));
+  const stateDir = benchStateDir('halt-bench-');
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, logLevel: 'SILENT' });
   const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key, timeoutMs: 60_000 });
   const fleet = await startFleet();
@@ -256,7 +255,7 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
 
 /** Kill in local-1, instances connected to local-2: replication, then local-2's stream consumer pushes. */
 export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100, 1000], kills = 10) => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'halt-bench-x-'));
+  const stateDir = benchStateDir('halt-bench-x-');
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT' });
   const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key, timeoutMs: 60_000 });
   const second = runtime.regions[1];

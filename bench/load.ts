@@ -9,8 +9,8 @@
  *
  * A benchmark, not a test: it prints p50/p99 and writes bench/load-results.json.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { DEFAULT_HEARTBEAT_INTERVAL_MS, HaltAgent } from '../sdk/agent';
 import { IntentRefusedError } from '../sdk/errors';
 import { HaltClient } from '../sdk/operator-client';
 import { summarize, type Summary } from './stats';
+import { benchStateDir } from './state-dir';
 
 export interface LoadOptions {
   seconds: number;
@@ -49,7 +50,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const runLoad = async (options: LoadOptions): Promise<LoadResult> => {
   const log = options.log ?? (() => undefined);
-  const stateDir = mkdtempSync(join(tmpdir(), 'halt-load-'));
+  const stateDir = benchStateDir('halt-load-');
   const errors: string[] = [];
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, logLevel: 'SILENT', onError: (e) => errors.push(`runtime: ${e.message}`) });
   const operator = new HaltClient({ url: runtime.restUrl, key: runtime.operator.key, timeoutMs: 30_000 });

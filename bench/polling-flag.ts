@@ -14,9 +14,7 @@
  *
  *   npx tsx bench/polling-flag.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
   CreateTableCommand,
@@ -27,6 +25,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { startDynamoEngine } from '../infra/local/dynamo-engine';
 import { summarize, type Summary } from './stats';
+import { benchStateDir } from './state-dir';
 
 /**
  * us-east-1, on-demand, per million read request units, as published on
@@ -159,7 +158,7 @@ export const runPollingFlagBench = async (options: PollingFlagOptions = {}): Pro
   if (!(pollIntervalMs > 0)) throw new RangeError(`pollIntervalMs must be above 0 (got ${pollIntervalMs})`);
   const steadyStateMs = 2 * pollIntervalMs;
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'halt-bench-poll-'));
+  const dataDir = benchStateDir('halt-bench-poll-');
   const engine = await startDynamoEngine({ dataDir, restartOnExit: false }).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;

@@ -56,6 +56,9 @@ export class HaltFunction extends NodejsFunction {
         format: OutputFormat.ESM,
         target: 'node22',
         minify: true,
+        // Error classes name themselves after their class (lambdas/domain/errors.ts), and logs
+        // show those names: minified, they would read `e` or `t`.
+        keepNames: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
         // Some dependencies still `require()` Node built-ins; give the ESM bundle a require.

@@ -124,9 +124,11 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
       ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: `halt-push-worker-${options.region}` } : {}),
-      // Locally the first shard is posted on the gateways' own event loop, beside everything
-      // else: shards of 200 keep it small (in AWS the caller is a Lambda of its own: 500).
+      // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS
+      // it is a Lambda of its own): it hands every shard to the push worker threads, shards of
+      // 200 spread over them.
       HALT_PUSH_SHARD_SIZE: String(options.push?.shardSize ?? LOCAL_SHARD_SIZE),
+      HALT_PUSH_CALLER_SHARD: 'false',
       ...(options.push?.concurrency ? { HALT_PUSH_CONCURRENCY: String(options.push.concurrency) } : {}),
       HALT_LOG_LEVEL: options.logLevel,
     });

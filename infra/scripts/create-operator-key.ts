@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mintKey } from '../../lambdas/domain/api-keys';
-import { DynamoRepository } from '../../lambdas/adapters/dynamo/dynamo-repository';
+import { createDynamoRepository } from '../../lambdas/adapters/dynamo/dynamo-repository';
 
 const main = async () => {
   const { values } = parseArgs({
@@ -20,7 +20,7 @@ const main = async () => {
     return;
   }
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: values.region }), { marshallOptions: { removeUndefinedValues: true } });
-  const repository = new DynamoRepository({ client, tableName: values.table, region: values.region });
+  const repository = createDynamoRepository({ client, tableName: values.table, region: values.region });
   const { secret, record } = mintKey({ name: values.name, role: 'operator', now: new Date() });
   await repository.putKey(record);
   console.log(`operator key "${record.name}" (${record.keyId}), shown once — store it now:\n${secret}`);

@@ -23,10 +23,11 @@ export interface HaltConfig {
    */
   readonly websocket?: { readonly connectionsTableName: string; readonly managementEndpoint: string };
   /**
-   * The push fan-out: connections per shard and posts in flight per shard, and the function
-   * that posts the shards beyond the first (absent: the caller posts every shard itself).
+   * The push fan-out: connections per shard and posts in flight per shard, the function that
+   * posts the shards the caller hands off (absent: the caller posts every shard itself), and
+   * whether the caller posts the first shard itself (`HALT_PUSH_CALLER_SHARD`).
    */
-  readonly push: { readonly shardSize: number; readonly concurrency: number; readonly workerFunction?: string };
+  readonly push: { readonly shardSize: number; readonly concurrency: number; readonly callerShard: boolean; readonly workerFunction?: string };
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   readonly eventsEndpoint?: string;
@@ -56,6 +57,13 @@ const optionalUrl = (env: Env, name: string): string | undefined => {
     throw new ConfigurationError(`environment variable ${name} must be a URL such as http://127.0.0.1:8000, got "${value}"`);
   }
   return value;
+};
+
+const booleanFlag = (env: Env, name: string, fallback: boolean): boolean => {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new ConfigurationError(`environment variable ${name} must be true or false, got "${raw}"`);
 };
 
 const positiveInt = (env: Env, name: string, fallback: number, max: number): number => {
@@ -89,6 +97,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     push: {
       shardSize: positiveInt(env, 'HALT_PUSH_SHARD_SIZE', DEFAULT_SHARD_SIZE, 5_000),
       concurrency: positiveInt(env, 'HALT_PUSH_CONCURRENCY', DEFAULT_PUSH_CONCURRENCY, 1_000),
+      callerShard: booleanFlag(env, 'HALT_PUSH_CALLER_SHARD', true),
       ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
     },
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),

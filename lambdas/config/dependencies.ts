@@ -15,7 +15,7 @@ import { SignedHttpPoster } from '../adapters/push/signed-poster';
 import { DynamoConnectionRepository, type ConnectionRepository } from '../adapters/dynamo/connections';
 import type { DomainContext } from '../domain/context';
 import type { Notifier } from '../ports/notifier';
-import { DynamoRepository } from '../adapters/dynamo/dynamo-repository';
+import { createDynamoRepository } from '../adapters/dynamo/dynamo-repository';
 import type { FunctionThrottle, HardStopStore } from '../ports/hard-stop';
 import { LambdaThrottle } from '../adapters/lambda-throttle';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
@@ -88,6 +88,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
       ...(workers ? { workers } : {}),
       shardSize: config.push.shardSize,
       concurrency: config.push.concurrency,
+      callerShard: config.push.callerShard,
       onError,
     });
     websocket = {
@@ -97,7 +98,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
     };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
-  const repository = new DynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
+  const repository = createDynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
   const throttle = new LambdaThrottle({
     ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
   });

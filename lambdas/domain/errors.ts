@@ -10,7 +10,8 @@ export class HaltError extends Error {
 
   public constructor(statusCode: number, code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'HaltError';
+    // The subclass's own name (the Lambda bundles keep class names: `keepNames`).
+    this.name = new.target.name;
     this.statusCode = statusCode;
     this.code = code;
     this.expose = statusCode < 500;
@@ -21,28 +22,24 @@ export class HaltError extends Error {
 export class ValidationError extends HaltError {
   public constructor(message: string, options?: { cause?: unknown }) {
     super(400, 'invalid_request', message, options);
-    this.name = 'ValidationError';
   }
 }
 
 export class PayloadTooLargeError extends HaltError {
   public constructor(message: string) {
     super(413, 'payload_too_large', message);
-    this.name = 'PayloadTooLargeError';
   }
 }
 
 export class UnauthorizedError extends HaltError {
   public constructor(message = 'missing or unknown API key: send "Authorization: Bearer <key>"') {
     super(401, 'unauthorized', message);
-    this.name = 'UnauthorizedError';
   }
 }
 
 export class ForbiddenError extends HaltError {
   public constructor(message: string) {
     super(403, 'forbidden', message);
-    this.name = 'ForbiddenError';
   }
 }
 
@@ -50,7 +47,6 @@ export class AgentNotFoundError extends HaltError {
   public readonly agentId: string;
   public constructor(agentId: string, field?: string) {
     super(404, 'agent_not_found', `${field ? `${field}: ` : ''}no agent "${agentId}" exists; create it with POST /v1/agents`);
-    this.name = 'AgentNotFoundError';
     this.agentId = agentId;
   }
 }
@@ -58,21 +54,18 @@ export class AgentNotFoundError extends HaltError {
 export class CheckpointNotFoundError extends HaltError {
   public constructor(agentId: string, name: string) {
     super(404, 'no_checkpoint', `agent "${agentId}" has no checkpoint named "${name}"`);
-    this.name = 'CheckpointNotFoundError';
   }
 }
 
 export class KeyNotFoundError extends HaltError {
   public constructor(keyId: string) {
     super(404, 'key_not_found', `no key "${keyId}" exists (it may have been revoked already)`);
-    this.name = 'KeyNotFoundError';
   }
 }
 
 export class RouteNotFoundError extends HaltError {
   public constructor(method: string, path: string) {
     super(404, 'route_not_found', `no route ${method} ${path}; see docs/api.md for the routes`);
-    this.name = 'RouteNotFoundError';
   }
 }
 
@@ -80,7 +73,6 @@ export class RouteNotFoundError extends HaltError {
 export class ConflictError extends HaltError {
   public constructor(message: string, options?: { cause?: unknown }) {
     super(409, 'conflict', message, options);
-    this.name = 'ConflictError';
   }
 }
 
@@ -96,7 +88,6 @@ export class VersionConflictError extends HaltError {
       `agent "${agentId}" is at version ${actualVersion ?? 'unknown'}, not ${expectedVersion}: read it again and retry`,
       options,
     );
-    this.name = 'VersionConflictError';
     this.agentId = agentId;
     this.expectedVersion = expectedVersion;
     this.actualVersion = actualVersion;
@@ -106,35 +97,30 @@ export class VersionConflictError extends HaltError {
 export class InvalidTransitionError extends HaltError {
   public constructor(message: string) {
     super(409, 'invalid_transition', message);
-    this.name = 'InvalidTransitionError';
   }
 }
 
 export class AgentKilledError extends HaltError {
   public constructor(agentId: string, reason: string | null) {
     super(403, 'agent_killed', `agent "${agentId}" is killed${reason ? `: ${reason}` : ''}; an operator must resume it`);
-    this.name = 'AgentKilledError';
   }
 }
 
 export class AgentPausedError extends HaltError {
   public constructor(agentId: string, reason: string | null) {
     super(403, 'agent_paused', `agent "${agentId}" is paused${reason ? `: ${reason}` : ''}; wait for resume`);
-    this.name = 'AgentPausedError';
   }
 }
 
 export class RecipientKilledError extends HaltError {
   public constructor(recipientId: string, status: string) {
     super(403, 'recipient_killed', `to: agent "${recipientId}" is ${status} and takes no intents`);
-    this.name = 'RecipientKilledError';
   }
 }
 
 export class ActionDeniedError extends HaltError {
   public constructor(action: string, rule: string) {
     super(403, 'action_denied', `action "${action}" is refused by the agent's policy (${rule})`);
-    this.name = 'ActionDeniedError';
   }
 }
 
@@ -142,7 +128,6 @@ export class BudgetExceededError extends HaltError {
   public readonly limit: string;
   public constructor(agentId: string, limit: string, onBreach: string) {
     super(429, 'budget_exceeded', `agent "${agentId}" reached its budget limit ${limit} (onBreach: ${onBreach})`);
-    this.name = 'BudgetExceededError';
     this.limit = limit;
   }
 }
@@ -151,6 +136,5 @@ export class BudgetExceededError extends HaltError {
 export class ServiceUnavailableError extends HaltError {
   public constructor(message: string, options?: { cause?: unknown }) {
     super(503, 'service_unavailable', message, options);
-    this.name = 'ServiceUnavailableError';
   }
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IntentRequest, Policy } from '../../sdk/protocol/schemas';
 import { remindInstance } from './announce-change';
+import { recordUsage } from './budget';
 import { requireAgent } from './agents';
 import { usageWindows, type Caller, type DomainContext } from './context';
 import { enforceBudgetBreach } from './policy-enforcement';
@@ -52,7 +53,7 @@ export const submitIntent = async (
     checkAction(agent.policy, request.action);
   } catch (error) {
     // Refused actions are counted, so operators see an agent probing its limits.
-    await ctx.repository.addUsage(agentId, usageWindows(ctx.now()), { denied: 1 });
+    await recordUsage(ctx, agentId, { denied: 1 });
     throw error;
   }
   if (request.to !== undefined && request.to !== agentId) {
@@ -61,9 +62,9 @@ export const submitIntent = async (
   }
 
   const budget = agent.policy.budget;
-  const outcome = await ctx.repository.addUsage(
+  const outcome = await recordUsage(
+    ctx,
     agentId,
-    usageWindows(ctx.now()),
     { intents: 1, costUsd: request.costUsd ?? 0 },
     budget
       ? {

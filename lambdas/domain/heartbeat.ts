@@ -7,6 +7,7 @@
 import type { HeartbeatRequest } from '../../sdk/protocol/schemas';
 import type { HeartbeatResult } from '../../sdk/protocol/types';
 import { requireAgent } from './agents';
+import { recordUsage } from './budget';
 import { usageWindows, type DomainContext } from './context';
 import { enforceBudgetBreach, enforceConsecutiveFailures } from './policy-enforcement';
 
@@ -32,7 +33,7 @@ export const recordHeartbeat = async (
           ...(request.acknowledgedVersion !== undefined ? { acknowledgedVersion: request.acknowledgedVersion } : {}),
         }),
     hasMetrics
-      ? ctx.repository.addUsage(agentId, usageWindows(now), {
+      ? recordUsage(ctx, agentId, {
           succeeded: metrics.succeeded ?? 0,
           failed: metrics.failed ?? 0,
           costUsd: metrics.costUsd ?? 0,

@@ -1,5 +1,5 @@
 /**
- * The storage port of the domain. `DynamoRepository` implements it over the state table;
+ * The storage port of the domain. `createDynamoRepository` implements it over the state table;
  * tests may hand it DynamoDB Local. Every versioned write is conditional: a lost race throws
  * `VersionConflictError`, an id that exists throws `ConflictError`.
  */
@@ -26,6 +26,19 @@ export interface UsageLimits {
 }
 
 export type UsageOutcome = { ok: true } | { ok: false; limit: keyof UsageLimits };
+
+/**
+ * The most this region's counters may reach once a write has added to them: what the budget
+ * leaves this region (`domain/budget.ts` works it out).
+ */
+export interface UsageRoom {
+  dayIntents?: number;
+  dayCostUsd?: number;
+  hourIntents?: number;
+}
+
+/** A usage write: done, or refused (nothing written) because a window's counter had no room. */
+export type UsageWrite = { ok: true } | { ok: false; window: 'day' | 'hour' };
 
 export interface UsageDelta {
   intents?: number;
@@ -73,9 +86,15 @@ export interface AgentRepository {
   /** Note that the instance was reported for ignoring `version`; false if it already was. */
   markInstanceIgnoring(agentId: string, instanceId: string, version: number): Promise<boolean>;
 
-  /** Count usage in the day and hour windows; refuses (no change) when a limit would be passed. */
-  addUsage(agentId: string, windows: { day: string; hour: string }, delta: UsageDelta, limits?: UsageLimits): Promise<UsageOutcome>;
+  /**
+   * Add to this region's counters of the day and hour windows, in one write; with `room`, only
+   * if they stay within it (otherwise nothing is written and the window that refused is named).
+   */
+  addUsage(agentId: string, windows: { day: string; hour: string }, delta: UsageDelta, room?: UsageRoom): Promise<UsageWrite>;
+  /** Usage in `window`, summed over the regions' counters. */
   getUsage(agentId: string, window: string): Promise<UsageRecord>;
+  /** Usage in `window`: every region's counters summed, and this region's own. */
+  getUsageSplit(agentId: string, window: string): Promise<{ all: UsageRecord; own: UsageRecord }>;
   /** Note that a limit was breached in a window; false when it already was (report it once). */
   markBreach(agentId: string, breach: string, expiresAt: number): Promise<boolean>;
   /**

@@ -14,7 +14,7 @@ import type {
   InstanceRecord,
   UsageRecord,
 } from '../../lambdas/ports/records';
-import type { AgentRepository, Page, UsageDelta, UsageLimits, UsageOutcome } from '../../lambdas/ports/repository';
+import type { AgentRepository, Page, UsageDelta, UsageRoom, UsageWrite } from '../../lambdas/ports/repository';
 
 const EMPTY_USAGE: UsageRecord = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
 
@@ -115,14 +115,16 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
       return true;
     },
 
-    addUsage: async (agentId, windows, delta: UsageDelta, limits?: UsageLimits): Promise<UsageOutcome> => {
+    addUsage: async (agentId, windows, delta: UsageDelta, room: UsageRoom = {}): Promise<UsageWrite> => {
+      // One region: its counters are all the counters. The table's conditions: a counter may
+      // reach at most its room (checked only for what the write adds to).
       const day = usageOf(agentId, windows.day);
       const hour = usageOf(agentId, windows.hour);
       const intents = delta.intents ?? 0;
       const cost = delta.costUsd ?? 0;
-      if (limits?.maxIntentsPerHour !== undefined && hour.intents + intents > limits.maxIntentsPerHour) return { ok: false, limit: 'maxIntentsPerHour' };
-      if (limits?.maxIntentsPerDay !== undefined && day.intents + intents > limits.maxIntentsPerDay) return { ok: false, limit: 'maxIntentsPerDay' };
-      if (limits?.maxCostUsdPerDay !== undefined && day.costUsd + cost > limits.maxCostUsdPerDay) return { ok: false, limit: 'maxCostUsdPerDay' };
+      const over = (counter: number, max: number | undefined, added: number) => max !== undefined && added > 0 && counter + added > max;
+      if (over(day.intents, room.dayIntents, intents) || over(day.costUsd, room.dayCostUsd, cost)) return { ok: false, window: 'day' };
+      if (over(hour.intents, room.hourIntents, intents)) return { ok: false, window: 'hour' };
       for (const [window, current] of [[windows.day, day], [windows.hour, hour]] as const) {
         usage.set(`${agentId}/${window}`, {
           intents: current.intents + intents,
@@ -134,6 +136,7 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
       }
       return { ok: true };
     },
+    getUsageSplit: async (agentId, window) => ({ all: usageOf(agentId, window), own: usageOf(agentId, window) }),
     getUsage: async (agentId, window) => usageOf(agentId, window),
     markBreach: async (agentId, breach) => {
       const key = `${agentId}/${breach}`;

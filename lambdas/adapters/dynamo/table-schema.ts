@@ -124,6 +124,9 @@ export const keys = {
    * last writer wins, so counters written in two regions must never be the same item.
    */
   usage: (agentId: string, window: string, region: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `USAGE#${window}#${region}` }),
+  /** Marks that a limit's breach in a window was acted on (it expires with the window). */
+  breach: (agentId: string, breach: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `BREACH#${breach}` }),
+  failureStreak: (agentId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: 'FAILSTREAK' }),
   checkpoint: (agentId: string, name: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `CHECKPOINT#${name}` }),
   keyByHash: (hash: string) => ({ pk: `${PARTITION.keyByHash}${hash}`, sk: 'KEY' }),
   keyById: (keyId: string) => ({ pk: `${PARTITION.keyById}${keyId}`, sk: 'KEY' }),

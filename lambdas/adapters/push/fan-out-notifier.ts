@@ -20,6 +20,13 @@ export interface FanOutSettings {
   readonly shardSize?: number;
   /** Posts in flight per shard. @default 50 */
   readonly concurrency?: number;
+  /**
+   * The caller posts the first shard itself (it saves an invocation's latency), and hands the
+   * others off. False: every shard goes to a worker and the caller answers as soon as they are
+   * handed off (the local runtime, whose callers share the gateways' one event loop).
+   * @default true
+   */
+  readonly callerShard?: boolean;
 }
 
 /**
@@ -35,6 +42,7 @@ export class FanOutNotifier implements Notifier {
   private readonly workers: PushWorkers | undefined;
   private readonly shardSize: number;
   private readonly concurrency: number;
+  private readonly callerShard: boolean;
   private readonly onError: (error: Error, connectionId: string) => void;
 
   public constructor(options: FanOutSettings & {
@@ -49,6 +57,7 @@ export class FanOutNotifier implements Notifier {
     this.workers = options.workers;
     this.shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
     this.concurrency = options.concurrency ?? DEFAULT_PUSH_CONCURRENCY;
+    this.callerShard = options.callerShard ?? true;
     this.onError = options.onError;
   }
 
@@ -61,7 +70,7 @@ export class FanOutNotifier implements Notifier {
     const flush = () => {
       const shard: PushShard = { data, connectionIds: pending };
       pending = [];
-      if (posted.length === 0 || !this.workers) posted.push(this.postShard(shard));
+      if (!this.workers || (this.callerShard && posted.length === 0)) posted.push(this.postShard(shard));
       else handedOff.push(this.handOff(shard));
     };
     for await (const page of this.connections.pagesOfAgent(agentId)) {

@@ -1,18 +1,17 @@
 /**
  * `POST /@connections/{id}` of API Gateway's management API with the least machinery it
- * allows: one SigV4 signer (its signing key cached per day), one keep-alive agent, Node's own
- * HTTP client. A kill of 10,000 instances is 10,000 of these, so the AWS SDK client's
- * middleware stack, endpoint rules and retry bookkeeping per call are left out; the request is
- * the same one the SDK would send (docs/architecture.md).
+ * allows: a SigV4 signer made for this one request (`PostSigner`: one hash and one HMAC a
+ * post), one keep-alive agent, Node's own HTTP client. A kill of 10,000 instances is 10,000
+ * of these, so the AWS SDK client's middleware stack, endpoint rules and retry bookkeeping per
+ * call are left out; the request is the same one the SDK would send (docs/architecture.md).
  *
  * Throttling (429) and server errors (5xx) are retried with jittered backoff; a connection
  * that is gone answers `gone`; anything else throws `PushFailedError`.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { PostSigner } from './post-signer';
 
 export type PostOutcome = 'sent' | 'gone';
 
@@ -28,36 +27,6 @@ export class PushFailedError extends Error {
     super(`push to connection ${connectionId} failed${statusCode ? ` (${statusCode})` : ''}: ${detail}`, options);
     this.name = 'PushFailedError';
     this.statusCode = statusCode;
-  }
-}
-
-const toBuffer = (data: SourceData): Buffer =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-
-/** SHA-256 (or its HMAC) from node:crypto, in the shape the signer takes. */
-class NodeSha256 implements Checksum {
-  private readonly secret: Buffer | undefined;
-  private hash: Hash | Hmac;
-
-  public constructor(secret?: SourceData) {
-    this.secret = secret === undefined ? undefined : toBuffer(secret);
-    this.hash = this.fresh();
-  }
-
-  public update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-
-  public digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-
-  public reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    return this.secret ? createHmac('sha256', this.secret) : createHash('sha256');
   }
 }
 
@@ -142,8 +111,7 @@ export class RetryingPoster implements ConnectionPoster {
 
 export class SignedHttpPoster implements ConnectionPoster {
   private readonly url: URL;
-  private readonly basePath: string;
-  private readonly signer: SignatureV4;
+  private readonly signer: PostSigner;
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly send: typeof httpRequest;
   private readonly timeoutMs: number;
@@ -151,8 +119,7 @@ export class SignedHttpPoster implements ConnectionPoster {
 
   public constructor(options: SignedPosterOptions) {
     this.url = new URL(options.endpoint);
-    this.basePath = this.url.pathname.replace(/\/$/, '');
-    this.signer = new SignatureV4({ service: 'execute-api', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+    this.signer = new PostSigner({ host: this.url.host, basePath: this.url.pathname.replace(/\/$/, ''), region: options.region, credentials: options.credentials });
     const secure = this.url.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 50, keepAliveMsecs: 1000 };
     this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
@@ -170,17 +137,7 @@ export class SignedHttpPoster implements ConnectionPoster {
   }
 
   private async attempt(connectionId: string, data: Uint8Array): Promise<{ status: number; body: string }> {
-    const path = `${this.basePath}/@connections/${encodeURIComponent(connectionId)}`;
-    const signed = await this.signer.sign({
-      method: 'POST',
-      protocol: this.url.protocol,
-      hostname: this.url.hostname,
-      ...(this.url.port ? { port: Number(this.url.port) } : {}),
-      path,
-      query: {},
-      headers: { host: this.url.host, 'content-length': String(data.byteLength) },
-      body: data,
-    });
+    const headers = await this.signer.headersFor(connectionId, data);
     return new Promise((resolve, reject) => {
       const req = this.send(
         {
@@ -189,8 +146,8 @@ export class SignedHttpPoster implements ConnectionPoster {
           protocol: this.url.protocol,
           hostname: this.url.hostname,
           port: this.url.port || undefined,
-          path,
-          headers: signed.headers,
+          path: this.signer.pathFor(connectionId),
+          headers,
           timeout: this.timeoutMs,
         },
         (res: IncomingMessage) => {

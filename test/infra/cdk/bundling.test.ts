@@ -3,7 +3,7 @@
  * ESM bundle, and the health bundle loads in Node and answers through its middy chain.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -65,5 +65,7 @@ describe('function bundles', () => {
     const res = JSON.parse(output);
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(res.body)).toEqual({ error: { code: 'service_unavailable', message: expect.stringContaining('bundle-check') } });
+    // minified, yet errors keep their class names (they name themselves after their class)
+    expect(readFileSync(bundleOf(health), 'utf8')).toContain('"ServiceUnavailableError"');
   });
 });

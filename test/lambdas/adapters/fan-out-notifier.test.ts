@@ -58,6 +58,17 @@ describe('FanOutNotifier', () => {
     expect(handed.every((s) => s.data === JSON.stringify(kill))).toBe(true);
   });
 
+  it('hands every shard to a worker when the caller posts none itself (callerShard: false)', async () => {
+    const { repository } = connectionsOf(5, 10);
+    const { poster, posts } = recordingPoster();
+    const handed: PushShard[] = [];
+    const workers: PushWorkers = { dispatch: async (shard) => void handed.push(shard) };
+    const notifier = new FanOutNotifier({ connections: repository, poster, workers, shardSize: 2, concurrency: 2, callerShard: false, onError: () => undefined });
+    expect(await notifier.pushToAgent('mailer', kill)).toBe(5);
+    expect(posts).toHaveLength(0);
+    expect(handed.map((s) => s.connectionIds)).toEqual([['c0', 'c1'], ['c2', 'c3'], ['c4']]);
+  });
+
   it('posts a shard itself when no worker takes it, and reports it', async () => {
     const { repository } = connectionsOf(5, 10);
     const { poster, posts } = recordingPoster();
