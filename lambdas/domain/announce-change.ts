@@ -7,6 +7,7 @@ import type { AgentMessage, ControlMessage } from '../../sdk/protocol/messages';
 import { toAgentView } from './agent-views';
 import { usageWindows, type DomainContext } from './context';
 import type { AgentRecord } from '../ports/records';
+import type { ProgressTracker } from './progress';
 
 const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
 
@@ -54,7 +55,7 @@ const STATUS_CHANGES = new Set(['killed', 'paused', 'resumed']);
  * instances that already acknowledged, when this region took it and pushed at once), then
  * show watchers the agent as it now stands.
  */
-export const announceStoredChange = async (ctx: DomainContext, after: AgentRecord): Promise<void> => {
+export const announceStoredChange = async (ctx: DomainContext, after: AgentRecord, progress?: ProgressTracker): Promise<void> => {
   if (!ctx.notifier || after.deleted) return;
   if (STATUS_CHANGES.has(after.lastChange.type)) {
     if (after.lastChange.region !== ctx.region) {
@@ -65,16 +66,16 @@ export const announceStoredChange = async (ctx: DomainContext, after: AgentRecor
       if (told.size < instances.length) await announceChange(ctx, after, { skipInstances: told });
     }
   }
-  await ctx.notifier.pushToWatchers(() => agentMessage(ctx, after));
+  await ctx.notifier.pushToWatchers(() => agentMessage(ctx, after, progress));
 };
 
 /**
  * Watchers see an agent as counts (`Agent`, never its instance list): a message stays the
  * same size at 10 instances or 10,000, far under API Gateway's 128 KiB.
  */
-const agentMessage = async (ctx: DomainContext, agent: AgentRecord): Promise<AgentMessage> => {
+const agentMessage = async (ctx: DomainContext, agent: AgentRecord, progress?: ProgressTracker): Promise<AgentMessage> => {
   const [instances, usage] = await Promise.all([
-    ctx.repository.listInstances(agent.agentId),
+    progress ? progress.instancesOf(ctx, agent.agentId, agent.version) : ctx.repository.listInstances(agent.agentId),
     ctx.repository.getUsage(agent.agentId, usageWindows(ctx.now()).day),
   ]);
   return { type: 'agent', agent: toAgentView(agent, instances, usage, ctx.now()) };
@@ -84,13 +85,14 @@ const agentMessage = async (ctx: DomainContext, agent: AgentRecord): Promise<Age
  * "N of M stopped" as it moves: the agent's view (counts) for this region's watchers, built
  * only when someone watches. The stream consumer calls this once per agent per batch of
  * acknowledgements, so a thousand acknowledgements become a few messages a second, not a
- * thousand, each the same size whatever the number of instances.
+ * thousand, each the same size whatever the number of instances; with a `ProgressTracker`,
+ * the counts move by the batch's acknowledgements instead of a read of every instance.
  */
-export const announceProgress = async (ctx: DomainContext, agentId: string): Promise<number> => {
+export const announceProgress = async (ctx: DomainContext, agentId: string, progress?: ProgressTracker): Promise<number> => {
   if (!ctx.notifier) return 0;
   return ctx.notifier.pushToWatchers(async () => {
     const agent = await ctx.repository.getAgent(agentId);
     if (!agent || agent.deleted) throw new Error(`agent ${agentId} is gone`);
-    return agentMessage(ctx, agent);
+    return agentMessage(ctx, agent, progress);
   });
 };

@@ -16,6 +16,7 @@ import { applyHardStop } from '../domain/hard-stop';
 import type { AgentRecord, InstanceRecord } from '../ports/records';
 import { PREFIX } from '../adapters/dynamo/table-schema';
 import { announceProgress, announceStoredChange } from '../domain/announce-change';
+import { ProgressTracker } from '../domain/progress';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
 
@@ -34,6 +35,8 @@ const image = <T = AgentRecord>(value: Record<string, unknown> | undefined): T |
 
 export const createStreamConsumer = (provider: DependencyProvider): StreamHandler => {
   const deps = provider();
+  /** Acknowledgement progress, held across batches by this environment (domain/progress.ts). */
+  const tracker = new ProgressTracker();
   const chain = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true }))
     .handler(async (event) => {
@@ -46,7 +49,7 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
        */
       const announce = async (after: AgentRecord): Promise<void> => {
         try {
-          await announceStoredChange(deps.ctx, after);
+          await announceStoredChange(deps.ctx, after, tracker);
         } catch (error) {
           deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
         }
@@ -57,8 +60,11 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
         if (String(keys.sk ?? '').startsWith(PREFIX.instance)) {
           const before = image<Partial<InstanceRecord>>(record.dynamodb?.OldImage)?.acknowledgedVersion ?? -1;
-          const after = image<Partial<InstanceRecord>>(record.dynamodb?.NewImage)?.acknowledgedVersion ?? -1;
-          if (after > before) progress.add(agentId);
+          const instance = image<InstanceRecord>(record.dynamodb?.NewImage);
+          if (instance && (instance.acknowledgedVersion ?? -1) > before) {
+            tracker.acknowledged(instance);
+            progress.add(agentId);
+          }
           return;
         }
         if (failedAgents.has(agentId)) throw new EarlierRecordFailedError(agentId);
@@ -85,7 +91,7 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
       // One progress message per agent per batch, however many acknowledgements it carried.
       await Promise.all(
         [...progress].map((agentId) =>
-          announceProgress(deps.ctx, agentId).catch((error: unknown) =>
+          announceProgress(deps.ctx, agentId, tracker).catch((error: unknown) =>
             deps.logger.warn('could not show acknowledgement progress', { agentId, error: error as Error }),
           ),
         ),
