@@ -12,13 +12,7 @@ import { createPushWorker } from '../../lambdas/push-worker/push-worker';
 import { ackRoute } from '../../lambdas/websocket/ack';
 import { defaultRoute } from '../../lambdas/websocket/default';
 import { socketHeartbeatRoute } from '../../lambdas/websocket/heartbeat';
-import { lambdaContext } from './lambda-context';
-
-/**
- * Invocations one thread runs at once: about what its SDK clients have sockets for (50), so
- * an invocation's time is its own work, not a wait for a socket.
- */
-const MAX_RUNNING = 64;
+import { invocationLimit, type InvocationLimit } from './invocation-limit';
 
 /** The functions a local environment hosts, by name. */
 export const HOSTED_FUNCTIONS = ['push-worker', 'ws-ack', 'ws-heartbeat', 'ws-default'] as const;
@@ -48,30 +42,15 @@ export const serveInvocations = (): void => {
     'ws-heartbeat': socketHeartbeatRoute.create(provider),
     'ws-default': defaultRoute.create(provider),
   };
-  // As many invocations run at once as Lambda would run environments for them at this pace;
-  // the rest wait their turn, and each one's timeout starts when it starts, as in Lambda (a
-  // burst of 10,000 acknowledgements is 10,000 invocations of 30 s each, not 30 s for all).
-  const waiting: Invocation[] = [];
-  let running = 0;
-  const next = () => {
-    while (running < MAX_RUNNING && waiting.length > 0) {
-      const invocation = waiting.shift() as Invocation;
-      running++;
-      const context = lambdaContext({ functionName: `halt-${invocation.fn}-${config.region}`, region: config.region });
-      handlers[invocation.fn](invocation.payload as never, context)
-        .then(
-          (result) => port.postMessage({ id: invocation.id, result } satisfies InvocationReply),
-          (error: unknown) => port.postMessage({ id: invocation.id, error: error instanceof Error ? error.message : String(error) } satisfies InvocationReply),
-        )
-        .finally(() => {
-          running--;
-          next();
-        });
-    }
-  };
+  // Each function's invocations wait their turn beyond a limit, and each one's timeout starts
+  // when it starts, as in Lambda (a burst of 10,000 acknowledgements is 10,000 invocations of
+  // 30 s each, not 30 s for all of them).
+  const limits = new Map(HOSTED_FUNCTIONS.map((fn) => [fn, invocationLimit({ functionName: `halt-${fn}-${config.region}`, region: config.region })]));
   port.on('message', (invocation: Invocation) => {
-    waiting.push(invocation);
-    next();
+    (limits.get(invocation.fn) as InvocationLimit).run((context) => handlers[invocation.fn](invocation.payload as never, context)).then(
+      (result) => port.postMessage({ id: invocation.id, result } satisfies InvocationReply),
+      (error: unknown) => port.postMessage({ id: invocation.id, error: error instanceof Error ? error.message : String(error) } satisfies InvocationReply),
+    );
   });
   port.postMessage({ ready: true });
 };

@@ -19,6 +19,13 @@ const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 export interface HttpGateway {
   readonly url: string;
   readonly port: number;
+  /**
+   * Serve the API from now on. Until then every `/v1` request (health included) answers 503
+   * `starting` with `Retry-After`: the port listens before the runtime has finished starting
+   * (the operator key, the other region), and a script that waits for health must not get in
+   * before the control plane can serve every route.
+   */
+  ready(): void;
   stop(): Promise<void>;
 }
 
@@ -102,6 +109,7 @@ const encodeBody = (raw: Buffer): { body: string | null; isBase64Encoded: boolea
 export const startHttpGateway = async (options: HttpGatewayOptions): Promise<HttpGateway> => {
   const host = options.host ?? '127.0.0.1';
   const report = options.onError ?? ((error: Error) => console.error('[halt gateway]', error));
+  let serving = false;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
@@ -110,6 +118,13 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     if (!url.pathname.startsWith('/v1/') && url.pathname !== '/v1') {
       if (options.fallback) return options.fallback(req, res);
       return sendError(res, 404, 'route_not_found', `no route ${method} ${url.pathname}; the API lives under /v1`, requestId);
+    }
+    if (!serving) {
+      req.resume();
+      return send(res, 503, JSON.stringify({ error: { code: 'starting', message: 'the control plane is still starting; retry in a second' } }), {
+        'retry-after': 1,
+        'x-amzn-requestid': requestId,
+      });
     }
     let raw: Buffer;
     try {
@@ -225,6 +240,9 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
   return {
     url: `http://${host}:${port}`,
     port,
+    ready: () => {
+      serving = true;
+    },
     stop: () => closeServer(server),
   };
 };

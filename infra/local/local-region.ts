@@ -31,6 +31,7 @@ import { disconnectRoute } from '../../lambdas/websocket/disconnect';
 import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
 import type { WebSocketResult } from '../../lambdas/edge/websocket/events';
 import { HOSTED_FUNCTIONS, type HostedFunction } from './function-thread';
+import { invocationLimit } from './invocation-limit';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
@@ -78,6 +79,8 @@ export interface LocalRegion {
    * message routes: warm them before measuring, wait for them to be idle.
    */
   readonly functions: FunctionPool;
+  /** Open the REST API (it answers 503 `starting` until the runtime has finished starting). */
+  ready(): void;
   stop(): Promise<void>;
 }
 
@@ -167,10 +170,15 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     const { streamArn } = await ensureTableWithStream(admin);
     await ensureTable({ client: admin, tableName: LOCAL_CONNECTIONS_TABLE, table: CONNECTIONS_TABLE });
     admin.destroy();
+    /** A route run on the gateways' event loop, invocations limited and timed as in Lambda. */
+    const limited = (name: string, handler: SocketHandler): SocketHandler => {
+      const limit = invocationLimit({ functionName: `halt-ws-${name}-${options.region}`, region: options.region });
+      return (event) => limit.run((context) => handler(event, context));
+    };
     websocket.setRoutes({
       authorizer: createSocketAuthorizer(provider),
-      connect: connectRoute.create(provider),
-      disconnect: disconnectRoute.create(provider),
+      connect: limited('connect', connectRoute.create(provider)),
+      disconnect: limited('disconnect', disconnectRoute.create(provider)),
       default: hosted('ws-default'),
       // The stack's table of routes: message routes by action, MOCK routes answered by the gateway.
       actions: Object.fromEntries(SOCKET_MESSAGE_ROUTES.map((route) => [route.routeKey, hosted(`ws-${route.routeKey}`)])),
@@ -230,6 +238,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       scheduler,
       streamIdle: () => poller.idle(),
       functions,
+      ready: () => gateway.ready(),
       stop: stopAll,
     };
   } catch (error) {

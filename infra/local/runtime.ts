@@ -122,6 +122,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       stateDir,
       ...(options.operatorKey ? { fromEnv: options.operatorKey } : {}),
     });
+    // Only now can every route be served (an operator key exists, every region is up).
+    for (const r of regions) r.ready();
     return {
       stateDir,
       restUrl: region.restUrl,
