@@ -83,7 +83,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     timeline.push({ atMs: Math.round(performance.now() - started), what });
     log(`[${((performance.now() - started) / 1000).toFixed(2)} s] ${what}`);
   };
-  const runtime: LocalRuntime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT' });
+  const runtime: LocalRuntime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT', warm: true });
   const [one, two] = runtime.regions;
   if (!one || !two) throw new Error('the demo needs two regions');
   const operator = new HaltClient({ url: one.restUrl, key: runtime.operator.key });

@@ -48,10 +48,6 @@ export class HaltStack extends Stack {
         reason: 'API Gateway needs its account-level role to write execution logs; AWS manages that policy.',
       },
       {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.',
-      },
-      {
         id: `AwsSolutions-IAM5[Resource::<${this.stateTableLogicalId()}.Arn>/index/*]`,
         reason: 'Reads of the state table include its own list index (gsi1); the wildcard is limited to this table\'s indexes.',
       },

@@ -76,8 +76,8 @@ export class HaltControlPlane extends Construct {
       HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
     };
     const retention = props.logRetention ? { logRetention: props.logRetention } : {};
-    this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, environment, ...retention });
-    this.restApi = new HaltRestApi(this, 'Rest', { table: this.table, environment, websocket: this.websocket, ...retention });
+    this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, ...retention });
+    this.restApi = new HaltRestApi(this, 'Rest', { table: this.table, eventBus: this.eventBus, environment, websocket: this.websocket, ...retention });
     this.pipeline = new StreamPipeline(this, 'Pipeline', {
       table: this.table,
       eventBus: this.eventBus,

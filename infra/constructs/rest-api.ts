@@ -17,6 +17,7 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/edge/route-table';
@@ -27,6 +28,8 @@ import type { HaltWebSocketApi } from './websocket-api';
 
 export interface HaltRestApiProps {
   readonly table: ITableV2;
+  /** The region's bus, for the routes that put events themselves (`publishes`). */
+  readonly eventBus: IEventBus;
   /** Environment of every handler (table, bus, log level). */
   readonly environment: Record<string, string>;
   /** The region's WebSocket API, for the routes that push. @default - no pushes */
@@ -96,6 +99,7 @@ export class HaltRestApi extends Construct {
       props.table.grantReadData(fn);
       if (route.writes) grantItemWrites({ fn, table: props.table, actions: route.writes.actions, prefixes: route.writes.prefixes });
       if (route.connections === 'push') props.websocket?.grantPush(fn);
+      if (route.publishes) props.eventBus.grantPutEventsTo(fn);
       const resource = this.api.root.resourceForPath(route.path);
       resource.addMethod(route.method, new LambdaIntegration(fn), {
         ...(route.access.public ? { authorizationType: AuthorizationType.NONE } : { authorizer }),

@@ -10,6 +10,7 @@ import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authoriz
 import { WebSocketLambdaIntegration, WebSocketMockIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, Billing, TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -21,6 +22,8 @@ import { HaltFunction } from './halt-function';
 export interface HaltWebSocketApiProps {
   /** The state table (agents, keys): the handlers read it and record heartbeats and acks. */
   readonly stateTable: ITableV2;
+  /** The region's bus, for the routes that put events themselves (`publishes`). */
+  readonly eventBus: IEventBus;
   /** Environment shared by every handler (state table, bus, log level). */
   readonly environment: Record<string, string>;
   /** @default 'live' */
@@ -94,7 +97,13 @@ export class HaltWebSocketApi extends Construct {
     // One function per route of the table (the keep-alive has none: a MOCK integration).
     for (const route of Object.values(SOCKET_ROUTES) as SocketRouteDefinition[]) {
       if (!route.entry) {
-        this.api.addRoute(route.routeKey, { integration: new WebSocketMockIntegration(`${route.construct}Integration`) });
+        // A MOCK integration answers only with a request template giving it a status code
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-mock-integration.html).
+        const integration = new WebSocketMockIntegration(`${route.construct}Integration`, {
+          requestTemplates: { $default: '{"statusCode": 200}' },
+          templateSelectionExpression: '\\$default',
+        });
+        this.api.addRoute(route.routeKey, { integration });
         continue;
       }
       const fn = make(route.construct, route.entry);
@@ -111,6 +120,7 @@ export class HaltWebSocketApi extends Construct {
         props.stateTable.grantReadData(fn);
         grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
       }
+      if (route.publishes) props.eventBus.grantPutEventsTo(fn);
       this.api.addRoute(route.routeKey, {
         integration: new WebSocketLambdaIntegration(`${route.construct}Integration`, fn),
         // No identity source: browsers send the key as ?token=, others as a header; the

@@ -55,6 +55,7 @@ const main = async (): Promise<void> => {
       port: port('HALT_PORT', 4700),
       wsPort: port('HALT_WS_PORT', 4701),
       regions: regionCount(),
+      warm: true,
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
     }))();

@@ -33,6 +33,12 @@ export interface LocalRuntimeOptions {
   readonly push?: LocalRegionOptions['push'];
   /** Hold replicated writes back this long (fault tests). @default 0 */
   readonly replicationDelayMs?: number;
+  /**
+   * Start the local Lambda environments (push workers, message routes) before answering, as
+   * warm functions: the first kill then does not wait a second or two for them to load.
+   * `npm start` and the demo do; tests need not. @default false
+   */
+  readonly warm?: boolean;
   /** @default 'WARN' */
   readonly logLevel?: HaltConfig['logLevel'];
   readonly onError?: (error: Error) => void;
@@ -122,6 +128,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       stateDir,
       ...(options.operatorKey ? { fromEnv: options.operatorKey } : {}),
     });
+    if (options.warm) await Promise.all(regions.map((r) => r.functions.warm()));
     // Only now can every route be served (an operator key exists, every region is up).
     for (const r of regions) r.ready();
     return {

@@ -39,8 +39,11 @@ export const enforceBudgetBreach = async (
       if (!(error instanceof Error && error.name === 'InvalidTransitionError')) throw error;
     });
   }
-  const first = await ctx.repository.markBreach(options.agentId, `${options.limit}#${options.window}`, Math.floor(at.getTime() / 1000) + TWO_DAYS);
-  if (first && ctx.publisher) {
+  // Published before it is marked: a publish that fails leaves no mark, so the next call that
+  // meets the breach publishes again. An event can go out twice (two calls at once), never zero
+  // times; the bus is at-least-once anyway, and (agentId, limit, window) identifies a breach.
+  const breach = `${options.limit}#${options.window}`;
+  if (ctx.publisher && !(await ctx.repository.isBreachMarked(options.agentId, breach))) {
     const detail: BreachReport = {
       agentId: options.agentId,
       limit: options.limit,
@@ -51,6 +54,7 @@ export const enforceBudgetBreach = async (
     };
     await ctx.publisher.publish({ detailType: BUDGET_BREACHED, detail, time: at });
   }
+  await ctx.repository.markBreach(options.agentId, breach, Math.floor(at.getTime() / 1000) + TWO_DAYS);
 };
 
 /** Count a report of units; kill the agent when its run of failures reaches the policy's limit. */

@@ -31,6 +31,11 @@ export interface RouteDefinition {
   readonly writes?: RouteWrites;
   /** The route pushes to WebSocket connections. */
   readonly connections?: 'push';
+  /**
+   * The route puts events on the bus itself (`BudgetBreached`, when a call trips a budget);
+   * the stack grants `events:PutEvents` on the region's bus from this, and only this.
+   */
+  readonly publishes?: true;
 }
 
 const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') };
@@ -53,7 +58,16 @@ export const ROUTES = {
   bulkResume: { method: 'POST', path: '/v1/resume', access: OPERATOR_ONLY, entry: 'control/bulk-resume.ts', writes: AGENT_UPDATES, connections: 'push' },
   putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts', writes: AGENT_UPDATES },
   // A heartbeat's metrics can trip a policy that kills or pauses the agent: it pushes, like a kill.
-  heartbeat: { method: 'POST', path: '/v1/agents/{agentId}/heartbeat', access: OPERATOR_AND_OWN_AGENT, entry: 'heartbeat/heartbeat.ts', writes: AGENT_UPDATES, connections: 'push' },
+  heartbeat: {
+    method: 'POST',
+    path: '/v1/agents/{agentId}/heartbeat',
+    access: OPERATOR_AND_OWN_AGENT,
+    entry: 'heartbeat/heartbeat.ts',
+    writes: AGENT_UPDATES,
+    connections: 'push',
+    // reported cost can breach the budget
+    publishes: true,
+  },
   submitIntent: {
     method: 'POST',
     path: '/v1/agents/{agentId}/intents',
@@ -61,6 +75,7 @@ export const ROUTES = {
     entry: 'intents/submit-intent.ts',
     writes: AGENT_UPDATES,
     connections: 'push',
+    publishes: true,
   },
   putCheckpoint: {
     method: 'PUT',

@@ -97,6 +97,8 @@ export interface AgentRepository {
   getUsageSplit(agentId: string, window: string): Promise<{ all: UsageRecord; own: UsageRecord }>;
   /** Note that a limit was breached in a window; false when it already was (report it once). */
   markBreach(agentId: string, breach: string, expiresAt: number): Promise<boolean>;
+  /** Whether a breach was already noted (and reported). */
+  isBreachMarked(agentId: string, breach: string): Promise<boolean>;
   /**
    * The agent's run of failed units: a report with any success resets it, one with only
    * failures adds them. Resolves to the run after this report.

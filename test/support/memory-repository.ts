@@ -144,6 +144,7 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
       breaches.add(key);
       return true;
     },
+    isBreachMarked: async (agentId, breach) => breaches.has(`${agentId}/${breach}`),
     updateFailureStreak: async (agentId, report) => {
       const streak = report.succeeded > 0 ? 0 : (streaks.get(agentId) ?? 0) + report.failed;
       streaks.set(agentId, streak);

@@ -110,6 +110,7 @@ export const usageItems = (table: TableAccess) => {
           }),
         ),
       ),
+    isBreachMarked: async (agentId: string, breach: string) => (await table.get(keys.breach(agentId, breach))) !== undefined,
     updateFailureStreak: async (agentId: string, report: { succeeded: number; failed: number }) => {
       const reset = report.succeeded > 0;
       const { Attributes } = await table.client.send(
@@ -123,5 +124,5 @@ export const usageItems = (table: TableAccess) => {
       );
       return Number(Attributes?.streak ?? 0);
     },
-  } satisfies Pick<AgentRepository, 'getUsage' | 'getUsageSplit' | 'getUsageOfAgents' | 'addUsage' | 'markBreach' | 'updateFailureStreak'>;
+  } satisfies Pick<AgentRepository, 'getUsage' | 'getUsageSplit' | 'getUsageOfAgents' | 'addUsage' | 'markBreach' | 'isBreachMarked' | 'updateFailureStreak'>;
 };

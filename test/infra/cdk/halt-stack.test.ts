@@ -222,6 +222,18 @@ describe('HaltStack', () => {
       for (const st of invokes) expect(JSON.stringify(st.Resource)).not.toContain(':*');
     });
 
+    it('lets the functions that can breach a budget put BudgetBreached on the bus, and no route that cannot', () => {
+      const putsEvents = (prefix: string) =>
+        statementsOf(template, prefix).some((st) => actionsOf([st]).includes('events:PutEvents') && JSON.stringify(st.Resource).includes('HaltEvents'));
+      // an intent over the budget, or a heartbeat's reported cost, breaches it (REST and WebSocket)
+      for (const prefix of ['HaltRestSubmitIntent', 'HaltRestHeartbeat', 'HaltWebSocketHeartbeat', 'HaltPipelineConsumer']) {
+        expect([prefix, putsEvents(prefix)]).toEqual([prefix, true]);
+      }
+      for (const prefix of ['HaltRestKillAgent', 'HaltRestListAgents', 'HaltRestPutPolicy', 'HaltWebSocketAck', 'HaltWebSocketConnect']) {
+        expect([prefix, putsEvents(prefix)]).toEqual([prefix, false]);
+      }
+    });
+
     it('lets the consumer brake only the functions named for the hard stop', () => {
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
       const arn = 'arn:aws:lambda:us-east-1:111111111111:function:email-sender';
@@ -236,6 +248,12 @@ describe('HaltStack', () => {
       const lambdaGrants = statementsOf(template, 'HaltPipelineConsumer').filter((st) => actionsOf([st]).some((a) => a.startsWith('lambda:')));
       expect(actionsOf(lambdaGrants)).toEqual(['lambda:InvokeFunction']);
       expect(JSON.stringify(lambdaGrants.map((st) => st.Resource))).toContain('HaltWebSocketPushWorker');
+    });
+
+    it('grants `*` resources only for X-Ray, whose actions have no resource-level permissions', () => {
+      const everything = statementsOf(template, '').filter((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).includes('*'));
+      expect(everything.length).toBeGreaterThan(0);
+      expect([...new Set(actionsOf(everything))].sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
     });
 
     it('grants no function dynamodb:* or DynamoDB on every resource', () => {

@@ -20,11 +20,16 @@ describe('Halt across regions', () => {
       expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect', 'ack', 'heartbeat', 'ping']);
       expect(routes.find((r) => r.Properties.RouteKey === '$connect')?.Properties.AuthorizationType).toBe('CUSTOM');
       // the SDK's keep-alive is answered by API Gateway itself: no Lambda behind it
-      const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<string, { Properties: { IntegrationType: string } }>;
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration') as Record<
+        string,
+        { Properties: { IntegrationType: string; RequestTemplates?: Record<string, string>; TemplateSelectionExpression?: string } }
+      >;
       const ping = routes.find((r) => r.Properties.RouteKey === 'ping') as unknown as { Properties: { Target: { 'Fn::Join': [string, unknown[]] } } };
       const target = JSON.stringify(ping.Properties.Target);
       const [pingIntegration] = Object.entries(integrations).filter(([id]) => target.includes(id));
       expect(pingIntegration?.[1].Properties.IntegrationType).toBe('MOCK');
+      // a MOCK integration answers only when its request template gives it a status code
+      expect(pingIntegration?.[1].Properties).toMatchObject({ RequestTemplates: { $default: '{"statusCode": 200}' }, TemplateSelectionExpression: '\\$default' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'REQUEST' });
       template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
         AutoDeploy: true,
