@@ -4,7 +4,7 @@
  * header passed through), so the dashboard calls its API on its own origin and needs no CORS.
  * `config.json` beside the app tells it where the WebSocket API is.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import {
   AllowedMethods,
@@ -85,6 +85,15 @@ export class DashboardHosting extends Construct {
       sources: [Source.asset(distDir), Source.jsonData('config.json', { apiUrl: '/v1', wsUrl: props.webSocketUrl, region: Stack.of(this).region })],
       distribution: this.distribution,
       distributionPaths: ['/index.html', '/config.json'],
+    });
+    // BucketDeployment's handler (one per stack, a child of the stack) invalidates the
+    // distribution afterwards, with CloudFront's Create/GetInvalidation on `*` (CDK's grant).
+    // Accepted on that function alone, not stack-wide.
+    const handler = Stack.of(this).node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (!handler) throw new Error('DashboardHosting: BucketDeployment made no handler function; its IAM5 acknowledgement has nothing to scope to');
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'BucketDeployment invalidates the dashboard distribution after copying (cloudfront:CreateInvalidation/GetInvalidation, granted by CDK on *).',
     });
     this.url = `https://${this.distribution.distributionDomainName}/`;
   }

@@ -38,6 +38,19 @@ describe('dashboard hosting', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  it('grants `*` resources only for X-Ray and for the deployment\'s CloudFront invalidation', () => {
+    const { template } = build();
+    const wildcard = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, policy]) =>
+      (policy as { Properties: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement.filter((st) =>
+        (Array.isArray(st.Resource) ? st.Resource : [st.Resource]).includes('*'),
+      ).map((st) => ({ id, actions: [st.Action].flat().sort().join(',') })),
+    );
+    for (const { id, actions } of wildcard) {
+      if (id.startsWith('CustomCDKBucketDeployment')) expect(actions).toBe('cloudfront:CreateInvalidation,cloudfront:GetInvalidation');
+      else expect([id, actions]).toEqual([id, 'xray:PutTelemetryRecords,xray:PutTraceSegments']);
+    }
+  });
+
   it('says how to fix a missing build', () => {
     const empty = mkdtempSync(join(tmpdir(), 'halt-nodist-'));
     try {
