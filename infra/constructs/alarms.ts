@@ -1,17 +1,22 @@
 /**
  * The alarms an on-call engineer needs: the stream consumer falling behind (audit and
- * cross-region pushes late), records dead-lettered (audit events not written), and the REST
- * API answering 5xx. Each can notify an SNS topic.
+ * cross-region pushes late), records dead-lettered (audit events not written), the REST
+ * API answering 5xx, and a hard stop that could not brake a function. Each can notify an SNS
+ * topic.
  */
 import { Duration } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { HARD_STOP_FAILED } from '../../lambdas/domain/hard-stop';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface HaltAlarmsProps {
   readonly consumer: IFunction;
+  /** The consumer's log group: its `HardStopFailed` errors are counted from it. */
+  readonly consumerLogs: ILogGroup;
   readonly deadLetterQueue: IQueue;
   readonly restApi: RestApi;
   /** Where alarms go (e.g. an `SnsAction`). @default - no action, visible in CloudWatch */
@@ -26,6 +31,7 @@ export class HaltAlarms extends Construct {
   public readonly iteratorAge: Alarm;
   public readonly deadLetters: Alarm;
   public readonly serverErrors: Alarm;
+  public readonly hardStopFailures: Alarm;
 
   public constructor(scope: Construct, id: string, props: HaltAlarmsProps) {
     super(scope, id);
@@ -54,8 +60,23 @@ export class HaltAlarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    const failedBrakes = new MetricFilter(this, 'HardStopFailedFilter', {
+      logGroup: props.consumerLogs,
+      filterPattern: FilterPattern.stringValue('$.message', '=', HARD_STOP_FAILED),
+      metricNamespace: 'Halt',
+      metricName: 'HardStopFailures',
+      metricValue: '1',
+    });
+    this.hardStopFailures = new Alarm(this, 'HardStopFailures', {
+      alarmDescription: 'A kill or resume could not set a function\'s reserved concurrency (deleted, or not allowed): the agent\'s instances were told, the brake is not on. See the HardStopFailed event on the bus.',
+      metric: failedBrakes.metric({ period: Duration.minutes(1), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     if (props.action) {
-      for (const alarm of [this.iteratorAge, this.deadLetters, this.serverErrors]) alarm.addAlarmAction(props.action);
+      for (const alarm of [this.iteratorAge, this.deadLetters, this.serverErrors, this.hardStopFailures]) alarm.addAlarmAction(props.action);
     }
   }
 }

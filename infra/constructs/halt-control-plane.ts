@@ -74,6 +74,8 @@ export class HaltControlPlane extends Construct {
       HALT_STATE_TABLE: this.table.tableName,
       HALT_EVENT_BUS: this.eventBus.eventBusName,
       HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
+      // What a hardStop policy may name: checked when a policy is set, not at the first kill.
+      ...(props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0 ? { HALT_HARD_STOP_FUNCTIONS: props.hardStopFunctionArns.join(',') } : {}),
     };
     const retention = props.logRetention ? { logRetention: props.logRetention } : {};
     this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, ...retention });
@@ -98,6 +100,7 @@ export class HaltControlPlane extends Construct {
     }
     this.alarms = new HaltAlarms(this, 'Alarms', {
       consumer: this.pipeline.consumer,
+      consumerLogs: this.pipeline.consumer.logGroup,
       deadLetterQueue: this.pipeline.deadLetterQueue,
       restApi: this.restApi.api,
       ...(props.alarmAction ? { action: props.alarmAction } : {}),

@@ -15,6 +15,8 @@ export interface LambdaStandIn {
   readonly concurrency: ReadonlyMap<string, number>;
   /** Give a function a setting, as if it had one before Halt touched it. */
   preset(functionArn: string, value: number): void;
+  /** Delete a function (fault tests): its concurrency calls answer 404 ResourceNotFoundException, as Lambda's do. */
+  deleteFunction(functionArn: string): void;
   /** Serve asynchronous invocations of `functionName` (by name or ARN) with `run`. */
   register(functionName: string, run: (payload: unknown) => void): void;
   /** Asynchronous invocations accepted so far, by function name. */
@@ -41,6 +43,7 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
   const concurrency = new Map<string, number>();
   const functions = new Map<string, (payload: unknown) => void>();
   const invoked = new Map<string, number>();
+  const deleted = new Set<string>();
   const record = (call: Record<string, unknown>) => appendFileSync(options.callsFile, `${JSON.stringify({ at: new Date().toISOString(), ...call })}\n`);
   const server = createServer(KEEP_ALIVE, (req, res) => {
     body(req)
@@ -68,6 +71,10 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
         const match = /^\/(2017-10-31|2019-09-30)\/functions\/([^/]+)\/concurrency$/.exec(pathname);
         if (!match?.[2]) return reply(404, { message: 'only the reserved-concurrency calls are stood in for' });
         const fn = decodeURIComponent(match[2]);
+        if (deleted.has(fn)) {
+          record({ call: `${req.method ?? ''} concurrency`, functionArn: fn, error: 'ResourceNotFoundException' });
+          return reply(404, { Type: 'User', message: `Function not found: ${fn}` });
+        }
         if (req.method === 'GET') {
           const value = concurrency.get(fn);
           record({ call: 'GetFunctionConcurrency', functionArn: fn, value: value ?? null });
@@ -97,6 +104,10 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
     concurrency,
     preset: (functionArn, value) => {
       concurrency.set(functionArn, value);
+    },
+    deleteFunction: (functionArn) => {
+      deleted.add(functionArn);
+      concurrency.delete(functionArn);
     },
     register: (functionName, run) => {
       functions.set(functionNameOf(functionName), run);

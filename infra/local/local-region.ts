@@ -52,6 +52,8 @@ export interface LocalRegionOptions {
   readonly lambda?: LambdaStandIn;
   /** The fan-out: connections per shard, posts in flight, worker threads. @default 200, 50, 2 */
   readonly push?: { readonly shardSize?: number; readonly concurrency?: number; readonly threads?: number };
+  /** Lambda functions a `hardStop` policy may name. @default none */
+  readonly hardStopFunctionArns?: readonly string[];
   readonly logLevel: HaltConfig['logLevel'];
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
@@ -132,6 +134,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       // 200 spread over them.
       HALT_PUSH_SHARD_SIZE: String(options.push?.shardSize ?? LOCAL_SHARD_SIZE),
       HALT_PUSH_CALLER_SHARD: 'false',
+      ...(options.hardStopFunctionArns?.length ? { HALT_HARD_STOP_FUNCTIONS: options.hardStopFunctionArns.join(',') } : {}),
       ...(options.push?.concurrency ? { HALT_PUSH_CONCURRENCY: String(options.push.concurrency) } : {}),
       HALT_LOG_LEVEL: options.logLevel,
     });

@@ -56,6 +56,8 @@ const main = async (): Promise<void> => {
       wsPort: port('HALT_WS_PORT', 4701),
       regions: regionCount(),
       warm: true,
+      // the functions a hardStop policy may name, comma-separated ARNs (the stack's hardStopFunctionArns)
+      hardStopFunctionArns: (process.env.HALT_HARD_STOP_FUNCTIONS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean),
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
     }))();

@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   readonly regions?: 1 | 2;
   /** The push fan-out of every region: connections per shard, posts in flight, worker threads. */
   readonly push?: LocalRegionOptions['push'];
+  /** Lambda functions a `hardStop` policy may name (the stack's `hardStopFunctionArns`). @default none */
+  readonly hardStopFunctionArns?: readonly string[];
   /** Hold replicated writes back this long (fault tests). @default 0 */
   readonly replicationDelayMs?: number;
   /**
@@ -85,6 +87,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       eventsEndpoint: sink.endpoint,
       lambda,
         ...(options.push ? { push: options.push } : {}),
+        ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
       logLevel: options.logLevel ?? 'WARN',
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -102,6 +105,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         eventsEndpoint: sink.endpoint,
         lambda,
         ...(options.push ? { push: options.push } : {}),
+        ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
         logLevel: options.logLevel ?? 'WARN',
         ...(options.onError ? { onError: options.onError } : {}),
       });

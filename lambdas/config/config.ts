@@ -28,6 +28,8 @@ export interface HaltConfig {
    * whether the caller posts the first shard itself (`HALT_PUSH_CALLER_SHARD`).
    */
   readonly push: { readonly shardSize: number; readonly concurrency: number; readonly callerShard: boolean; readonly workerFunction?: string };
+  /** Functions a `hardStop` policy may name (`HALT_HARD_STOP_FUNCTIONS`, comma-separated ARNs). */
+  readonly hardStopAllowList: readonly string[];
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   readonly eventsEndpoint?: string;
@@ -100,6 +102,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
       callerShard: booleanFlag(env, 'HALT_PUSH_CALLER_SHARD', true),
       ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
     },
+    hardStopAllowList: (env.HALT_HARD_STOP_FUNCTIONS ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== ''),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     ...(lambdaEndpoint ? { lambdaEndpoint } : {}),

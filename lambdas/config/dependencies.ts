@@ -113,6 +113,7 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
       region: config.region,
       publisher,
       ...(websocket.notifier ? { notifier: websocket.notifier } : {}),
+      hardStopAllowList: config.hardStopAllowList,
     },
     publisher,
     logger,

@@ -7,6 +7,7 @@ import { usageWindows, type Caller, type DomainContext } from './context';
 import { AgentNotFoundError } from './errors';
 import type { AgentRecord } from '../ports/records';
 import { mapWithConcurrency } from './concurrency';
+import { assertHardStopAllowed } from './hard-stop';
 
 const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
 
@@ -22,6 +23,7 @@ export const createAgent = async (
   caller: Caller,
   request: CreateAgentRequest,
 ): Promise<{ agent: Agent; agentKey: string }> => {
+  assertHardStopAllowed(ctx, request.policy, 'body.policy');
   const existing = await ctx.repository.getAgent(request.agentId, { consistent: true });
   const now = ctx.now().toISOString();
   const previousVersion = existing?.deleted ? existing.version : undefined;

@@ -13,6 +13,11 @@ export interface DomainContext {
   readonly publisher?: EventPublisher;
   /** Pushes to this region's WebSocket connections; absent where the region has no WebSocket API. */
   readonly notifier?: Notifier;
+  /**
+   * The Lambda functions a `hardStop` policy may name: the stack's `hardStopFunctionArns`,
+   * the only ones the stream consumer may brake. Absent or empty: none.
+   */
+  readonly hardStopAllowList?: readonly string[];
 }
 
 /** The caller, as its API key says. `name` is what the audit trail records as actor. */

@@ -12,6 +12,7 @@ import type { DomainContext } from './context';
 import { AgentNotFoundError, InvalidTransitionError, VersionConflictError } from './errors';
 import type { AgentRecord } from '../ports/records';
 import { announceChange } from './announce-change';
+import { assertHardStopAllowed } from './hard-stop';
 
 const MAX_ATTEMPTS = 10;
 
@@ -135,8 +136,9 @@ export const bulkChange = async (
 export const setPolicy = async (
   ctx: DomainContext,
   options: { agentId: string; policy: Policy; actor: string; expectedVersion?: number },
-): Promise<{ policy: Policy; version: number }> =>
-  withRetries(ctx, options.agentId, options.expectedVersion, async (agent) => {
+): Promise<{ policy: Policy; version: number }> => {
+  assertHardStopAllowed(ctx, options.policy, 'body');
+  return withRetries(ctx, options.agentId, options.expectedVersion, async (agent) => {
     const at = ctx.now().toISOString();
     const next: AgentRecord = {
       ...agent,
@@ -155,3 +157,4 @@ export const setPolicy = async (
     await ctx.repository.updateAgent(next, agent.version);
     return { policy: next.policy, version: next.version };
   });
+};

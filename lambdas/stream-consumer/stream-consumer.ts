@@ -12,7 +12,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { recordAgentChange } from '../domain/audit';
-import { applyHardStop } from '../domain/hard-stop';
+import { applyHardStop, HARD_STOP_FAILED } from '../domain/hard-stop';
 import type { AgentRecord, InstanceRecord } from '../ports/records';
 import { PREFIX } from '../adapters/dynamo/table-schema';
 import { announceProgress, announceStoredChange } from '../domain/announce-change';
@@ -54,6 +54,21 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           deps.logger.warn('could not announce a change', { agentId: after.agentId, version: after.version, error: error as Error });
         }
       };
+      /**
+       * The hard stop, after the push. A function that cannot be braked fails neither the
+       * record nor the others: it is logged as an error (the `HardStopFailures` alarm counts
+       * those) and reported on the bus as `HardStopFailed`, where the audit archive keeps it.
+       */
+      const brake = async (after: AgentRecord): Promise<void> => {
+        const hardStop = await applyHardStop({ ...deps.ctx, throttle: deps.throttle, store: deps.hardStopStore }, after);
+        if (hardStop.action === 'none') return;
+        if (hardStop.functions.length > 0) deps.logger.warn(`hard stop ${hardStop.action}`, { agentId: after.agentId, functions: hardStop.functions });
+        if (hardStop.failed.length === 0) return;
+        deps.logger.error(HARD_STOP_FAILED, { agentId: after.agentId, version: after.version, action: hardStop.action, failed: hardStop.failed });
+        await deps.publisher
+          .publish({ detailType: HARD_STOP_FAILED, detail: { agentId: after.agentId, version: after.version, action: hardStop.action, failed: hardStop.failed }, time: deps.ctx.now() })
+          .catch((error: unknown) => deps.logger.error('could not report a hard stop failure on the bus', { agentId: after.agentId, error: error as Error }));
+      };
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
         const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
@@ -74,9 +89,10 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           const outcome = await recordAgentChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
           if (outcome === 'recorded') deps.logger.info('audit event recorded', { agentId, version: after?.version });
           if (outcome !== 'not_a_change' && after) {
-            const hardStop = await applyHardStop({ ...deps.ctx, throttle: deps.throttle, store: deps.hardStopStore }, after);
-            if (hardStop.action !== 'none') deps.logger.warn(`hard stop ${hardStop.action}`, { agentId, functions: hardStop.functions });
+            // Instances first: the brake is the slower, second line, and its failure must
+            // not delay (or, retried, repeat) the push.
             await announce(after);
+            await brake(after);
           }
         } catch (error) {
           failedAgents.add(agentId);

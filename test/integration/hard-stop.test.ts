@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
+import { readBusEvents, startTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 const SENDER = 'arn:aws:lambda:us-east-1:123456789012:function:email-sender';
 const PLANNER = 'arn:aws:lambda:eu-west-1:123456789012:function:email-planner';
@@ -13,7 +13,7 @@ describe('hard stop (local runtime)', () => {
   let t: TestRuntime;
 
   beforeAll(async () => {
-    t = await startTestRuntime();
+    t = await startTestRuntime({ hardStopFunctionArns: [SENDER, PLANNER] });
   });
 
   afterAll(async () => {
@@ -50,6 +50,41 @@ describe('hard stop (local runtime)', () => {
       'PutFunctionConcurrency',
       'DeleteFunctionConcurrency',
     ]);
+  });
+
+  it('tells the instances first, brakes what it can, and reports (never retries on) a function it cannot brake', async () => {
+    // GIVEN an agent naming two functions, one of which was deleted since
+    await t.api('POST', '/v1/agents', { body: { agentId: 'half-gone', policy: { hardStop: { functions: [PLANNER, SENDER] } } } });
+    t.runtime.lambda.deleteFunction(PLANNER);
+    t.runtime.lambda.preset(SENDER, 7);
+    // WHEN it is killed
+    const kill = await t.api('POST', '/v1/agents/half-gone/kill', { body: { reason: 'stop' } });
+    expect(kill.status).toBe(200);
+    // THEN the function that exists is braked, and the failure is on the bus, once
+    await waitFor(async () => (t.runtime.lambda.concurrency.get(SENDER) === 0) || undefined, { what: 'sender braked' });
+    const failures = await waitFor(async () => {
+      const events = readBusEvents(t.runtime.eventsFile, 'HardStopFailed').filter((e) => e.detail.agentId === 'half-gone');
+      return events.length > 0 ? events : undefined;
+    }, { what: 'HardStopFailed on the bus' });
+    expect(failures).toHaveLength(1);
+    expect(failures[0].detail).toMatchObject({ action: 'braked', version: kill.body.version, failed: [{ functionArn: PLANNER, error: expect.stringContaining('ResourceNotFoundException') }] });
+    // AND the stream goes on: the resume after it is processed and the sender gets its 7 back
+    await t.api('POST', '/v1/agents/half-gone/resume', { body: { reason: 'fixed' } });
+    await waitFor(async () => (t.runtime.lambda.concurrency.get(SENDER) === 7) || undefined, { what: 'sender released' });
+    await t.runtime.streamIdle();
+    expect(readBusEvents(t.runtime.eventsFile, 'HardStopFailed').filter((e) => e.detail.agentId === 'half-gone')).toHaveLength(1);
+  });
+
+  it('refuses, when the policy is set, a function this deployment may not brake', async () => {
+    const stranger = 'arn:aws:lambda:us-east-1:123456789012:function:payroll';
+    const created = await t.api('POST', '/v1/agents', { body: { agentId: 'reaches-too-far', policy: { hardStop: { functions: [SENDER, stranger] } } } });
+    expect(created.status).toBe(400);
+    expect(created.body.error.message).toMatch(/^body\.policy\.hardStop\.functions\.1: arn:aws:lambda:us-east-1:123456789012:function:payroll is not a function this deployment may brake; add it to the stack's hardStopFunctionArns/);
+    await t.api('POST', '/v1/agents', { body: { agentId: 'plain' } });
+    const put = await t.api('PUT', '/v1/agents/plain/policy', { body: { hardStop: { functions: [stranger] } } });
+    expect(put.status).toBe(400);
+    expect(put.body.error.message).toMatch(/^body\.hardStop\.functions\.0: .* is not a function this deployment may brake/);
+    expect((await t.api('PUT', '/v1/agents/plain/policy', { body: { hardStop: { functions: [PLANNER] } } })).status).toBe(200);
   });
 
   it('refuses a function that is not a Lambda ARN', async () => {

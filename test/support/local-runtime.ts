@@ -61,6 +61,8 @@ export const startTestRuntime = async (
     replicationDelayMs?: number;
     /** The push fan-out (small shards put push workers to work with a handful of instances). */
     push?: { shardSize?: number; concurrency?: number; threads?: number };
+    /** Functions a hardStop policy may name. */
+    hardStopFunctionArns?: readonly string[];
   } = {},
 ): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
@@ -75,6 +77,7 @@ export const startTestRuntime = async (
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.replicationDelayMs ? { replicationDelayMs: options.replicationDelayMs } : {}),
     ...(options.push ? { push: options.push } : {}),
+    ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   return {

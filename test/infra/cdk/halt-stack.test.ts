@@ -269,6 +269,19 @@ describe('HaltStack', () => {
   });
 
   describe('stream pipeline', () => {
+    it('alarms when a hard stop could not brake a function, counted from the consumer\'s HardStopFailed errors', () => {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        FilterPattern: '{ $.message = "HardStopFailed" }',
+        MetricTransformations: [Match.objectLike({ MetricNamespace: 'Halt', MetricName: 'HardStopFailures', MetricValue: '1' })],
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'HardStopFailures',
+        Namespace: 'Halt',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    });
+
     it('feeds the consumer agent items and acknowledgements only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 100,
