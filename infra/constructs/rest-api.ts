@@ -20,7 +20,7 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/edge/route-table';
+import { REST_STAGE_THROTTLE, ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/edge/route-table';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
@@ -64,8 +64,9 @@ export class HaltRestApi extends Construct {
       deployOptions: {
         stageName: 'api',
         tracingEnabled: true,
-        throttlingRateLimit: props.throttlingRateLimit ?? 200,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 400,
+        // per method, as API Gateway applies a stage's limits (route-table.ts)
+        throttlingRateLimit: props.throttlingRateLimit ?? REST_STAGE_THROTTLE.rateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? REST_STAGE_THROTTLE.burstLimit,
         loggingLevel: MethodLoggingLevel.ERROR,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),

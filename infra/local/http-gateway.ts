@@ -9,7 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuth
 import type { AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
 import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import type { RestHandler } from '../../lambdas/edge/http/define-route';
-import { matchRoute, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
+import { matchRoute, REST_STAGE_THROTTLE, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
 import { lambdaContext } from './lambda-context';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
@@ -38,8 +38,27 @@ export interface HttpGatewayOptions {
   readonly authorizer: AuthorizerHandler;
   /** Serves requests outside `/v1` (the dashboard); 404 when absent. */
   readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The stage's throttle, applied to each method on its own. @default REST_STAGE_THROTTLE */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly onError?: (error: Error) => void;
 }
+
+/**
+ * A token bucket: `burstLimit` tokens, refilled at `rateLimit` a second; a request takes one
+ * or is throttled, as API Gateway's are.
+ */
+const tokenBucket = (rateLimit: number, burstLimit: number) => {
+  let tokens = burstLimit;
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    tokens = Math.min(burstLimit, tokens + ((now - last) / 1000) * rateLimit);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+};
 
 class BodyTooLargeError extends Error {
   public constructor() {
@@ -110,6 +129,9 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
   const host = options.host ?? '127.0.0.1';
   const report = options.onError ?? ((error: Error) => console.error('[halt gateway]', error));
   let serving = false;
+  const throttle = options.throttle ?? REST_STAGE_THROTTLE;
+  /** One bucket per method (route), as API Gateway applies a stage's limits. */
+  const buckets = new Map(Object.keys(ROUTES).map((id) => [id, tokenBucket(throttle.rateLimit, throttle.burstLimit)]));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
@@ -140,6 +162,9 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
       return match.methodNotAllowed
         ? sendError(res, 405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; see docs/api.md`, requestId)
         : sendError(res, 404, 'route_not_found', `no route ${method} ${url.pathname}; see docs/api.md`, requestId);
+    }
+    if (!(buckets.get(match.id) as () => boolean)()) {
+      return sendError(res, 429, 'throttled', 'too many requests; retry with backoff', requestId);
     }
     const route = ROUTES[match.id];
     const headers = headerMaps(req);

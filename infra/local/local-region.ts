@@ -54,6 +54,8 @@ export interface LocalRegionOptions {
   readonly push?: { readonly shardSize?: number; readonly concurrency?: number; readonly threads?: number };
   /** Lambda functions a `hardStop` policy may name. @default none */
   readonly hardStopFunctionArns?: readonly string[];
+  /** The REST stage's throttle, per method. @default the stack's (REST_STAGE_THROTTLE) */
+  readonly restThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logLevel: HaltConfig['logLevel'];
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
@@ -224,6 +226,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       handlers: createRouteHandlers(provider),
       authorizer: createAuthorizer(provider),
       fallback: createDashboardHandler({ wsUrl: websocket.url, region: options.region }),
+      ...(options.restThrottle ? { throttle: options.restThrottle } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
     cleanups.push(() => gateway.stop());

@@ -31,6 +31,8 @@ export interface LocalRuntimeOptions {
   readonly regions?: 1 | 2;
   /** The push fan-out of every region: connections per shard, posts in flight, worker threads. */
   readonly push?: LocalRegionOptions['push'];
+  /** The REST stage's throttle, per method (tests scale it down). @default the stack's */
+  readonly restThrottle?: LocalRegionOptions['restThrottle'];
   /** Lambda functions a `hardStop` policy may name (the stack's `hardStopFunctionArns`). @default none */
   readonly hardStopFunctionArns?: readonly string[];
   /** Hold replicated writes back this long (fault tests). @default 0 */
@@ -88,6 +90,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       lambda,
         ...(options.push ? { push: options.push } : {}),
         ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
+        ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
       logLevel: options.logLevel ?? 'WARN',
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -106,6 +109,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         lambda,
         ...(options.push ? { push: options.push } : {}),
         ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
+        ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
         logLevel: options.logLevel ?? 'WARN',
         ...(options.onError ? { onError: options.onError } : {}),
       });

@@ -38,6 +38,16 @@ export interface RouteDefinition {
   readonly publishes?: true;
 }
 
+/**
+ * The REST stage's throttle. API Gateway applies a stage's limits to **each method** on its
+ * own (a bucket per method, not one for the stage), so agents saturating their routes leave
+ * `POST /kill` its own 200 a second
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html).
+ * What every route does share is the account's 10,000 a second per region, with WebSocket
+ * callbacks (the pushes) too. The stack sets it; the local gateway enforces it the same way.
+ */
+export const REST_STAGE_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
+
 const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') };
 /** An agent is created and deleted with its tag entries and its key's two items. */
 const AGENT_AND_KEY_ITEMS = leadingKeys('agent', 'tag', 'keyByHash', 'keyById');

@@ -63,6 +63,8 @@ export const startTestRuntime = async (
     push?: { shardSize?: number; concurrency?: number; threads?: number };
     /** Functions a hardStop policy may name. */
     hardStopFunctionArns?: readonly string[];
+    /** The REST stage's throttle, per method. */
+    restThrottle?: { rateLimit: number; burstLimit: number };
   } = {},
 ): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
@@ -78,6 +80,7 @@ export const startTestRuntime = async (
     ...(options.replicationDelayMs ? { replicationDelayMs: options.replicationDelayMs } : {}),
     ...(options.push ? { push: options.push } : {}),
     ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
+    ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   return {
