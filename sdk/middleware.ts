@@ -42,8 +42,15 @@ export interface HaltMiddlewareOptions {
   readonly cacheTtlMs?: number;
   /** Refuse to run after this long without reaching the control plane (unless failMode is open). @default 90000 */
   readonly failClosedAfterMs?: number;
-  /** Per status read. @default 2000 */
+  /** Per status read once the container has an answer. @default 2000 */
   readonly timeoutMs?: number;
+  /**
+   * The container's first status read. It meets the control plane's cold starts (the
+   * authorizer's and the heartbeat route's, one after the other: seconds, not milliseconds),
+   * so it may take longer, bounded by what the invocation has left (less half a second).
+   * @default 10000
+   */
+  readonly coldTimeoutMs?: number;
   /** Answer for a refused invocation instead of throwing `AgentStoppedError`. */
   readonly refusedResponse?: (error: AgentStoppedError) => unknown;
 }
@@ -53,7 +60,10 @@ interface Cached {
   fetchedAt: number;
 }
 
-const defaults = { cacheTtlMs: 1_000, failClosedAfterMs: 90_000, timeoutMs: 2_000 };
+const defaults = { cacheTtlMs: 1_000, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000 };
+
+/** Left of the invocation for the handler's own answer when the first read waits long. */
+const ANSWER_MARGIN_MS = 500;
 
 export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & { readonly instanceId: string } => {
   const settings = { ...defaults, ...options };
@@ -66,6 +76,9 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
   const pending = { succeeded: 0, failed: 0, costUsd: 0 };
   const controllers = new WeakMap<Request, { controller: AbortController; timer?: NodeJS.Timeout }>();
 
+  /** What the invocation being served has left (Lambda's context), for the first read's bound. */
+  let remainingMs: (() => number) | undefined;
+
   /** One heartbeat: registers the container, carries its metrics, reads the status. */
   const refresh = async (): Promise<HeartbeatResult> => {
     const metrics = { ...pending };
@@ -74,7 +87,12 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
     pending.failed = 0;
     pending.costUsd = 0;
     try {
+      // The first read waits out cold starts; later ones are quick or fall back on the cache.
+      const timeoutMs = cached
+        ? settings.timeoutMs
+        : Math.max(settings.timeoutMs, Math.min(settings.coldTimeoutMs, (remainingMs?.() ?? Infinity) - ANSWER_MARGIN_MS));
       const answer = await http.request<HeartbeatResult>('POST', `${base}/heartbeat`, {
+        timeoutMs,
         body: {
           instanceId,
           // A container obeys the version it read last: it refuses work once that is a stop.
@@ -113,6 +131,8 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
     answer.status === 'active' ? undefined : new AgentStoppedError(answer.status, answer.version, answer.reason ?? null);
 
   const before: MiddlewareObj['before'] = async (request) => {
+    const context = request.context as { getRemainingTimeInMillis?: () => number } | undefined;
+    remainingMs = typeof context?.getRemainingTimeInMillis === 'function' ? () => (context.getRemainingTimeInMillis as () => number)() : undefined;
     let answer: HeartbeatResult;
     try {
       answer = await currentStatus();

@@ -3,6 +3,8 @@
  * while the agent is active, refuses after a kill (within the cache time), runs again after
  * resume, counts successes and failures, and fails closed when the control plane is gone.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { AgentStoppedError } from '../../sdk/errors';
@@ -116,5 +118,66 @@ describe('middy middleware (local runtime)', () => {
     );
     await expect(invoke(handler)).rejects.toMatchObject({ name: 'AgentStoppedError', status: 'unreachable' });
     expect(ran).toBe(0);
+  });
+
+  /**
+   * A control plane whose first answer takes `firstDelayMs`, as a cold authorizer and a cold
+   * heartbeat route do one after the other; every later request is forwarded at once.
+   */
+  const coldControlPlane = async (firstDelayMs: number) => {
+    let first = true;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const delay = first ? firstDelayMs : 0;
+        first = false;
+        setTimeout(() => {
+          const url = `${t.runtime.restUrl.replace(/\/v1$/, '')}${req.url ?? '/'}`;
+          const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['authorization', 'content-type'].includes(k))) as Record<string, string>;
+          fetch(url, { method: req.method ?? 'GET', headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
+            .then(async (answer) => {
+              res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+              res.end(Buffer.from(await answer.arrayBuffer()));
+            })
+            .catch(() => {
+              res.writeHead(502);
+              res.end();
+            });
+        }, delay);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  };
+
+  it('waits out the control plane\'s cold start on a container\'s first call (3 s, over the 2 s read timeout)', async () => {
+    const { agentKey } = await operator.createAgent({ agentId: 'cold-start' });
+    const cold = await coldControlPlane(3_000);
+    try {
+      let ran = 0;
+      const handler = middy(async () => {
+        ran++;
+        return 'ran';
+      }).use(haltMiddleware({ url: cold.url, key: agentKey, agentId: 'cold-start' }));
+      await expect(invoke(handler)).resolves.toBe('ran');
+      expect(ran).toBe(1);
+    } finally {
+      await cold.close();
+    }
+  });
+
+  it('bounds the first call\'s wait by what the invocation has left', async () => {
+    const { agentKey } = await operator.createAgent({ agentId: 'cold-and-short' });
+    const cold = await coldControlPlane(4_000);
+    try {
+      const handler = middy(async () => 'ran').use(haltMiddleware({ url: cold.url, key: agentKey, agentId: 'cold-and-short' }));
+      // 2.5 s left: the read may take 2 s (the answer needs its margin), so it gives up
+      const started = Date.now();
+      await expect(handler({}, lambdaContext({ functionName: 'agent', region: 'local-1', timeoutMs: 2_500 }))).rejects.toMatchObject({ name: 'AgentStoppedError', status: 'unreachable' });
+      expect(Date.now() - started).toBeLessThan(3_500);
+    } finally {
+      await cold.close();
+    }
   });
 });
