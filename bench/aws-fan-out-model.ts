@@ -109,6 +109,9 @@ class ModelConnections implements ConnectionRepository {
     return undefined;
   }
   public async remove(): Promise<void> {}
+  public async removeGone(): Promise<boolean> {
+    return false;
+  }
   public async ofAgent(): Promise<ConnectionRecord[]> {
     return [];
   }

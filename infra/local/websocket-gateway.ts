@@ -4,7 +4,8 @@
  *   completes (401/403 refuse it, as API Gateway does), messages go to the route named by
  *   their `action` (or `$default`), a close runs `$disconnect`;
  * - the management API (`POST`/`GET`/`DELETE /@connections/{id}`) that the handlers' signed
- *   `PostToConnection` requests reach, with `GoneException` for connections that are not there.
+ *   `PostToConnection` requests reach, with `GoneException` (410) for connections that are not
+ *   there, and for those whose `$connect` has not returned yet, as API Gateway answers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -61,9 +62,8 @@ export interface WebSocketGateway {
 }
 
 interface LiveConnection {
+  /** Absent until `$connect` has returned and the handshake completed. */
   socket?: WebSocket;
-  /** Pushes that arrived before the handshake completed. */
-  pending: Buffer[];
   authorizer: Record<string, unknown>;
   connectedAt: number;
   lastActiveAt: number;
@@ -191,7 +191,6 @@ export const startWebSocketGateway = async (options: {
     }
     const now = Date.now();
     live.set(connectionId, {
-      pending: [],
       authorizer,
       connectedAt: now,
       lastActiveAt: now,
@@ -215,7 +214,6 @@ export const startWebSocketGateway = async (options: {
         return;
       }
       entry.socket = ws;
-      for (const message of entry.pending.splice(0)) ws.send(message);
       ws.on('message', (data: Buffer) => onMessage(connectionId, data));
       ws.on('close', () => onClose(connectionId));
       ws.on('error', (error) => report(error));
@@ -239,12 +237,9 @@ export const startWebSocketGateway = async (options: {
         res.end(JSON.stringify({ message: 'message over 128 KiB' }));
         return;
       }
-      if (entry.socket) {
-        if (entry.socket.readyState !== entry.socket.OPEN) return gone(res, connectionId);
-        entry.socket.send(body);
-      } else {
-        entry.pending.push(body);
-      }
+      // API Gateway answers 410 until $connect has returned: the connection is not open yet.
+      if (!entry.socket || entry.socket.readyState !== entry.socket.OPEN) return gone(res, connectionId);
+      entry.socket.send(body);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
       return;

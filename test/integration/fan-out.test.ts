@@ -64,4 +64,17 @@ describe('fan-out (local runtime)', () => {
     expect(shown.agent.instances.total).toBe(7);
     expect(seen.filter((m) => m.type === 'agent').every((m) => !('instanceList' in m.agent))).toBe(true);
   });
+
+  it('forgets a gone connection only once its $connect must have returned (API Gateway answers 410 until then)', async () => {
+    const connections = runtime().runtime.regions[0]?.deps.connections;
+    if (!connections) throw new Error('no connections repository');
+    const connectedAt = new Date('2026-12-02T09:05:00.000Z');
+    await connections.put({ connectionId: 'in-connect', role: 'agent', keyId: 'k-late', keyName: 'agent:fleet', agentId: 'fleet', instanceId: 'late', watch: false, connectedAt: connectedAt.toISOString() });
+    // a post 2 s after it connected answered 410: its $connect may still be running
+    expect(await connections.removeGone('in-connect', new Date(connectedAt.getTime() + 2_000))).toBe(false);
+    expect(await connections.get('in-connect')).toBeDefined();
+    // 31 s after, a 410 means gone
+    expect(await connections.removeGone('in-connect', new Date(connectedAt.getTime() + 31_000))).toBe(true);
+    expect(await connections.get('in-connect')).toBeUndefined();
+  });
 });

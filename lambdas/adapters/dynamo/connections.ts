@@ -29,11 +29,23 @@ export interface ConnectionRecord {
  */
 export const CONNECTION_TTL_SECONDS = 3 * 3600;
 
+/**
+ * How long a connection may be in its `$connect` (API Gateway waits up to 29 s for the route's
+ * integration). Until `$connect` returns, a post to the connection answers 410 Gone although it
+ * is about to open, so a "gone" connection younger than this is not forgotten.
+ */
+export const CONNECT_WINDOW_MS = 30_000;
+
 export interface ConnectionRepository {
   put(connection: ConnectionRecord): Promise<void>;
   get(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Remove the connection (idempotent); pass the record when it was just read. */
   remove(connectionId: string, known?: ConnectionRecord): Promise<void>;
+  /**
+   * A post found the connection gone (410) at `goneAt`: remove it, unless it connected within
+   * `CONNECT_WINDOW_MS` of that (its `$connect` may not have returned yet). True if removed.
+   */
+  removeGone(connectionId: string, goneAt: Date): Promise<boolean>;
   ofAgent(agentId: string): Promise<ConnectionRecord[]>;
   /**
    * The agent's connections as a fan-out needs them (id and instance), a page at a time
@@ -100,6 +112,14 @@ export class DynamoConnectionRepository implements ConnectionRepository {
       this.client.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId) })),
       ...(secondary ? [this.client.send(new DeleteCommand({ TableName: this.tableName, Key: secondary }))] : []),
     ]);
+  }
+
+  public async removeGone(connectionId: string, goneAt: Date): Promise<boolean> {
+    const connection = await this.get(connectionId);
+    if (!connection) return false;
+    if (goneAt.getTime() - Date.parse(connection.connectedAt) < CONNECT_WINDOW_MS) return false;
+    await this.remove(connectionId, connection);
+    return true;
   }
 
   public async ofAgent(agentId: string): Promise<ConnectionRecord[]> {

@@ -22,7 +22,7 @@ export interface ShardOutcome {
 
 export interface ShardPusherDeps {
   readonly poster: ConnectionPoster;
-  readonly connections: Pick<ConnectionRepository, 'remove'>;
+  readonly connections: Pick<ConnectionRepository, 'removeGone'>;
   /** Posts in flight at once. */
   readonly concurrency: number;
   readonly onError: (error: Error, connectionId: string) => void;
@@ -40,7 +40,8 @@ export const pushShard = async (deps: ShardPusherDeps, shard: PushShard): Promis
         return;
       }
       gone++;
-      await deps.connections.remove(connectionId);
+      // A connection still in its $connect also answers 410: removeGone keeps young ones.
+      await deps.connections.removeGone(connectionId, new Date());
     } catch (error) {
       failed++;
       deps.onError(error instanceof Error ? error : new Error(String(error)), connectionId);

@@ -17,8 +17,9 @@ const connectionsOf = (count: number, pageSize: number) => {
         yield Array.from({ length: Math.min(pageSize, count - i) }, (_, j) => ({ connectionId: `c${i + j}`, instanceId: `i${i + j}` }));
       }
     },
-    remove: async (connectionId: string) => {
+    removeGone: async (connectionId: string) => {
       removed.push(connectionId);
+      return true;
     },
     watchers: async (): Promise<ConnectionRecord[]> => [],
   } as unknown as ConnectionRepository;
