@@ -46,6 +46,9 @@ export interface BulkOptions {
 
 export interface BulkResult {
   agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
+  /** False when the call ran out of time: `remaining` names the agents not yet changed; call again. */
+  complete: boolean;
+  remaining: string[];
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>

@@ -95,6 +95,7 @@ export class HaltRestApi extends Construct {
         environment,
         logRetention: retention,
         description: `Halt ${route.method} ${route.path}`,
+        ...(route.fn ? { memorySize: route.fn.memoryMb, timeout: Duration.seconds(route.fn.timeoutSeconds) } : {}),
       });
       // Every route reads; writes only the item kinds it owns (route-table.ts says which).
       props.table.grantReadData(fn);

@@ -11,9 +11,10 @@ export const bulkRoute = (routeId: RouteId, action: ControlAction) =>
   defineRoute(
     routeId,
     { summary: `${VERB[action]} every agent carrying all the tags, or all agents`, body: bulkKillRequestSchema },
-    async ({ ctx, caller, body }) => ({
+    async ({ ctx, caller, body, timeLeftMs }) => ({
       body: await bulkChange(ctx, {
         action,
+        timeLeftMs,
         reason: body.reason,
         actor: caller.name,
         ...(body.tags ? { tags: body.tags } : {}),

@@ -106,18 +106,41 @@ export const bulkKill = (
 
 export interface BulkKillResult {
   agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
+  /** False when time ran out before every agent was changed: `remaining` lists the rest. */
+  complete: boolean;
+  /** Agents not yet changed (the same call again changes them; the ones done stay done). */
+  remaining: string[];
 }
+
+/** A bulk change starts no agent's change with less than this left: a change and its push fit. */
+export const BULK_MARGIN_MS = 3_000;
 
 /**
  * Kill, pause or resume every live agent carrying all `tags`, or every agent when `all`: one
  * versioned change (and one audit event) per agent that changes. Pausing skips killed agents.
+ * With `timeLeftMs`, agents not started before the invocation's end nears are answered as
+ * `remaining` (complete: false); calling again finishes them.
  */
 export const bulkChange = async (
   ctx: DomainContext,
-  options: { action: ControlAction; reason: string; actor: string; tags?: readonly string[]; all?: boolean },
+  options: {
+    action: ControlAction;
+    reason: string;
+    actor: string;
+    tags?: readonly string[];
+    all?: boolean;
+    /** What the invocation has left: no change starts with less than `BULK_MARGIN_MS`. */
+    timeLeftMs?: () => number;
+  },
 ): Promise<BulkKillResult> => {
   const targets = await findAgents(ctx, options.all ? [] : (options.tags ?? []));
-  const results = await mapWithConcurrency(targets, 8, async (agent) => {
+  const remaining: string[] = [];
+  const results = await mapWithConcurrency(targets, 16, async (agent) => {
+    // Never half done silently: an agent not reached in time is named, not dropped.
+    if (options.timeLeftMs && options.timeLeftMs() < BULK_MARGIN_MS) {
+      remaining.push(agent.agentId);
+      return [];
+    }
     try {
       const result = await changeStatus(ctx, { agentId: agent.agentId, action: options.action, reason: options.reason, actor: options.actor, repeatPush: true });
       return [{ agentId: result.agentId, version: result.version, changed: result.changed, pushed: result.pushed }];
@@ -129,7 +152,7 @@ export const bulkChange = async (
       throw error;
     }
   });
-  return { agents: results.flat() };
+  return { agents: results.flat(), complete: remaining.length === 0, remaining: remaining.sort() };
 };
 
 /** Replace the agent's policy (a versioned, audited change). */

@@ -36,7 +36,15 @@ export interface RouteDefinition {
    * the stack grants `events:PutEvents` on the region's bus from this, and only this.
    */
   readonly publishes?: true;
+  /**
+   * The function's size, where the default (256 MB, 10 s) is too small: bulk changes run up to
+   * API Gateway's 29 s integration timeout, and answer what they did not reach in time.
+   */
+  readonly fn?: { readonly memoryMb: number; readonly timeoutSeconds: number };
 }
+
+/** Bulk changes: as long as API Gateway waits (29 s), with the CPU of 1 GB for the pushes. */
+const BULK_FUNCTION = { memoryMb: 1024, timeoutSeconds: 29 } as const;
 
 /**
  * The REST stage's throttle. API Gateway applies a stage's limits to **each method** on its
@@ -63,9 +71,9 @@ export const ROUTES = {
   killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
-  bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts', writes: AGENT_UPDATES, connections: 'push' },
-  bulkPause: { method: 'POST', path: '/v1/pause', access: OPERATOR_ONLY, entry: 'control/bulk-pause.ts', writes: AGENT_UPDATES, connections: 'push' },
-  bulkResume: { method: 'POST', path: '/v1/resume', access: OPERATOR_ONLY, entry: 'control/bulk-resume.ts', writes: AGENT_UPDATES, connections: 'push' },
+  bulkKill: { method: 'POST', path: '/v1/kill', access: OPERATOR_ONLY, entry: 'control/bulk-kill.ts', writes: AGENT_UPDATES, connections: 'push', fn: BULK_FUNCTION },
+  bulkPause: { method: 'POST', path: '/v1/pause', access: OPERATOR_ONLY, entry: 'control/bulk-pause.ts', writes: AGENT_UPDATES, connections: 'push', fn: BULK_FUNCTION },
+  bulkResume: { method: 'POST', path: '/v1/resume', access: OPERATOR_ONLY, entry: 'control/bulk-resume.ts', writes: AGENT_UPDATES, connections: 'push', fn: BULK_FUNCTION },
   putPolicy: { method: 'PUT', path: '/v1/agents/{agentId}/policy', access: OPERATOR_ONLY, entry: 'control/put-policy.ts', writes: AGENT_UPDATES },
   // A heartbeat's metrics can trip a policy that kills or pauses the agent: it pushes, like a kill.
   heartbeat: {

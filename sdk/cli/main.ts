@@ -13,6 +13,9 @@ import { policySchema, roleSchema } from '../protocol/schemas';
 import { CliConfigError, loadCliConfig } from './config';
 import { agentRows, auditLine, stoppedLine, table } from './format';
 
+/** Calls a bulk command makes at most while the control plane answers that time ran out. */
+const BULK_ROUNDS = 20;
+
 export const EXIT = { ok: 0, error: 1, usage: 2, waitTimedOut: 3, auditBroken: 4 } as const;
 
 export class UsageError extends Error {
@@ -167,7 +170,21 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
     }
     const request = { reason: opts.reason, ...(opts.all ? { all: true as const } : { tags: opts.tag ?? [] }) };
     const halt = client();
-    const result = await (action === 'kill' ? halt.bulkKill(request) : action === 'pause' ? halt.bulkPause(request) : halt.bulkResume(request));
+    const call = () => (action === 'kill' ? halt.bulkKill(request) : action === 'pause' ? halt.bulkPause(request) : halt.bulkResume(request));
+    // A call that runs out of time names what it did not reach: call again until none is left
+    // (agents already changed answer "unchanged" and keep their first answer here).
+    let answer = await call();
+    const byAgent = new Map(answer.agents.map((a) => [a.agentId, a]));
+    for (let round = 1; !answer.complete && round < BULK_ROUNDS; round++) {
+      io.err(`${answer.remaining.length} agent${answer.remaining.length === 1 ? '' : 's'} not reached yet; going on…`);
+      answer = await call();
+      for (const a of answer.agents) if (!byAgent.get(a.agentId)?.changed) byAgent.set(a.agentId, a);
+    }
+    const result = { agents: [...byAgent.values()], complete: answer.complete, remaining: answer.remaining };
+    if (!result.complete) {
+      io.err(`${result.remaining.length} agents were not reached after ${BULK_ROUNDS} calls: ${result.remaining.join(', ')}; run the command again`);
+      exitCode = EXIT.error;
+    }
     const changed = result.agents.filter((a) => a.changed).length;
     const done = { kill: 'killed', pause: 'paused', resume: 'resumed' }[action];
     print(

@@ -31,6 +31,8 @@ export interface RouteInput<P, Q, B> {
   readonly path: P;
   readonly query: Q;
   readonly body: B;
+  /** What the invocation has left before its timeout (Lambda's context), ms. */
+  readonly timeLeftMs: () => number;
 }
 
 /** What a route returns: a status and a JSON body (`undefined` for an empty 204). */
@@ -89,7 +91,7 @@ export const defineRoute = <
     const chain = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
       .use(injectLambdaContext(deps.logger, { resetKeys: true }))
       .use(httpErrorHandler({ logger: deps.logger }))
-      .handler(async (event) => {
+      .handler(async (event, context) => {
         const pathParameters = (event.pathParameters ?? {}) as Record<string, string>;
         const caller = spec.anonymous ? ANONYMOUS : callerFromEvent(event);
         if (!spec.anonymous) assertAllowed(caller, route.access, pathParameters.agentId);
@@ -98,7 +100,8 @@ export const defineRoute = <
         const query = (spec.query ? parseWith(spec.query, queryOf(event), 'query') : undefined) as Infer<Q>;
         if (!spec.query) parseWith(NO_QUERY, queryOf(event), 'query');
         const body = (spec.body ? parseWith(spec.body, readJsonBody(event), 'body') : undefined) as Infer<B>;
-        const reply = await run({ ctx: deps.ctx, deps, caller, path, query, body });
+        const timeLeftMs = () => (typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity);
+        const reply = await run({ ctx: deps.ctx, deps, caller, path, query, body, timeLeftMs });
         const status = reply.status ?? 200;
         return reply.body === undefined ? emptyResponse(status) : jsonResponse(status, reply.body);
       });

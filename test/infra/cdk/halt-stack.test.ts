@@ -154,6 +154,15 @@ describe('HaltStack', () => {
       }
     });
 
+    it('sizes the bulk routes to run as long as API Gateway waits (29 s), at 1 GB; every other function 256 MB, 10 s', () => {
+      const functions = Object.entries(template.findResources('AWS::Lambda::Function')) as [string, { Properties: { MemorySize?: number; Timeout?: number } }][];
+      for (const prefix of ['HaltRestBulkKill', 'HaltRestBulkPause', 'HaltRestBulkResume']) {
+        const fn = functions.find(([id]) => id.startsWith(prefix));
+        expect([prefix, fn?.[1].Properties.MemorySize, fn?.[1].Properties.Timeout]).toEqual([prefix, 1024, 29]);
+      }
+      expect(functions.find(([id]) => id.startsWith('HaltRestKillAgent'))?.[1].Properties).toMatchObject({ MemorySize: 256, Timeout: 10 });
+    });
+
     it('gives read routes read-only access to the table', () => {
       const actions = actionsOf(statementsOf(template, 'HaltRestListAgents'));
       expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));

@@ -1,4 +1,4 @@
-import { changeStatus } from '../../../lambdas/domain/control';
+import { BULK_MARGIN_MS, bulkChange, changeStatus } from '../../../lambdas/domain/control';
 import type { DomainContext } from '../../../lambdas/domain/context';
 import { VersionConflictError } from '../../../lambdas/domain/errors';
 import type { AgentRecord } from '../../../lambdas/ports/records';
@@ -84,5 +84,29 @@ describe('changeStatus', () => {
       changeStatus(ctxWith(repository), { agentId: 'a1', action: 'kill', reason: 'stop', actor: 'ops', expectedVersion: 4 }),
     ).rejects.toThrow(VersionConflictError);
     expect(writes).toHaveLength(0);
+  });
+});
+
+describe('bulkChange when time runs out', () => {
+  const fleet = (n: number): AgentRecord[] => Array.from({ length: n }, (_, i) => ({ ...baseAgent(), agentId: `a${String(i).padStart(2, '0')}`, name: `a${i}`, tags: ['mail'] }));
+
+  it('changes the agents it reaches in time, names the rest, and a second call finishes them', async () => {
+    const repository = memoryRepository({ agents: fleet(30) });
+    const ctx = ctxWith(repository);
+    // the invocation has time for 10 agents' changes, then less than the margin
+    let started = 0;
+    const timeLeftMs = () => (started++ < 10 ? 20_000 : BULK_MARGIN_MS - 1);
+    const first = await bulkChange(ctx, { action: 'kill', reason: 'incident', actor: 'ops', tags: ['mail'], timeLeftMs });
+    expect(first.complete).toBe(false);
+    expect(first.agents.filter((a) => a.changed)).toHaveLength(10);
+    expect(first.remaining).toHaveLength(20);
+    // nothing half done: every agent is either killed (and answered) or untouched (and named)
+    for (const agent of await repository.listAgents()) {
+      expect(agent.status === 'killed').toBe(!first.remaining.includes(agent.agentId));
+    }
+    const second = await bulkChange(ctx, { action: 'kill', reason: 'incident', actor: 'ops', tags: ['mail'], timeLeftMs: () => 20_000 });
+    expect(second).toMatchObject({ complete: true, remaining: [] });
+    expect(second.agents.filter((a) => a.changed).map((a) => a.agentId).sort()).toEqual(first.remaining);
+    expect((await repository.listAgents()).every((a) => a.status === 'killed')).toBe(true);
   });
 });
