@@ -1,5 +1,7 @@
 /** The real `halt` binary against the local runtime. */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HaltAgent } from '../../sdk/agent';
@@ -96,5 +98,40 @@ describe('halt CLI (local runtime)', () => {
     expect((await halt(['keys', 'revoke', key.keyId])).code).toBe(0);
     const revoked = await halt(['agents'], { HALT_KEY: key.key });
     expect(revoked.code).toBe(1);
+  });
+
+  it('calls a bulk kill again while the control plane answers that time ran out, and reports every agent once', async () => {
+    // A control plane whose bulk kill reaches one agent per call (as one that runs out of time does)
+    const fleet = ['a1', 'a2', 'a3'];
+    const killed = new Set<string>();
+    let calls = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        calls++;
+        const next = fleet.find((id) => !killed.has(id));
+        const agents = fleet.filter((id) => killed.has(id)).map((agentId) => ({ agentId, version: 2, changed: false, pushed: 0 }));
+        if (next) {
+          killed.add(next);
+          agents.push({ agentId: next, version: 2, changed: true, pushed: 1 });
+        }
+        const remaining = fleet.filter((id) => !killed.has(id));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ agents, complete: remaining.length === 0, remaining }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const out = await halt(['--json', 'kill', '--all', '--yes', '--reason', 'incident'], { HALT_URL: url });
+      expect(out.code).toBe(0);
+      expect(calls).toBe(3);
+      expect(out.stderr).toContain('2 agents not reached yet; going on');
+      const result = JSON.parse(out.stdout);
+      expect(result).toMatchObject({ complete: true, remaining: [] });
+      expect(result.agents.map((a: { agentId: string; changed: boolean }) => [a.agentId, a.changed]).sort()).toEqual([['a1', true], ['a2', true], ['a3', true]]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
