@@ -2,7 +2,7 @@
  * `npm start`: the local control plane on this machine, no AWS account needed.
  * Ctrl+C or SIGTERM stops everything, DynamoDB Local's Java process included.
  */
-import type { HaltConfig } from '../../lambdas/config/config';
+import { commaList, type HaltConfig } from '../../lambdas/config/config';
 import { JavaNotFoundError } from './dynamo-engine';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 
@@ -57,7 +57,7 @@ const main = async (): Promise<void> => {
       regions: regionCount(),
       warm: true,
       // the functions a hardStop policy may name, comma-separated ARNs (the stack's hardStopFunctionArns)
-      hardStopFunctionArns: (process.env.HALT_HARD_STOP_FUNCTIONS ?? '').split(',').map((arn) => arn.trim()).filter(Boolean),
+      hardStopFunctionArns: commaList(process.env.HALT_HARD_STOP_FUNCTIONS),
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
     }))();

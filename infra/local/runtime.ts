@@ -80,19 +80,23 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     started.push(sink);
     const lambda = await startLambdaStandIn({ callsFile: join(stateDir, 'lambda-calls.jsonl') });
     started.push(lambda);
+    /** What every region gets alike (ports and folders differ). */
+    const shared = {
+      ...(options.host ? { host: options.host } : {}),
+      eventsEndpoint: sink.endpoint,
+      lambda,
+      ...(options.push ? { push: options.push } : {}),
+      ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
+      ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
+      logLevel: options.logLevel ?? 'WARN',
+      ...(options.onError ? { onError: options.onError } : {}),
+    } satisfies Partial<LocalRegionOptions>;
     const region = await startLocalRegion({
+      ...shared,
       region: 'local-1',
       dataDir: join(stateDir, 'local-1'),
       port: options.port ?? 4700,
       wsPort: options.wsPort ?? 4701,
-      ...(options.host ? { host: options.host } : {}),
-      eventsEndpoint: sink.endpoint,
-      lambda,
-        ...(options.push ? { push: options.push } : {}),
-        ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
-        ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
-      logLevel: options.logLevel ?? 'WARN',
-      ...(options.onError ? { onError: options.onError } : {}),
     });
     started.push(region);
     const regions = [region];
@@ -100,18 +104,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     if ((options.regions ?? 1) === 2) {
       const next = (p: number | undefined, fallback: number) => (p === 0 ? 0 : (p ?? fallback) + 10);
       const second = await startLocalRegion({
+        ...shared,
         region: 'local-2',
         dataDir: join(stateDir, 'local-2'),
         port: next(options.port, 4700),
         wsPort: next(options.wsPort, 4701),
-        ...(options.host ? { host: options.host } : {}),
-        eventsEndpoint: sink.endpoint,
-        lambda,
-        ...(options.push ? { push: options.push } : {}),
-        ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
-        ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
-        logLevel: options.logLevel ?? 'WARN',
-        ...(options.onError ? { onError: options.onError } : {}),
       });
       started.push(second);
       regions.push(second);

@@ -61,6 +61,10 @@ const optionalUrl = (env: Env, name: string): string | undefined => {
   return value;
 };
 
+/** `a, b,c` → `['a', 'b', 'c']`; absent or blank → `[]`. */
+export const commaList = (raw: string | undefined): string[] =>
+  (raw ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+
 const booleanFlag = (env: Env, name: string, fallback: boolean): boolean => {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
@@ -102,7 +106,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
       callerShard: booleanFlag(env, 'HALT_PUSH_CALLER_SHARD', true),
       ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
     },
-    hardStopAllowList: (env.HALT_HARD_STOP_FUNCTIONS ?? '').split(',').map((arn) => arn.trim()).filter((arn) => arn !== ''),
+    hardStopAllowList: commaList(env.HALT_HARD_STOP_FUNCTIONS),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     ...(lambdaEndpoint ? { lambdaEndpoint } : {}),

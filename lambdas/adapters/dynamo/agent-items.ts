@@ -43,12 +43,7 @@ export const agentItems = (table: TableAccess) => {
   };
   /** Remove an agent's instances, checkpoints and usage (everything under its key but the agent item). */
   const purgeChildren = async (agentId: string): Promise<void> => {
-    const items = await table.queryAll({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': keys.agent(agentId).pk },
-      ProjectionExpression: 'pk, sk',
-      ConsistentRead: true,
-    });
+    const items = await table.queryPartition(keys.agent(agentId).pk, { ProjectionExpression: 'pk, sk' });
     await table.batchDelete(items.filter((item) => item.sk !== keys.agent(agentId).sk).map((item) => ({ pk: item.pk, sk: item.sk })));
   };
 
@@ -137,9 +132,7 @@ export const agentItems = (table: TableAccess) => {
         .map(toAgent)
         .filter((a) => !a.deleted),
     listAgentIdsByTag: async (tag: string) =>
-      (await table.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.agentTag(tag, '').pk }, ConsistentRead: true })).map(
-        (item) => String(item.agentId),
-      ),
+      (await table.queryPartition(keys.agentTag(tag, '').pk)).map((item) => String(item.agentId)),
     getAgents: async (agentIds: readonly string[]) => {
       const items = await table.batchGet([...new Set(agentIds)].map((id) => keys.agent(id)));
       const byId = new Map(items.map((item) => [String(item.agentId), toAgent(item)]));

@@ -73,7 +73,7 @@ export const auditItems = (table: TableAccess) =>
       return { items: (Items ?? []).map(toAudit), nextCursor: encodeCursor(LastEvaluatedKey) };
     },
     listAuditChain: async (agentId: string) =>
-      (await table.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.audit(agentId, 0).pk }, ConsistentRead: true })).map(toAudit),
+      (await table.queryPartition(keys.audit(agentId, 0).pk)).map(toAudit),
     listAuditedAgentIds: async () => {
       const items = await table.queryAll({ IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :list', ExpressionAttributeValues: { ':list': LISTS.audit }, ProjectionExpression: 'agentId' });
       return [...new Set(items.map((item) => String(item.agentId)))].sort();

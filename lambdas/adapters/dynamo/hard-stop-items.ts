@@ -1,7 +1,7 @@
 /** The hard stop's memory: each braked function's reserved concurrency before Halt set it to 0. */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { HardStopStore } from '../../ports/hard-stop';
-import { isConditionFailure, type TableAccess } from './table-access';
+import type { TableAccess } from './table-access';
 import { keys } from './table-schema';
 
 export const hardStopItems = (table: TableAccess) =>
@@ -11,18 +11,18 @@ export const hardStopItems = (table: TableAccess) =>
       return item ? { previous: typeof item.previous === 'number' ? item.previous : null } : undefined;
     },
     saveConcurrency: async (agentId: string, functionArn: string, previous: number | null) => {
-      await table.client
-        .send(new PutCommand({ TableName: table.tableName, Item: { ...keys.hardStop(agentId, functionArn), agentId, functionArn, previous }, ConditionExpression: 'attribute_not_exists(pk)' }))
-        .catch((error: unknown) => {
-          // Saved by an earlier try: the first saved setting is the one to restore.
-          if (!isConditionFailure(error)) throw error;
-        });
+      // Saved by an earlier try (the condition fails): the first saved setting is the one to restore.
+      await table.conditionally(() =>
+        table.client.send(
+          new PutCommand({ TableName: table.tableName, Item: { ...keys.hardStop(agentId, functionArn), agentId, functionArn, previous }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        ),
+      );
     },
     forgetConcurrency: async (agentId: string, functionArn: string) => {
       await table.client.send(new DeleteCommand({ TableName: table.tableName, Key: keys.hardStop(agentId, functionArn) }));
     },
     listSavedConcurrency: async (agentId: string) =>
-      (await table.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.hardStop(agentId, '').pk }, ConsistentRead: true })).map((item) => ({
+      (await table.queryPartition(keys.hardStop(agentId, '').pk)).map((item) => ({
         functionArn: String(item.functionArn),
         previous: typeof item.previous === 'number' ? item.previous : null,
       })),

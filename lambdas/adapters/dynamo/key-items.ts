@@ -3,7 +3,7 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../domain/errors';
 import type { ApiKeyRecord } from '../../ports/records';
 import type { AgentRepository } from '../../ports/repository';
-import { cancellationCodes, isConditionFailure, type Item, type TableAccess } from './table-access';
+import { cancellationCodes, type Item, type TableAccess } from './table-access';
 import { GSI1, keys, LISTS } from './table-schema';
 
 const toKey = (item: Item): ApiKeyRecord => ({
@@ -54,8 +54,9 @@ export const keyItems = (table: TableAccess) =>
       );
     },
     touchKey: async (key, at, notBefore) => {
-      try {
-        await table.client.send(
+      // Already noted recently, or revoked meanwhile (the condition fails): nothing to record.
+      await table.conditionally(() =>
+        table.client.send(
           new UpdateCommand({
             TableName: table.tableName,
             Key: keys.keyById(key.keyId),
@@ -63,10 +64,7 @@ export const keyItems = (table: TableAccess) =>
             ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(lastUsedAt) OR lastUsedAt < :notBefore)',
             ExpressionAttributeValues: { ':at': at, ':notBefore': notBefore },
           }),
-        );
-      } catch (error) {
-        // Already noted recently, or revoked meanwhile: both leave nothing to record.
-        if (!isConditionFailure(error)) throw error;
-      }
+        ),
+      );
     },
   }) satisfies Pick<AgentRepository, 'putKey' | 'getKeyByHash' | 'getKeyById' | 'listKeys' | 'deleteKey' | 'touchKey'>;

@@ -95,6 +95,11 @@ export class TableAccess {
     return out;
   }
 
+  /** Every item under one partition key (consistent). */
+  public queryPartition(pk: string, extra: Omit<QueryInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> = {}): Promise<Item[]> {
+    return this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true, ...extra });
+  }
+
   /** The items under one partition key whose sort key starts with `prefix` (consistent). */
   public queryPrefix(pk: string, prefix: string, extra: Omit<QueryInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'> = {}): Promise<Item[]> {
     return this.queryAll({

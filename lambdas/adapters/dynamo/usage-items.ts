@@ -65,7 +65,7 @@ export const usageItems = (table: TableAccess) => {
       const hourValues: Item = {};
       const dayConditions = [...within('intents', room.dayIntents, intents, ':maxDay', dayValues), ...within('costUsd', room.dayCostUsd, cost, ':costRoom', dayValues)];
       const hourConditions = within('intents', room.hourIntents, intents, ':maxHour', hourValues);
-      const expiresAt = Math.floor(Date.now() / 1000);
+      const nowSeconds = Math.floor(Date.now() / 1000);
       const update = (window: string, ttl: number, conditions: string[], values: Item) => ({
         TableName: table.tableName,
         Key: keys.usage(agentId, window, table.region),
@@ -77,7 +77,7 @@ export const usageItems = (table: TableAccess) => {
           ':succeeded': delta.succeeded ?? 0,
           ':denied': delta.denied ?? 0,
           ':failed': delta.failed ?? 0,
-          ':expiresAt': expiresAt + ttl,
+          ':expiresAt': nowSeconds + ttl,
           ...values,
         },
       });
