@@ -8,11 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const tsxCli = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 const start = (env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } => {
   let output = '';
-  const child = spawn(process.execPath, [tsxCli, join(root, 'infra', 'local', 'main.ts')], {
+  // As `npm start` runs it: node itself, loading TypeScript through tsx's hook (no tsx CLI
+  // process in between to relay signals: under load it SIGKILLs a child that is slow to say it
+  // got one, Java and all).
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'infra', 'local', 'main.ts')], {
     cwd: root,
     env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
