@@ -25,6 +25,7 @@ import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
+import { pascal } from '../function-ids';
 
 export interface HaltRestApiProps {
   readonly table: ITableV2;
@@ -42,8 +43,6 @@ export interface HaltRestApiProps {
   readonly logRetention?: RetentionDays;
 }
 
-
-const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 
 export class HaltRestApi extends Construct {
   public readonly api: RestApi;

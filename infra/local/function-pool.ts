@@ -8,7 +8,8 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { HaltConfig } from '../../lambdas/config/config';
-import type { HostedFunction, Invocation, InvocationReply } from './function-thread';
+import type { HostedFunction, Invocation, InvocationReply, ThreadData } from './function-thread';
+import type { AccessDenial, LocalIamOptions } from './iam/local-iam';
 
 export interface FunctionPool {
   /** Run one invocation on the least busy environment; resolves to the handler's result. */
@@ -31,7 +32,13 @@ interface Environment {
   readonly pending: Map<number, Pending>;
 }
 
-export const startFunctionPool = (options: { config: HaltConfig; threads?: number }): FunctionPool => {
+export const startFunctionPool = (options: {
+  config: HaltConfig;
+  /** Each hosted function runs with its stack policy, enforced in its thread. */
+  iam: LocalIamOptions;
+  onAccessDenied?: (denial: AccessDenial) => void;
+  threads?: number;
+}): FunctionPool => {
   const size = options.threads ?? 2;
   const environments: Environment[] = [];
   let nextId = 0;
@@ -46,7 +53,7 @@ export const startFunctionPool = (options: { config: HaltConfig; threads?: numbe
 
   const spawn = (): Environment => {
     // Its stderr is kept (the last lines), so an environment that dies says why.
-    const worker = new Worker(join(__dirname, 'function-thread-entry.cjs'), { workerData: { config: options.config }, env: process.env, stderr: true });
+    const worker = new Worker(join(__dirname, 'function-thread-entry.cjs'), { workerData: { config: options.config, iam: options.iam } satisfies ThreadData, env: process.env, stderr: true });
     let lastWords = '';
     worker.stderr.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
@@ -58,8 +65,9 @@ export const startFunctionPool = (options: { config: HaltConfig; threads?: numbe
       markReady = resolve;
     });
     const environment: Environment = { worker, ready, pending };
-    worker.on('message', (message: InvocationReply | { ready: true }) => {
+    worker.on('message', (message: InvocationReply | { ready: true } | { denied: AccessDenial }) => {
       if ('ready' in message) return markReady();
+      if ('denied' in message) return options.onAccessDenied?.(message.denied);
       const call = pending.get(message.id);
       pending.delete(message.id);
       if (message.error !== undefined) call?.reject(new Error(message.error));

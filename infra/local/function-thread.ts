@@ -13,10 +13,26 @@ import { ackRoute } from '../../lambdas/websocket/ack';
 import { defaultRoute } from '../../lambdas/websocket/default';
 import { socketHeartbeatRoute } from '../../lambdas/websocket/heartbeat';
 import { invocationLimit, type InvocationLimit } from './invocation-limit';
+import { FUNCTION_IDS, socketFunctionId } from '../function-ids';
+import { SOCKET_ROUTES } from '../../lambdas/edge/websocket/socket-routes';
+import { accessKeyIdOf, enforcePolicy, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 
 /** The functions a local environment hosts, by name. */
 export const HOSTED_FUNCTIONS = ['push-worker', 'ws-ack', 'ws-heartbeat', 'ws-default'] as const;
 export type HostedFunction = (typeof HOSTED_FUNCTIONS)[number];
+
+/** The stack function each hosted one is (its policy is that function's). */
+const FUNCTION_ID: Record<HostedFunction, string> = {
+  'push-worker': FUNCTION_IDS.pushWorker,
+  'ws-ack': socketFunctionId(SOCKET_ROUTES.ack),
+  'ws-heartbeat': socketFunctionId(SOCKET_ROUTES.heartbeat),
+  'ws-default': socketFunctionId(SOCKET_ROUTES.fallback),
+};
+
+export interface ThreadData {
+  readonly config: HaltConfig;
+  readonly iam: LocalIamOptions;
+}
 
 export interface Invocation {
   readonly id: number;
@@ -33,14 +49,23 @@ export interface InvocationReply {
 export const serveInvocations = (): void => {
   const port = parentPort;
   if (!port) throw new Error('serveInvocations runs inside a worker thread');
-  const config = (workerData as { config: HaltConfig }).config;
-  const deps = createDependencies(config);
-  const provider = () => deps;
+  const { config, iam: iamOptions } = workerData as ThreadData;
+  const iam = new LocalIam(iamOptions);
+  const onDenied = (denial: AccessDenial) => port.postMessage({ denied: denial });
+  // Each function gets clients of its own, refused what the stack does not grant it.
+  const providerOf = (fn: HostedFunction) => {
+    const functionId = FUNCTION_ID[fn];
+    const deps = createDependencies(config, {
+      credentials: { accessKeyId: accessKeyIdOf(functionId), secretAccessKey: 'local' },
+      prepareClient: (client, service) => enforcePolicy({ client, service, functionId, iam, onDenied }),
+    });
+    return () => deps;
+  };
   const handlers: Record<HostedFunction, (event: never, context: Context) => Promise<unknown>> = {
-    'push-worker': createPushWorker(provider),
-    'ws-ack': ackRoute.create(provider),
-    'ws-heartbeat': socketHeartbeatRoute.create(provider),
-    'ws-default': defaultRoute.create(provider),
+    'push-worker': createPushWorker(providerOf('push-worker')),
+    'ws-ack': ackRoute.create(providerOf('ws-ack')),
+    'ws-heartbeat': socketHeartbeatRoute.create(providerOf('ws-heartbeat')),
+    'ws-default': defaultRoute.create(providerOf('ws-default')),
   };
   // Each function's invocations wait their turn beyond a limit, and each one's timeout starts
   // when it starts, as in Lambda (a burst of 10,000 acknowledgements is 10,000 invocations of

@@ -10,7 +10,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
-import { createDependencies, type Dependencies } from '../../lambdas/config/dependencies';
+import { createDependencies, type Dependencies, type DependencyProvider, type LocalFunction } from '../../lambdas/config/dependencies';
 import { CONNECTIONS_TABLE, passesStateStreamFilter, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
@@ -33,10 +33,16 @@ import type { WebSocketResult } from '../../lambdas/edge/websocket/events';
 import { HOSTED_FUNCTIONS, type HostedFunction } from './function-thread';
 import { invocationLimit } from './invocation-limit';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
+import { FUNCTION_IDS, socketFunctionId } from '../function-ids';
+import { accessKeyIdOf, enforcePolicy, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
+import type { FunctionPolicies } from './iam/policy';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
 export const LOCAL_EVENT_BUS = 'halt-events';
 export const LOCAL_CONNECTIONS_TABLE = 'halt-connections';
+/** The local WebSocket API's id and stage, in the ARNs the management API authorizes. */
+export const LOCAL_WEBSOCKET_API = 'local';
+export const LOCAL_WEBSOCKET_STAGE = 'local';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalRegionOptions {
@@ -60,6 +66,13 @@ export interface LocalRegionOptions {
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
   readonly onError?: (error: Error) => void;
+  /**
+   * The policy of each function. @default the stack's (infra/local/iam/function-policies.json);
+   * tests give others to show what a missing grant does.
+   */
+  readonly iamPolicies?: FunctionPolicies;
+  /** Hears every call the local IAM refuses (the runtime keeps them: `accessDenials`). */
+  readonly onAccessDenied?: (denial: AccessDenial) => void;
 }
 
 export interface LocalRegion {
@@ -73,7 +86,13 @@ export interface LocalRegion {
   readonly engine: DynamoEngine;
   /** The state table's stream (the replicator reads it too). */
   readonly streamArn: string;
+  /**
+   * Dependencies with the local runtime's own rights (no IAM check), for bootstrapping and
+   * tests; each function runs with its own (`depsOf`).
+   */
   readonly deps: Dependencies;
+  /** What one function's handler gets: its own clients, checked against its policy. */
+  depsOf(functionId: string): Dependencies;
   /** Runs the scheduled jobs (`sweeper`); `runNow` for tests and impatient operators. */
   readonly scheduler: Scheduler;
   /** Resolves once every stream record written so far has been handed to the consumer. */
@@ -93,6 +112,8 @@ export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
   const data = record.dynamodb;
   return data !== undefined && passesStateStreamFilter({ ...(data.Keys ? { Keys: data.Keys } : {}), ...(data.NewImage ? { NewImage: data.NewImage } : {}) });
 };
+
+const pushWorkerName = (region: string) => `halt-push-worker-${region}`;
 
 /** Connections per shard of a local fan-out (see `HALT_PUSH_SHARD_SIZE` below). */
 const LOCAL_SHARD_SIZE = 200;
@@ -114,8 +135,32 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
     cleanups.push(() => engine.stop());
 
+    const iamOptions: LocalIamOptions = {
+      region: options.region,
+      names: {
+        stateTable: LOCAL_STATE_TABLE,
+        connectionsTable: LOCAL_CONNECTIONS_TABLE,
+        eventBus: LOCAL_EVENT_BUS,
+        pushWorker: pushWorkerName(options.region),
+        webSocketApi: LOCAL_WEBSOCKET_API,
+        deadLetters: `halt-dead-letters-${options.region}`,
+      },
+      hardStopFunctions: options.hardStopFunctionArns ?? [],
+      partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name, [LOCAL_CONNECTIONS_TABLE]: CONNECTIONS_TABLE.partitionKey.name },
+      ...(options.iamPolicies ? { policies: options.iamPolicies } : {}),
+    };
+    const iam = new LocalIam(iamOptions);
+    const denied = (denial: AccessDenial) => options.onAccessDenied?.(denial);
     const websocket = await startWebSocketGateway({
       region: options.region,
+      authorize: ({ accessKeyId, method, connectionId }) => {
+        const functionId = accessKeyId === undefined ? undefined : iam.functionOfAccessKey(accessKeyId);
+        if (functionId === undefined) return { status: 403, type: 'ForbiddenException', message: 'The security token included in the request is invalid.' };
+        const denial = iam.check(functionId, [iam.connectionRequest(method, LOCAL_WEBSOCKET_STAGE, connectionId)]);
+        if (!denial) return undefined;
+        denied(denial);
+        return { status: 403, type: 'AccessDeniedException', message: denial.message };
+      },
       ...(options.host ? { host: options.host } : {}),
       ...(options.wsPort !== undefined ? { port: options.wsPort } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
@@ -130,7 +175,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_EVENT_BUS: LOCAL_EVENT_BUS,
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
-      ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: `halt-push-worker-${options.region}` } : {}),
+      ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: pushWorkerName(options.region) } : {}),
       // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS
       // it is a Lambda of its own): it hands every shard to the push worker threads, shards of
       // 200 spread over them.
@@ -141,10 +186,26 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_LOG_LEVEL: options.logLevel,
     });
     const deps = createDependencies(config);
+    /** One function's environment: its own credentials and clients, refused what its policy does not allow. */
+    const localFunction = (functionId: string): LocalFunction => ({
+      credentials: { accessKeyId: accessKeyIdOf(functionId), secretAccessKey: 'local' },
+      prepareClient: (client, service) => enforcePolicy({ client, service, functionId, iam, onDenied: denied }),
+    });
+    const functionDeps = new Map<string, Dependencies>();
+    const depsOf = (functionId: string): Dependencies => {
+      let built = functionDeps.get(functionId);
+      if (!built) {
+        built = createDependencies(config, localFunction(functionId));
+        functionDeps.set(functionId, built);
+      }
+      return built;
+    };
+    const providerOf = (functionId: string): DependencyProvider => () => depsOf(functionId);
     // As in AWS, the push worker and the message routes are different functions: neither's
     // invocations wait behind the other's (a thousand acknowledgements must not delay a push).
-    const pushEnvironments = startFunctionPool({ config, threads: options.push?.threads ?? 2 });
-    const routeEnvironments = startFunctionPool({ config, threads: 1 });
+    const pool = { config, iam: iamOptions, onAccessDenied: denied };
+    const pushEnvironments = startFunctionPool({ ...pool, threads: options.push?.threads ?? 2 });
+    const routeEnvironments = startFunctionPool({ ...pool, threads: 1 });
     const functions: FunctionPool = {
       invoke: (fn, payload) => (fn === 'push-worker' ? pushEnvironments : routeEnvironments).invoke(fn, payload),
       warm: async () => {
@@ -169,7 +230,6 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       if (!(HOSTED_FUNCTIONS as readonly string[]).includes(fn)) throw new Error(`no local Lambda environment hosts ${fn}: add it to HOSTED_FUNCTIONS`);
       return (event) => functions.invoke(fn as HostedFunction, event) as Promise<WebSocketResult>;
     };
-    const provider = () => deps;
 
     const admin = new DynamoDBClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS });
     const { streamArn } = await ensureTableWithStream(admin);
@@ -181,16 +241,16 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       return (event) => limit.run((context) => handler(event, context));
     };
     websocket.setRoutes({
-      authorizer: createSocketAuthorizer(provider),
-      connect: limited('connect', connectRoute.create(provider)),
-      disconnect: limited('disconnect', disconnectRoute.create(provider)),
+      authorizer: createSocketAuthorizer(providerOf(FUNCTION_IDS.socketAuthorizer)),
+      connect: limited('connect', connectRoute.create(providerOf(socketFunctionId(SOCKET_ROUTES.connect)))),
+      disconnect: limited('disconnect', disconnectRoute.create(providerOf(socketFunctionId(SOCKET_ROUTES.disconnect)))),
       default: hosted('ws-default'),
       // The stack's table of routes: message routes by action, MOCK routes answered by the gateway.
       actions: Object.fromEntries(SOCKET_MESSAGE_ROUTES.map((route) => [route.routeKey, hosted(`ws-${route.routeKey}`)])),
       mocks: (Object.values(SOCKET_ROUTES) as SocketRouteDefinition[]).filter((route) => !route.entry).map((route) => route.routeKey),
     });
 
-    const consumer = createStreamConsumer(provider);
+    const consumer = createStreamConsumer(providerOf(FUNCTION_IDS.streamConsumer));
     const poller: StreamPoller = startStreamPoller({
       streamsClient: new DynamoDBStreamsClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS }),
       streamArn,
@@ -202,7 +262,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
     cleanups.push(() => poller.stop());
 
-    const sweeper = createSweeper(provider);
+    const sweeper = createSweeper(providerOf(FUNCTION_IDS.sweeper));
     const scheduler = startScheduler({
       jobs: [
         {
@@ -223,8 +283,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       region: options.region,
       ...(options.host ? { host: options.host } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
-      handlers: createRouteHandlers(provider),
-      authorizer: createAuthorizer(provider),
+      handlers: createRouteHandlers(providerOf),
+      authorizer: createAuthorizer(providerOf(FUNCTION_IDS.restAuthorizer)),
       fallback: createDashboardHandler({ wsUrl: websocket.url, region: options.region }),
       ...(options.restThrottle ? { throttle: options.restThrottle } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
@@ -241,6 +301,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       engine,
       streamArn,
       deps,
+      depsOf,
       scheduler,
       streamIdle: () => poller.idle(),
       functions,

@@ -16,6 +16,7 @@ import { startReplicator, type ReplicaEndpoint, type Replicator } from './replic
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 import { bootstrapOperatorKey, type OperatorKeyResult } from './operator-key';
+import type { AccessDenial } from './iam/local-iam';
 
 export interface LocalRuntimeOptions {
   /** Where data lives between restarts. @default '.halt' */
@@ -43,6 +44,11 @@ export interface LocalRuntimeOptions {
    * `npm start` and the demo do; tests need not. @default false
    */
   readonly warm?: boolean;
+  /**
+   * Each function's IAM policy. @default the stack's (infra/local/iam/function-policies.json);
+   * tests pass others to show what a missing grant does.
+   */
+  readonly iamPolicies?: LocalRegionOptions['iamPolicies'];
   /** @default 'WARN' */
   readonly logLevel?: HaltConfig['logLevel'];
   readonly onError?: (error: Error) => void;
@@ -61,6 +67,11 @@ export interface LocalRuntime {
   readonly lambda: LambdaStandIn;
   /** Present with two regions. */
   readonly replicator?: Replicator;
+  /**
+   * Every call the local IAM has refused so far (a function called what its stack policy does
+   * not allow): the tests' runtime fails a suite that leaves one here unexpected.
+   */
+  readonly accessDenials: readonly AccessDenial[];
   /** Resolves once every region's stream consumer has caught up with the writes made so far. */
   streamIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -75,6 +86,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     for (const part of started.reverse()) await part.stop();
     started.length = 0;
   };
+  const accessDenials: AccessDenial[] = [];
   try {
     const sink: EventSink = await startEventSink({ file: eventsFile });
     started.push(sink);
@@ -88,6 +100,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       ...(options.push ? { push: options.push } : {}),
       ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
       ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
+      ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
+      onAccessDenied: (denial: AccessDenial) => {
+        accessDenials.push(denial);
+        if (['DEBUG', 'INFO', 'WARN', undefined].includes(options.logLevel)) console.warn(`[halt local IAM] ${denial.functionId}: ${denial.message}`);
+      },
       logLevel: options.logLevel ?? 'WARN',
       ...(options.onError ? { onError: options.onError } : {}),
     } satisfies Partial<LocalRegionOptions>;
@@ -146,6 +163,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       regions,
       lambda,
       ...(replicator ? { replicator } : {}),
+      accessDenials,
       streamIdle: async () => {
         await replicator?.idle();
         await Promise.all(regions.map((r) => r.streamIdle()));

@@ -89,10 +89,20 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on('error', reject);
   });
 
+/**
+ * IAM on the management API: the caller's access key (from its SigV4 `Authorization` header)
+ * and what it asks; answers the refusal's message, or undefined when the call is allowed.
+ */
+export type ManagementAuthorizer = (request: { accessKeyId: string | undefined; method: string; connectionId: string }) =>
+  | { readonly status: 403; readonly type: 'AccessDeniedException' | 'ForbiddenException'; readonly message: string }
+  | undefined;
+
 export const startWebSocketGateway = async (options: {
   region: string;
   host?: string;
   port?: number;
+  /** @default - every caller may manage every connection */
+  authorize?: ManagementAuthorizer;
   onError?: (error: Error) => void;
 }): Promise<WebSocketGateway> => {
   const host = options.host ?? '127.0.0.1';
@@ -228,8 +238,15 @@ export const startWebSocketGateway = async (options: {
       return;
     }
     const connectionId = decodeURIComponent(match[1]);
-    const entry = live.get(connectionId);
     const body = await readBody(req);
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
+    const refused = options.authorize?.({ accessKeyId, method: req.method ?? 'GET', connectionId });
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'application/json', 'x-amzn-errortype': refused.type });
+      res.end(JSON.stringify({ message: refused.message }));
+      return;
+    }
+    const entry = live.get(connectionId);
     if (!entry) return gone(res, connectionId);
     if (req.method === 'POST') {
       if (body.byteLength > MAX_PUSH_MESSAGE_BYTES) {

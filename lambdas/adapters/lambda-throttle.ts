@@ -12,9 +12,19 @@ export class LambdaThrottle implements FunctionThrottle {
   private readonly endpoint: string | undefined;
   private readonly credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
 
-  public constructor(options: { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } = {}) {
+  private readonly prepareClient: ((client: LambdaClient) => void) | undefined;
+
+  public constructor(
+    options: {
+      endpoint?: string;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+      /** Called on each client built (the local runtime's IAM check). */
+      prepareClient?: (client: LambdaClient) => void;
+    } = {},
+  ) {
     this.endpoint = options.endpoint;
     this.credentials = options.credentials;
+    this.prepareClient = options.prepareClient;
   }
 
   public async getReservedConcurrency(functionArn: string): Promise<number | null> {
@@ -39,6 +49,7 @@ export class LambdaThrottle implements FunctionThrottle {
         ...(this.endpoint ? { endpoint: this.endpoint } : {}),
         ...(this.credentials ? { credentials: this.credentials } : {}),
       });
+      this.prepareClient?.(client);
       this.clients.set(region, client);
     }
     return client;

@@ -42,20 +42,33 @@ export type DependencyProvider = () => Dependencies;
 /** Local endpoints accept any credentials; never used against AWS. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export const createDependencies = (config: HaltConfig): Dependencies => {
+/**
+ * How the local runtime runs one function: with credentials of its own (the local management
+ * API knows the function by them) and a hook on every AWS SDK client the function builds (the
+ * local IAM check). Lambda never sets it.
+ */
+export interface LocalFunction {
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient, service: 'dynamodb' | 'events' | 'lambda'): void;
+}
+
+export const createDependencies = (config: HaltConfig, localFunction?: LocalFunction): Dependencies => {
   const local = config.dynamoEndpoint !== undefined;
+  const localCredentials = localFunction?.credentials ?? LOCAL_CREDENTIALS;
   const dynamo = new DynamoDBClient({
     region: config.region,
-    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(config.dynamoEndpoint ? { endpoint: config.dynamoEndpoint, credentials: localCredentials } : {}),
     ...(local ? { maxAttempts: 3 } : {}),
   });
+  localFunction?.prepareClient?.(dynamo, 'dynamodb');
   const documents = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
   const events = new EventBridgeClient({
     region: config.region,
-    ...(config.eventsEndpoint ? { endpoint: config.eventsEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(config.eventsEndpoint ? { endpoint: config.eventsEndpoint, credentials: localCredentials } : {}),
   });
+  localFunction?.prepareClient?.(events, 'events');
   const logger = new Logger({
     serviceName: 'halt',
     logLevel: config.logLevel,
@@ -68,20 +81,20 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
       endpoint: config.websocket.managementEndpoint,
       region: config.region,
       // The same credentials the SDK clients resolve (Lambda's role; any, locally).
-      credentials: local ? LOCAL_CREDENTIALS : dynamo.config.credentials,
+      credentials: local ? localCredentials : dynamo.config.credentials,
       maxSockets: config.push.concurrency,
     });
     const onError = (error: Error, connectionId: string) => logger.warn('push failed', { connectionId, error });
     const workerFunction = config.push.workerFunction;
-    const workers = workerFunction
-      ? new LambdaPushWorkers({
-          functionName: workerFunction,
-          client: new LambdaClient({
-            region: config.region,
-            ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
-          }),
-        })
-      : undefined;
+    const lambdaClient = (): LambdaClient => {
+      const client = new LambdaClient({
+        region: config.region,
+        ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
+      });
+      localFunction?.prepareClient?.(client, 'lambda');
+      return client;
+    };
+    const workers = workerFunction ? new LambdaPushWorkers({ functionName: workerFunction, client: lambdaClient() }) : undefined;
     const notifier = new FanOutNotifier({
       connections,
       poster,
@@ -100,7 +113,8 @@ export const createDependencies = (config: HaltConfig): Dependencies => {
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
   const repository = createDynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
   const throttle = new LambdaThrottle({
-    ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
+    ...(localFunction?.prepareClient ? { prepareClient: (client: LambdaClient) => localFunction.prepareClient?.(client, 'lambda') } : {}),
   });
   return {
     throttle,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateApiKey } from '../../lambdas/domain/api-keys';
 import { HaltAgent, type HaltAgentOptions } from '../../sdk/agent';
-import { startLocalRuntime, type LocalRuntime } from '../../infra/local/runtime';
+import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../infra/local/runtime';
 
 export interface TestRuntime {
   runtime: LocalRuntime;
@@ -65,6 +65,13 @@ export const startTestRuntime = async (
     hardStopFunctionArns?: readonly string[];
     /** The REST stage's throttle, per method. */
     restThrottle?: { rateLimit: number; burstLimit: number };
+    /** Each function's IAM policy (default: the stack's). */
+    iamPolicies?: LocalRuntimeOptions['iamPolicies'];
+    /**
+     * The test expects the local IAM to refuse calls. Otherwise stopping the runtime fails when
+     * any function called what its stack policy does not allow.
+     */
+    expectAccessDenials?: boolean;
   } = {},
 ): Promise<TestRuntime> => {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
@@ -81,17 +88,28 @@ export const startTestRuntime = async (
     ...(options.push ? { push: options.push } : {}),
     ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
     ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
+    ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
+  /** A grant the stack lacks fails the suite, even where the handler swallowed the error. */
+  const checkAccessDenials = () => {
+    if (options.expectAccessDenials || runtime.accessDenials.length === 0) return;
+    const lines = runtime.accessDenials.map((d) => `  ${d.functionId}: ${d.action} on ${d.resource}`);
+    throw new Error(`the local IAM refused calls the stack does not grant:\n${[...new Set(lines)].join('\n')}`);
+  };
   return {
     runtime,
     stateDir,
     operatorKey,
     api: apiClient(baseUrl, operatorKey),
-    stop: () => runtime.stop(),
+    stop: async () => {
+      await runtime.stop();
+      checkAccessDenials();
+    },
     dispose: async () => {
       await runtime.stop();
       rmSync(stateDir, { recursive: true, force: true });
+      checkAccessDenials();
     },
   };
 };

@@ -1,0 +1,284 @@
+/**
+ * The local runtime's IAM: each local function runs with the policy the stack synthesizes for
+ * it (function-policies.json, `npm run local-iam`), and its AWS calls are authorized against
+ * that policy the way AWS authorizes them. A refused call fails with the service's own
+ * `AccessDeniedException`, so code that lacks a grant in AWS fails locally, in every test.
+ *
+ * SDK clients (DynamoDB, EventBridge, Lambda) are checked by a middleware that runs after
+ * serialization, on the request as the service receives it (the document client's input is
+ * marshalled by then). The management API, a local server, checks the signer's access key
+ * (each function signs with its own, `accessKeyIdOf`).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DynamoDBServiceException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeServiceException, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { checkStatement, HARD_STOP_FUNCTIONS, isAllowed, type AuthorizationRequest, type FunctionPolicies, type PolicyStatement } from './policy';
+
+export const LOCAL_ACCOUNT = '000000000000';
+
+/** The local names the policies' placeholders stand for, in one region. */
+export interface LocalResourceNames {
+  readonly stateTable: string;
+  readonly connectionsTable: string;
+  readonly eventBus: string;
+  readonly pushWorker: string;
+  readonly webSocketApi: string;
+  readonly deadLetters: string;
+}
+
+export interface AccessDenial {
+  readonly functionId: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly message: string;
+}
+
+/** What a local region needs to enforce the policies; plain data, so worker threads get it too. */
+export interface LocalIamOptions {
+  readonly region: string;
+  readonly names: LocalResourceNames;
+  /** The region's allow-listed hard-stop functions (the stack's `hardStopFunctionArns`). */
+  readonly hardStopFunctions: readonly string[];
+  /** @default the stack's, from function-policies.json */
+  readonly policies?: FunctionPolicies;
+  /** Partition key attribute of each table, by name (for `dynamodb:LeadingKeys`). */
+  readonly partitionKeys: Readonly<Record<string, string>>;
+}
+
+let generated: FunctionPolicies | undefined;
+/** The policies the stack synthesizes (read once). */
+export const stackPolicies = (): FunctionPolicies => {
+  generated ??= JSON.parse(readFileSync(join(__dirname, 'function-policies.json'), 'utf8')) as FunctionPolicies;
+  return generated;
+};
+
+/**
+ * The access key a local function signs with: the management API knows the function by it.
+ * Letters and digits only, which is all DynamoDB Local accepts in an access key id.
+ */
+export const accessKeyIdOf = (functionId: string): string => `LOCAL${functionId.replace(/[^A-Za-z0-9]/g, '')}`;
+
+const principalOf = (functionId: string): string => `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/halt-${functionId.replace(/\//g, '-')}-role/halt-${functionId.replace(/\//g, '-')}`;
+
+export class LocalIam {
+  private readonly statements = new Map<string, readonly PolicyStatement[]>();
+  private readonly byAccessKey = new Map<string, string>();
+
+  public constructor(private readonly options: LocalIamOptions) {
+    const policies = options.policies ?? stackPolicies();
+    const fill = (resource: string): string[] => {
+      if (resource === HARD_STOP_FUNCTIONS) return [...options.hardStopFunctions];
+      const filled = resource.replace(/\{(\w+)\}/g, (whole, name: string) => {
+        if (name === 'region') return options.region;
+        if (name === 'account') return LOCAL_ACCOUNT;
+        const value = (options.names as unknown as Record<string, string | undefined>)[name];
+        if (value === undefined) throw new Error(`function-policies.json names {${name}}, which the local runtime does not know; add it to LocalResourceNames`);
+        return value;
+      });
+      return [filled];
+    };
+    for (const [functionId, statements] of Object.entries(policies.functions)) {
+      const resolved = statements
+        .map((statement) => {
+          checkStatement(statement);
+          return { ...statement, resources: statement.resources.flatMap(fill) };
+        })
+        // A statement left with no resource (no hard-stop functions) is one the stack would not make.
+        .filter((statement) => statement.resources.length > 0);
+      this.statements.set(functionId, resolved);
+      const accessKeyId = accessKeyIdOf(functionId);
+      const other = this.byAccessKey.get(accessKeyId);
+      if (other !== undefined) throw new Error(`functions ${other} and ${functionId} would sign with the same local access key; rename one`);
+      this.byAccessKey.set(accessKeyId, functionId);
+    }
+  }
+
+  public get region(): string {
+    return this.options.region;
+  }
+
+  public knows(functionId: string): boolean {
+    return this.statements.has(functionId);
+  }
+
+  /** The function that signs with `accessKeyId`, if it is one of the stack's. */
+  public functionOfAccessKey(accessKeyId: string): string | undefined {
+    return this.byAccessKey.get(accessKeyId);
+  }
+
+  /** The first of `requests` the function's policy does not allow, as AWS words the refusal; undefined: all allowed. */
+  public check(functionId: string, requests: readonly AuthorizationRequest[]): AccessDenial | undefined {
+    const statements = this.statements.get(functionId);
+    if (!statements) throw new Error(`no policy for local function ${functionId}: it is not a function of the stack (infra/function-ids.ts)`);
+    for (const request of requests) {
+      if (isAllowed(statements, request)) continue;
+      return {
+        functionId,
+        action: request.action,
+        resource: request.resource,
+        message: `User: ${principalOf(functionId)} is not authorized to perform: ${request.action} on resource: ${request.resource} because no identity-based policy allows the ${request.action} action`,
+      };
+    }
+    return undefined;
+  }
+
+  /** The requests a DynamoDB, EventBridge or Lambda call makes, for `check`. */
+  public requestsOf(service: 'dynamodb' | 'events' | 'lambda', commandName: string, input: Record<string, unknown>): AuthorizationRequest[] {
+    const operation = commandName.replace(/Command$/, '');
+    if (service === 'dynamodb') return this.dynamoRequests(operation, input);
+    if (service === 'events') return this.eventsRequests(operation, input);
+    return this.lambdaRequests(operation, input);
+  }
+
+  public tableArn(table: string): string {
+    return `arn:aws:dynamodb:${this.options.region}:${LOCAL_ACCOUNT}:table/${table}`;
+  }
+
+  /** `execute-api:ManageConnections` on one connection (`POST`, `GET` or `DELETE`). */
+  public connectionRequest(method: string, stage: string, connectionId: string): AuthorizationRequest {
+    return {
+      action: 'execute-api:ManageConnections',
+      resource: `arn:aws:execute-api:${this.options.region}:${LOCAL_ACCOUNT}:${this.options.names.webSocketApi}/${stage}/${method}/@connections/${connectionId}`,
+    };
+  }
+
+  private leadingKey(table: string, key: Record<string, AttributeValue> | undefined): string[] | null {
+    const attribute = this.options.partitionKeys[table];
+    const value = attribute === undefined ? undefined : key?.[attribute];
+    return value && 'S' in value && value.S !== undefined ? [value.S] : null;
+  }
+
+  private dynamoRequests(operation: string, input: Record<string, unknown>): AuthorizationRequest[] {
+    const action = `dynamodb:${operation}`;
+    const item = (table: string, key: Record<string, AttributeValue> | undefined, itemAction = action): AuthorizationRequest => ({
+      action: itemAction,
+      resource: this.tableArn(table),
+      context: { 'dynamodb:LeadingKeys': this.leadingKey(table, key) },
+    });
+    switch (operation) {
+      case 'GetItem':
+      case 'DeleteItem':
+      case 'UpdateItem':
+        return [item(input.TableName as string, input.Key as Record<string, AttributeValue>)];
+      case 'PutItem':
+        return [item(input.TableName as string, input.Item as Record<string, AttributeValue>)];
+      case 'Query': {
+        const table = input.TableName as string;
+        const index = input.IndexName as string | undefined;
+        return [
+          {
+            action,
+            resource: index ? `${this.tableArn(table)}/index/${index}` : this.tableArn(table),
+            context: { 'dynamodb:LeadingKeys': index ? null : this.queriedPartition(table, input) },
+          },
+        ];
+      }
+      case 'Scan': {
+        const index = input.IndexName as string | undefined;
+        const table = input.TableName as string;
+        return [{ action, resource: index ? `${this.tableArn(table)}/index/${index}` : this.tableArn(table), context: { 'dynamodb:LeadingKeys': null } }];
+      }
+      case 'BatchGetItem':
+        return Object.entries(input.RequestItems as Record<string, { Keys: Record<string, AttributeValue>[] }>).map(([table, { Keys }]) => ({
+          action,
+          resource: this.tableArn(table),
+          context: { 'dynamodb:LeadingKeys': this.allKeys(table, Keys) },
+        }));
+      case 'BatchWriteItem':
+        return Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Record<string, AttributeValue> }; DeleteRequest?: { Key: Record<string, AttributeValue> } }[]>).map(
+          ([table, writes]) => ({
+            action,
+            resource: this.tableArn(table),
+            context: { 'dynamodb:LeadingKeys': this.allKeys(table, writes.map((w) => w.PutRequest?.Item ?? w.DeleteRequest?.Key)) },
+          }),
+        );
+      // A transaction is authorized item by item, each for the action it performs
+      // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+      case 'TransactWriteItems':
+        return (input.TransactItems as Record<string, { TableName: string; Key?: Record<string, AttributeValue>; Item?: Record<string, AttributeValue> }>[]).map((entry) => {
+          const [kind, detail] = Object.entries(entry)[0] as [string, { TableName: string; Key?: Record<string, AttributeValue>; Item?: Record<string, AttributeValue> }];
+          const itemAction = { Put: 'dynamodb:PutItem', Update: 'dynamodb:UpdateItem', Delete: 'dynamodb:DeleteItem', ConditionCheck: 'dynamodb:ConditionCheckItem' }[kind] ?? `dynamodb:${kind}`;
+          return item(detail.TableName, detail.Key ?? detail.Item, itemAction);
+        });
+      case 'TransactGetItems':
+        return (input.TransactItems as { Get: { TableName: string; Key: Record<string, AttributeValue> } }[]).map((entry) => item(entry.Get.TableName, entry.Get.Key, 'dynamodb:GetItem'));
+      default:
+        return [{ action, resource: this.tableArn((input.TableName as string | undefined) ?? '*') }];
+    }
+  }
+
+  private allKeys(table: string, keys: (Record<string, AttributeValue> | undefined)[]): string[] | null {
+    const values: string[] = [];
+    for (const key of keys) {
+      const value = this.leadingKey(table, key);
+      if (value === null) return null;
+      values.push(...value);
+    }
+    return values;
+  }
+
+  /** The partition a query reads (`pk = :v`, as Halt writes them); null when it cannot tell. */
+  private queriedPartition(table: string, input: Record<string, unknown>): string[] | null {
+    const attribute = this.options.partitionKeys[table];
+    const match = /^\s*(#?\w+)\s*=\s*(:\w+)/.exec((input.KeyConditionExpression as string | undefined) ?? '');
+    if (!attribute || !match) return null;
+    const [, nameToken, valueToken] = match as unknown as [string, string, string];
+    const name = nameToken.startsWith('#') ? (input.ExpressionAttributeNames as Record<string, string> | undefined)?.[nameToken] : nameToken;
+    const value = (input.ExpressionAttributeValues as Record<string, AttributeValue> | undefined)?.[valueToken];
+    return name === attribute && value && 'S' in value && value.S !== undefined ? [value.S] : null;
+  }
+
+  private eventsRequests(operation: string, input: Record<string, unknown>): AuthorizationRequest[] {
+    if (operation !== 'PutEvents') return [{ action: `events:${operation}`, resource: '*' }];
+    const buses = new Set((input.Entries as { EventBusName?: string }[]).map((e) => e.EventBusName ?? 'default'));
+    return [...buses].map((bus) => ({
+      action: 'events:PutEvents',
+      resource: bus.startsWith('arn:') ? bus : `arn:aws:events:${this.options.region}:${LOCAL_ACCOUNT}:event-bus/${bus}`,
+    }));
+  }
+
+  private lambdaRequests(operation: string, input: Record<string, unknown>): AuthorizationRequest[] {
+    const name = input.FunctionName as string;
+    const resource = name.startsWith('arn:') ? name : `arn:aws:lambda:${this.options.region}:${LOCAL_ACCOUNT}:function:${name}`;
+    const action = operation === 'Invoke' ? 'lambda:InvokeFunction' : `lambda:${operation}`;
+    return [{ action, resource }];
+  }
+}
+
+type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient;
+
+const EXCEPTIONS = {
+  dynamodb: { type: DynamoDBServiceException, status: 400 },
+  events: { type: EventBridgeServiceException, status: 400 },
+  lambda: { type: LambdaServiceException, status: 403 },
+} as const;
+
+/**
+ * Makes `client` (one function's) refuse what the function's policy does not allow, with the
+ * service's `AccessDeniedException`, before anything is sent. `onDenied` hears every refusal.
+ */
+export const enforcePolicy = (options: {
+  client: SdkClient;
+  service: 'dynamodb' | 'events' | 'lambda';
+  functionId: string;
+  iam: LocalIam;
+  onDenied?: (denial: AccessDenial) => void;
+}): void => {
+  const { client, service, functionId, iam } = options;
+  if (!iam.knows(functionId)) throw new Error(`no policy for local function ${functionId}: it is not a function of the stack (infra/function-ids.ts)`);
+  const stack = client.middlewareStack as MiddlewareStack<object, object>;
+  const check: BuildMiddleware<object, object> = (next, context) => async (args) => {
+    const denial = iam.check(functionId, iam.requestsOf(service, context.commandName ?? '', args.input as Record<string, unknown>));
+    if (denial) {
+      options.onDenied?.(denial);
+      const { type, status } = EXCEPTIONS[service];
+      throw new type({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: status }, message: denial.message });
+    }
+    return next(args);
+  };
+  stack.add(check, { step: 'build', name: 'haltLocalIam', override: true });
+};
