@@ -51,6 +51,25 @@ export interface BulkResult {
   remaining: string[];
 }
 
+/** A stream batch the consumer gave up on (kept whole in the failed-batches bucket). */
+export interface FailedBatchSummary {
+  key: string;
+  failedAt: string;
+  condition: string;
+  shardId: string;
+  startSequenceNumber: string;
+  endSequenceNumber: string;
+  records: number;
+  agentIds: string[];
+}
+
+export interface ReplayResult {
+  replayed: FailedBatchSummary[];
+  failed: (FailedBatchSummary & { error: string })[];
+  /** False when the call ran out of time before trying every batch: call again. */
+  complete: boolean;
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -161,6 +180,16 @@ export class HaltClient {
 
   public async revokeKey(options: { keyId: string }): Promise<void> {
     await this.http.request('DELETE', `/keys/${encodeURIComponent(options.keyId)}`);
+  }
+
+  /** Stream batches the consumer gave up on, oldest first (operators). */
+  public listFailedBatches(options: { limit?: number } = {}): Promise<{ batches: FailedBatchSummary[]; more: boolean }> {
+    return this.http.request('GET', `/failed-batches${options.limit !== undefined ? `?limit=${options.limit}` : ''}`);
+  }
+
+  /** Hand every failed batch to the consumer again; each is removed once it went through (operators). */
+  public replayFailedBatches(): Promise<ReplayResult> {
+    return this.http.request('POST', '/failed-batches/replay');
   }
 
   public setPolicy(options: { agentId: string; policy: Policy }): Promise<{ policy: Policy; version: number }> {

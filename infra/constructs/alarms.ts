@@ -1,6 +1,6 @@
 /**
  * The alarms an on-call engineer needs: the stream consumer falling behind (audit and
- * cross-region pushes late), records dead-lettered (audit events not written), the REST
+ * cross-region pushes late), a batch given up on (audit events not written until replayed), the REST
  * API answering 5xx, and a hard stop that could not brake a function. Each can notify an SNS
  * topic.
  */
@@ -10,14 +10,17 @@ import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from '
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { HARD_STOP_FAILED } from '../../lambdas/domain/hard-stop';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
 export interface HaltAlarmsProps {
   readonly consumer: IFunction;
   /** The consumer's log group: its `HardStopFailed` errors are counted from it. */
   readonly consumerLogs: ILogGroup;
-  readonly deadLetterQueue: IQueue;
+  /** The consumer's on-failure bucket, with S3 request metrics under `failedBatchMetricsId`. */
+  readonly failedBatches: IBucket;
+  readonly failedBatchMetricsId: string;
   readonly restApi: RestApi;
   /** Where alarms go (e.g. an `SnsAction`). @default - no action, visible in CloudWatch */
   readonly action?: IAlarmAction;
@@ -29,7 +32,7 @@ export interface HaltAlarmsProps {
 
 export class HaltAlarms extends Construct {
   public readonly iteratorAge: Alarm;
-  public readonly deadLetters: Alarm;
+  public readonly failedBatches: Alarm;
   public readonly serverErrors: Alarm;
   public readonly hardStopFailures: Alarm;
 
@@ -44,9 +47,16 @@ export class HaltAlarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetters = new Alarm(this, 'DeadLetters', {
-      alarmDescription: 'Stream records gave up after every retry: audit events are missing until they are replayed',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    this.failedBatches = new Alarm(this, 'FailedBatches', {
+      alarmDescription:
+        'The stream consumer gave up on a batch after every retry; it is kept whole in the failed-batches bucket. Its audit events (and bus events) are missing until it is replayed: fix the cause, then `halt replay` (POST /v1/failed-batches/replay).',
+      metric: new Metric({
+        namespace: 'AWS/S3',
+        metricName: 'PutRequests',
+        dimensionsMap: { BucketName: props.failedBatches.bucketName, FilterId: props.failedBatchMetricsId },
+        period: Duration.minutes(1),
+        statistic: 'Sum',
+      }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -76,7 +86,7 @@ export class HaltAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     if (props.action) {
-      for (const alarm of [this.iteratorAge, this.deadLetters, this.serverErrors, this.hardStopFailures]) alarm.addAlarmAction(props.action);
+      for (const alarm of [this.iteratorAge, this.failedBatches, this.serverErrors, this.hardStopFailures]) alarm.addAlarmAction(props.action);
     }
   }
 }

@@ -79,13 +79,20 @@ export class HaltControlPlane extends Construct {
     };
     const retention = props.logRetention ? { logRetention: props.logRetention } : {};
     this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, ...retention });
-    this.restApi = new HaltRestApi(this, 'Rest', { table: this.table, eventBus: this.eventBus, environment, websocket: this.websocket, ...retention });
     this.pipeline = new StreamPipeline(this, 'Pipeline', {
       table: this.table,
       eventBus: this.eventBus,
       environment,
       websocket: this.websocket,
       ...(props.hardStopFunctionArns ? { hardStopFunctionArns: props.hardStopFunctionArns } : {}),
+      ...retention,
+    });
+    this.restApi = new HaltRestApi(this, 'Rest', {
+      table: this.table,
+      eventBus: this.eventBus,
+      environment,
+      websocket: this.websocket,
+      failedBatches: { bucket: this.pipeline.failedBatches, consumer: this.pipeline.consumer },
       ...retention,
     });
     this.sweeper = new SweeperSchedule(this, 'Sweep', {
@@ -101,7 +108,8 @@ export class HaltControlPlane extends Construct {
     this.alarms = new HaltAlarms(this, 'Alarms', {
       consumer: this.pipeline.consumer,
       consumerLogs: this.pipeline.consumer.logGroup,
-      deadLetterQueue: this.pipeline.deadLetterQueue,
+      failedBatches: this.pipeline.failedBatches,
+      failedBatchMetricsId: StreamPipeline.FAILED_BATCH_METRICS_ID,
       restApi: this.restApi.api,
       ...(props.alarmAction ? { action: props.alarmAction } : {}),
     });

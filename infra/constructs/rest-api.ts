@@ -26,6 +26,10 @@ import { HaltFunction } from './halt-function';
 import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
 import { pascal } from '../function-ids';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { FAILED_BATCH_PREFIX } from '../../lambdas/adapters/s3-failed-batches';
 
 export interface HaltRestApiProps {
   readonly table: ITableV2;
@@ -35,6 +39,8 @@ export interface HaltRestApiProps {
   readonly environment: Record<string, string>;
   /** The region's WebSocket API, for the routes that push. @default - no pushes */
   readonly websocket?: HaltWebSocketApi;
+  /** The stream consumer's failed-batches bucket and the consumer, for the replay routes. @default - no replay routes' access */
+  readonly failedBatches?: { readonly bucket: IBucket; readonly consumer: IFunction };
   /** Steady-state requests per second of the stage. @default 200 */
   readonly throttlingRateLimit?: number;
   /** @default 400 */
@@ -89,9 +95,14 @@ export class HaltRestApi extends Construct {
 
     const functions: Partial<Record<RouteId, HaltFunction>> = {};
     for (const [routeId, route] of Object.entries(ROUTES) as [RouteId, RouteDefinition][]) {
+      const failedBatches = route.failedBatches ? props.failedBatches : undefined;
       const fn = new HaltFunction(this, pascal(routeId), {
         entry: route.entry,
-        environment,
+        environment: {
+          ...environment,
+          ...(failedBatches ? { HALT_FAILED_BATCHES_BUCKET: failedBatches.bucket.bucketName } : {}),
+          ...(failedBatches && route.failedBatches === 'replay' ? { HALT_STREAM_CONSUMER_FUNCTION: failedBatches.consumer.functionName } : {}),
+        },
         logRetention: retention,
         description: `Halt ${route.method} ${route.path}`,
         ...(route.fn ? { memorySize: route.fn.memoryMb, timeout: Duration.seconds(route.fn.timeoutSeconds) } : {}),
@@ -101,6 +112,17 @@ export class HaltRestApi extends Construct {
       if (route.writes) grantItemWrites({ fn, table: props.table, actions: route.writes.actions, prefixes: route.writes.prefixes });
       if (route.connections === 'push') props.websocket?.grantPush(fn);
       if (route.publishes) props.eventBus.grantPutEventsTo(fn);
+      if (failedBatches) {
+        // Lambda's records only (`aws/lambda/…`): list them, read them; a replay removes each once through.
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [failedBatches.bucket.bucketArn] }));
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: route.failedBatches === 'replay' ? ['s3:GetObject', 's3:DeleteObject'] : ['s3:GetObject'],
+            resources: [failedBatches.bucket.arnForObjects(`${FAILED_BATCH_PREFIX}*`)],
+          }),
+        );
+        if (route.failedBatches === 'replay') fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [failedBatches.consumer.functionArn] }));
+      }
       const resource = this.api.root.resourceForPath(route.path);
       resource.addMethod(route.method, new LambdaIntegration(fn), {
         ...(route.access.public ? { authorizationType: AuthorizationType.NONE } : { authorizer }),

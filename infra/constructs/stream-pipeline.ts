@@ -1,18 +1,22 @@
 /**
  * From the state table's stream to the audit trail and the event bus: the consumer function,
  * its event source mapping (agent items only, partial batch responses, bisect on error,
- * bounded retries, a dead-letter queue), and the `halt` event bus with an archive.
+ * bounded retries, failed batches kept whole in an S3 bucket for `halt replay`), and the
+ * `halt` event bus with an archive.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { DlqDestinationConfig, IEventSourceDlq, IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { leadingKeys, STATE_STREAM_FILTERS } from '../../lambdas/adapters/dynamo/table-schema';
+import { leadingKeys, STATE_STREAM_FILTERS, STREAM_RETRY_ATTEMPTS } from '../../lambdas/adapters/dynamo/table-schema';
+import { FAILED_BATCH_PREFIX } from '../../lambdas/adapters/s3-failed-batches';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 import type { HaltWebSocketApi } from './websocket-api';
@@ -29,27 +33,43 @@ export interface StreamPipelineProps {
    * reserved concurrency, and no others. @default - none (a hard stop would be refused)
    */
   readonly hardStopFunctionArns?: readonly string[];
-  /** Attempts after the first before a batch goes to the dead-letter queue. @default 10 */
+  /** Attempts after the first before a batch goes to the failed-batches bucket. @default 10 */
   readonly retryAttempts?: number;
+  /** How long a failed batch is kept for replay. @default Duration.days(90) */
+  readonly failedBatchRetention?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
 }
 
 export class StreamPipeline extends Construct {
   public readonly consumer: HaltFunction;
-  public readonly deadLetterQueue: Queue;
+  /**
+   * The event source mapping's on-failure destination. For a stream source an SQS or SNS
+   * destination receives only the batch's shard and sequence numbers, and the stream keeps
+   * records 24 hours; S3 receives the whole invocation, records included, so a failed batch
+   * can be replayed whenever its cause is fixed (`halt replay`).
+   */
+  public readonly failedBatches: Bucket;
+  /** Counts the batches written to `failedBatches` (S3 request metrics, `PutRequests`). */
+  public static readonly FAILED_BATCH_METRICS_ID = 'FailedBatches';
 
   public constructor(scope: Construct, id: string, props: StreamPipelineProps) {
     super(scope, id);
-    const retryAttempts = props.retryAttempts ?? 10;
+    const retryAttempts = props.retryAttempts ?? STREAM_RETRY_ATTEMPTS;
     if (retryAttempts < 0 || retryAttempts > 10_000) {
       throw new Error('StreamPipeline: retryAttempts must be between 0 and 10000 (Lambda\'s limits)');
     }
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
+    this.failedBatches = new Bucket(this, 'FailedBatches', {
+      encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: props.failedBatchRetention ?? Duration.days(90) }],
+      metrics: [{ id: StreamPipeline.FAILED_BATCH_METRICS_ID, prefix: FAILED_BATCH_PREFIX }],
+    });
+    Validations.of(this.failedBatches).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'Only Lambda (the consumer\'s event source mapping) writes here and only the replay routes read; their calls are in CloudTrail, and a bucket of access logs would itself need a policy and retention.',
     });
     this.consumer = new HaltFunction(this, 'Consumer', {
       entry: 'stream-consumer/stream-consumer.ts',
@@ -83,10 +103,26 @@ export class StreamPipeline extends Construct {
         retryAttempts,
         maxRecordAge: Duration.hours(24),
         parallelizationFactor: 1,
-        onFailure: new SqsDlq(this.deadLetterQueue),
+        onFailure: new FailedBatchesDestination(this.failedBatches),
         filters: STATE_STREAM_FILTERS.map((pattern) => FilterCriteria.filter(pattern as unknown as Record<string, unknown>)),
       }),
     );
+  }
+}
+
+/**
+ * An S3 on-failure destination granting what Lambda needs to write a failed batch, with the
+ * function's role: `s3:PutObject` under `aws/lambda/` and `s3:ListBucket`
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html). The CDK's own
+ * `S3OnFailureDestination` grants read and write on the whole bucket.
+ */
+class FailedBatchesDestination implements IEventSourceDlq {
+  public constructor(private readonly bucket: IBucket) {}
+
+  public bind(_target: unknown, targetHandler: IFunction): DlqDestinationConfig {
+    targetHandler.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${FAILED_BATCH_PREFIX}*`)] }));
+    targetHandler.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    return { destination: this.bucket.bucketArn };
   }
 }
 

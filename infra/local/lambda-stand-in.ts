@@ -17,8 +17,12 @@ export interface LambdaStandIn {
   preset(functionArn: string, value: number): void;
   /** Delete a function (fault tests): its concurrency calls answer 404 ResourceNotFoundException, as Lambda's do. */
   deleteFunction(functionArn: string): void;
-  /** Serve asynchronous invocations of `functionName` (by name or ARN) with `run`. */
-  register(functionName: string, run: (payload: unknown) => void): void;
+  /**
+   * Serve invocations of `functionName` (by name or ARN) with `run`: asynchronous ones
+   * (`Event`) answer 202 at once; synchronous ones (`RequestResponse`) answer with what `run`
+   * resolves to, or, when it throws, with Lambda's `X-Amz-Function-Error: Unhandled`.
+   */
+  register(functionName: string, run: (payload: unknown) => unknown): void;
   /** Asynchronous invocations accepted so far, by function name. */
   invocations(): Readonly<Record<string, number>>;
   stop(): Promise<void>;
@@ -26,6 +30,8 @@ export interface LambdaStandIn {
 
 /** Lambda's limit for an asynchronous invocation's payload. */
 const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
+/** And for a synchronous one's request (and response). */
+const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 /** `my-fn`, `arn:aws:lambda:r:a:function:my-fn` and `…:my-fn:alias` name the same function. */
 const functionNameOf = (nameOrArn: string): string => (nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? nameOrArn) : nameOrArn);
@@ -41,7 +47,7 @@ const body = (req: IncomingMessage): Promise<string> =>
 export const startLambdaStandIn = async (options: { callsFile: string; host?: string }): Promise<LambdaStandIn> => {
   const host = options.host ?? '127.0.0.1';
   const concurrency = new Map<string, number>();
-  const functions = new Map<string, (payload: unknown) => void>();
+  const functions = new Map<string, (payload: unknown) => unknown>();
   const invoked = new Map<string, number>();
   const deleted = new Set<string>();
   const record = (call: Record<string, unknown>) => appendFileSync(options.callsFile, `${JSON.stringify({ at: new Date().toISOString(), ...call })}\n`);
@@ -58,15 +64,34 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
           const name = functionNameOf(decodeURIComponent(invocation[1]));
           const run = functions.get(name);
           if (!run) return reply(404, { message: `Function not found: ${name}` });
-          if (req.headers['x-amz-invocation-type'] !== 'Event') {
-            return reply(400, { message: 'the local stand-in runs asynchronous invocations (InvocationType Event) only' }, 'InvalidParameterValueException');
+          const type = req.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+          if (type !== 'Event' && type !== 'RequestResponse') {
+            return reply(400, { message: `InvocationType ${String(type)} is not stood in for (Event, RequestResponse)` }, 'InvalidParameterValueException');
           }
-          if (Buffer.byteLength(text, 'utf8') > MAX_ASYNC_PAYLOAD_BYTES) {
-            return reply(413, { message: `payload over ${MAX_ASYNC_PAYLOAD_BYTES} bytes for an asynchronous invocation` }, 'RequestTooLargeException');
+          const limit = type === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+          if (Buffer.byteLength(text, 'utf8') > limit) {
+            return reply(413, { message: `payload over ${limit} bytes for an ${type === 'Event' ? 'asynchronous' : 'synchronous'} invocation` }, 'RequestTooLargeException');
           }
           invoked.set(name, (invoked.get(name) ?? 0) + 1);
-          run(JSON.parse(text) as unknown);
-          return reply(202);
+          if (type === 'Event') {
+            Promise.resolve()
+              .then(() => run(JSON.parse(text) as unknown))
+              .catch(() => undefined);
+            return reply(202);
+          }
+          return Promise.resolve()
+            .then(() => run(JSON.parse(text) as unknown))
+            .then(
+              (result) => {
+                res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
+                res.end(result === undefined ? 'null' : JSON.stringify(result));
+              },
+              (error: unknown) => {
+                const e = error instanceof Error ? error : new Error(String(error));
+                res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' });
+                res.end(JSON.stringify({ errorType: e.name, errorMessage: e.message }));
+              },
+            );
         }
         const match = /^\/(2017-10-31|2019-09-30)\/functions\/([^/]+)\/concurrency$/.exec(pathname);
         if (!match?.[2]) return reply(404, { message: 'only the reserved-concurrency calls are stood in for' });

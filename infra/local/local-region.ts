@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
 import { createDependencies, type Dependencies, type DependencyProvider, type LocalFunction } from '../../lambdas/config/dependencies';
@@ -34,7 +34,10 @@ import { HOSTED_FUNCTIONS, type HostedFunction } from './function-thread';
 import { invocationLimit } from './invocation-limit';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 import { FUNCTION_IDS, socketFunctionId } from '../function-ids';
-import { accessKeyIdOf, enforcePolicy, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
+import { accessKeyIdOf, enforcePolicy, LOCAL_ACCOUNT, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
+import { startS3StandIn } from './s3-stand-in';
+import { invocationRecord } from './failed-batch-record';
+import { STREAM_RETRY_ATTEMPTS } from '../../lambdas/adapters/dynamo/table-schema';
 import type { FunctionPolicies } from './iam/policy';
 
 export const LOCAL_STATE_TABLE = 'halt-state';
@@ -63,6 +66,11 @@ export interface LocalRegionOptions {
   /** The REST stage's throttle, per method. @default the stack's (REST_STAGE_THROTTLE) */
   readonly restThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logLevel: HaltConfig['logLevel'];
+  /**
+   * Retries of a failing stream batch before it goes to the on-failure bucket, as the stack's
+   * event source mapping. @default 10
+   */
+  readonly streamRetryAttempts?: number;
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
   readonly onError?: (error: Error) => void;
@@ -114,6 +122,8 @@ export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
 };
 
 const pushWorkerName = (region: string) => `halt-push-worker-${region}`;
+const consumerName = (region: string) => `halt-stream-consumer-${region}`;
+const failedBatchesBucket = (region: string) => `halt-failed-batches-${region}`;
 
 /** Connections per shard of a local fan-out (see `HALT_PUSH_SHARD_SIZE` below). */
 const LOCAL_SHARD_SIZE = 200;
@@ -143,7 +153,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
         eventBus: LOCAL_EVENT_BUS,
         pushWorker: pushWorkerName(options.region),
         webSocketApi: LOCAL_WEBSOCKET_API,
-        deadLetters: `halt-dead-letters-${options.region}`,
+        failedBatches: failedBatchesBucket(options.region),
+        streamConsumer: consumerName(options.region),
       },
       hardStopFunctions: options.hardStopFunctionArns ?? [],
       partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name, [LOCAL_CONNECTIONS_TABLE]: CONNECTIONS_TABLE.partitionKey.name },
@@ -151,6 +162,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     };
     const iam = new LocalIam(iamOptions);
     const denied = (denial: AccessDenial) => options.onAccessDenied?.(denial);
+    // The stream consumer's on-failure destination: a bucket, as in the stack.
+    const s3 = await startS3StandIn({ dir: join(options.dataDir, 's3'), buckets: [failedBatchesBucket(options.region)], ...(options.host ? { host: options.host } : {}) });
+    cleanups.push(() => s3.stop());
     const websocket = await startWebSocketGateway({
       region: options.region,
       authorize: ({ accessKeyId, method, connectionId }) => {
@@ -175,7 +189,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_EVENT_BUS: LOCAL_EVENT_BUS,
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
-      ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: pushWorkerName(options.region) } : {}),
+      ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: pushWorkerName(options.region), HALT_STREAM_CONSUMER_FUNCTION: consumerName(options.region) } : {}),
+      HALT_S3_ENDPOINT: s3.endpoint,
+      HALT_FAILED_BATCHES_BUCKET: failedBatchesBucket(options.region),
       // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS
       // it is a Lambda of its own): it hands every shard to the push worker threads, shards of
       // 200 spread over them.
@@ -251,13 +267,22 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
 
     const consumer = createStreamConsumer(providerOf(FUNCTION_IDS.streamConsumer));
+    const runConsumer = (event: DynamoDBStreamEvent) => consumer(event, lambdaContext({ functionName: consumerName(options.region), region: options.region }));
+    // Replays invoke the consumer function as Lambda would (synchronously, through the API).
+    options.lambda?.register(consumerName(options.region), (payload) => runConsumer(payload as DynamoDBStreamEvent));
     const poller: StreamPoller = startStreamPoller({
       streamsClient: new DynamoDBStreamsClient({ region: options.region, endpoint: engine.endpoint, credentials: LOCAL_CREDENTIALS }),
       streamArn,
       region: options.region,
       filter: passesStreamFilter,
       checkpointFile: join(options.dataDir, 'stream-checkpoints.json'),
-      handler: (event) => consumer(event, lambdaContext({ functionName: 'halt-stream-consumer', region: options.region })),
+      handler: runConsumer,
+      retryAttempts: options.streamRetryAttempts ?? STREAM_RETRY_ATTEMPTS,
+      ...(options.streamRetryAttempts !== undefined ? { retryBaseDelayMs: 10 } : {}),
+      onFailure: async (failed) => {
+        const { key, body } = invocationRecord(failed, `arn:aws:lambda:${options.region}:${LOCAL_ACCOUNT}:function:${consumerName(options.region)}`);
+        s3.put(failedBatchesBucket(options.region), key, body);
+      },
       ...(options.onError ? { onError: options.onError } : {}),
     });
     cleanups.push(() => poller.stop());

@@ -29,7 +29,28 @@ export interface StreamPollerOptions {
   readonly pollIntervalMs?: number;
   /** Where positions are kept between restarts; none: start from the oldest record. */
   readonly checkpointFile?: string;
+  /**
+   * Retries of a failing batch after its first attempt, as the event source mapping's
+   * `MaximumRetryAttempts`; past them the batch is halved (`BisectBatchOnFunctionError`, which
+   * costs no retries) and a single record that still fails goes to `onFailure`, and the shard
+   * moves on. Absent: retry for ever (nothing ever skipped).
+   */
+  readonly retryAttempts?: number;
+  /** The on-failure destination: records given up on, with the batch's shard and sequence numbers. */
+  readonly onFailure?: (failed: FailedBatch) => Promise<void>;
+  /** Pause before a retry, doubling from this. @default 100 */
+  readonly retryBaseDelayMs?: number;
   readonly onError?: (error: Error) => void;
+}
+
+/** A batch the event source mapping gave up on, as its on-failure destination receives it. */
+export interface FailedBatch {
+  readonly shardId: string;
+  readonly streamArn: string;
+  readonly records: readonly DynamoDBRecord[];
+  /** Attempts made on the last, single-record batch. */
+  readonly attempts: number;
+  readonly lastError: string;
 }
 
 export interface StreamPoller {
@@ -176,12 +197,23 @@ export const startStreamPoller = (options: StreamPollerOptions): StreamPoller =>
     }
   };
 
-  /** Deliver `records` (all of one shard, in order) until every one is done. */
+  /**
+   * Deliver `records` (all of one shard, in order) until every one is done, or given up on and
+   * handed to the on-failure destination (when `retryAttempts` is set).
+   */
   const deliver = async (shardId: string, records: DynamoDBRecord[]) => {
     let pending = records;
     let attempt = 0;
+    /** Halved after its retries ran out (bisect), until the records of the batch that failed are through. */
+    let size = batchSize;
+    let bisecting = 0;
+    const through = (count: number) => {
+      bisecting = Math.max(0, bisecting - count);
+      if (bisecting === 0) size = batchSize;
+    };
+    let lastError = '';
     while (pending.length > 0 && !stopped) {
-      const batch = pending.slice(0, batchSize);
+      const batch = pending.slice(0, size);
       const selected = options.filter ? batch.filter(options.filter) : batch;
       let doneCount = batch.length;
       if (selected.length > 0) {
@@ -191,26 +223,50 @@ export const startStreamPoller = (options: StreamPollerOptions): StreamPoller =>
           if (failed.size > 0) {
             const firstFailed = batch.findIndex((r) => r.dynamodb?.SequenceNumber !== undefined && failed.has(r.dynamodb.SequenceNumber));
             doneCount = firstFailed < 0 ? 0 : firstFailed;
+            lastError = `${failed.size} record(s) reported failed`;
             report(new Error(`shard ${shardId}: ${failed.size} record(s) failed; retrying from the first of them`));
           }
         } catch (error) {
           doneCount = 0;
+          lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
           report(error instanceof Error ? error : new Error(String(error)));
         }
       }
-      const done = batch.slice(0, doneCount);
-      const lastDone = done[done.length - 1]?.dynamodb?.SequenceNumber;
-      if (lastDone) {
-        positions[shardId] = lastDone;
-        savePositions();
-      }
+      markDone(shardId, batch.slice(0, doneCount));
       pending = pending.slice(doneCount);
-      if (doneCount < batch.length) {
-        attempt++;
-        await sleep(Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 6)));
-      } else {
+      through(doneCount);
+      if (doneCount === batch.length) {
         attempt = 0;
+        continue;
       }
+      if (doneCount > 0) attempt = 0;
+      attempt++;
+      if (options.retryAttempts !== undefined && attempt > options.retryAttempts) {
+        const failing = pending.slice(0, size);
+        if (failing.length > 1) {
+          // Bisect: retry each half with a fresh count, until one record is left failing.
+          bisecting = Math.max(bisecting, failing.length);
+          size = Math.ceil(failing.length / 2);
+          attempt = 0;
+          continue;
+        }
+        await options.onFailure?.({ shardId, streamArn: options.streamArn, records: failing, attempts: attempt, lastError });
+        report(new Error(`shard ${shardId}: record ${failing[0]?.dynamodb?.SequenceNumber ?? '?'} failed ${attempt} times; sent to the on-failure destination`));
+        markDone(shardId, failing);
+        pending = pending.slice(failing.length);
+        through(failing.length);
+        attempt = 0;
+        continue;
+      }
+      await sleep(Math.min(MAX_BACKOFF_MS, (options.retryBaseDelayMs ?? 100) * 2 ** Math.min(attempt, 6)));
+    }
+  };
+
+  const markDone = (shardId: string, done: readonly DynamoDBRecord[]) => {
+    const lastDone = done[done.length - 1]?.dynamodb?.SequenceNumber;
+    if (lastDone) {
+      positions[shardId] = lastDone;
+      savePositions();
     }
   };
 

@@ -30,11 +30,18 @@ export interface HaltConfig {
   readonly push: { readonly shardSize: number; readonly concurrency: number; readonly callerShard: boolean; readonly workerFunction?: string };
   /** Functions a `hardStop` policy may name (`HALT_HARD_STOP_FUNCTIONS`, comma-separated ARNs). */
   readonly hardStopAllowList: readonly string[];
+  /**
+   * The stream consumer's on-failure bucket (`HALT_FAILED_BATCHES_BUCKET`) and the consumer
+   * function that replays its batches (`HALT_STREAM_CONSUMER_FUNCTION`); set on the replay routes.
+   */
+  readonly failedBatches?: { readonly bucket: string; readonly consumerFunction?: string };
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   readonly eventsEndpoint?: string;
   /** The Lambda API for the hard stop (local stand-in). */
   readonly lambdaEndpoint?: string;
+  /** S3 (local stand-in, path-style). */
+  readonly s3Endpoint?: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
@@ -90,6 +97,9 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   const dynamoEndpoint = optionalUrl(env, 'HALT_DYNAMODB_ENDPOINT');
   const eventsEndpoint = optionalUrl(env, 'HALT_EVENTS_ENDPOINT');
   const lambdaEndpoint = optionalUrl(env, 'HALT_LAMBDA_ENDPOINT');
+  const s3Endpoint = optionalUrl(env, 'HALT_S3_ENDPOINT');
+  const failedBatchesBucket = env.HALT_FAILED_BATCHES_BUCKET?.trim();
+  const consumerFunction = env.HALT_STREAM_CONSUMER_FUNCTION?.trim();
   const connectionsTableName = env.HALT_CONNECTIONS_TABLE?.trim();
   const managementEndpoint = optionalUrl(env, 'HALT_WEBSOCKET_ENDPOINT');
   if (Boolean(connectionsTableName) !== Boolean(managementEndpoint)) {
@@ -107,6 +117,8 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
       ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
     },
     hardStopAllowList: commaList(env.HALT_HARD_STOP_FUNCTIONS),
+    ...(failedBatchesBucket ? { failedBatches: { bucket: failedBatchesBucket, ...(consumerFunction ? { consumerFunction } : {}) } } : {}),
+    ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     ...(lambdaEndpoint ? { lambdaEndpoint } : {}),

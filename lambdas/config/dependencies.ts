@@ -20,7 +20,11 @@ import type { FunctionThrottle, HardStopStore } from '../ports/hard-stop';
 import { LambdaThrottle } from '../adapters/lambda-throttle';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import type { EventPublisher } from '../ports/event-publisher';
+import { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig, type HaltConfig } from './config';
+import { S3FailedBatchStore } from '../adapters/s3-failed-batches';
+import { LambdaConsumerInvoker } from '../adapters/lambda-consumer-invoker';
+import type { FailedBatchStore, StreamConsumerInvoker } from '../ports/failed-batches';
 
 export interface Dependencies {
   readonly config: HaltConfig;
@@ -35,6 +39,8 @@ export interface Dependencies {
   readonly notifier?: Notifier;
   /** Post one shard of a fan-out (what a push worker does); present with the WebSocket API. */
   readonly pushShard?: (shard: PushShard) => Promise<ShardOutcome>;
+  /** The consumer's failed stream batches, and the consumer to replay them (the replay routes). */
+  readonly failedBatches?: { readonly store: FailedBatchStore; readonly consumer?: StreamConsumerInvoker };
 }
 
 export type DependencyProvider = () => Dependencies;
@@ -49,7 +55,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
  */
 export interface LocalFunction {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient, service: 'dynamodb' | 'events' | 'lambda'): void;
+  prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient | S3Client, service: 'dynamodb' | 'events' | 'lambda' | 's3'): void;
 }
 
 export const createDependencies = (config: HaltConfig, localFunction?: LocalFunction): Dependencies => {
@@ -110,6 +116,25 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       pushShard: (shard) => notifier.postShard(shard),
     };
   }
+  let failedBatches: Dependencies['failedBatches'];
+  if (config.failedBatches) {
+    const s3 = new S3Client({
+      region: config.region,
+      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true, credentials: localCredentials } : {}),
+    });
+    localFunction?.prepareClient?.(s3, 's3');
+    const { consumerFunction } = config.failedBatches;
+    let consumer: StreamConsumerInvoker | undefined;
+    if (consumerFunction) {
+      const lambda = new LambdaClient({
+        region: config.region,
+        ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
+      });
+      localFunction?.prepareClient?.(lambda, 'lambda');
+      consumer = new LambdaConsumerInvoker({ client: lambda, functionName: consumerFunction });
+    }
+    failedBatches = { store: new S3FailedBatchStore({ client: s3, bucket: config.failedBatches.bucket }), ...(consumer ? { consumer } : {}) };
+  }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
   const repository = createDynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
   const throttle = new LambdaThrottle({
@@ -120,6 +145,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     throttle,
     hardStopStore: repository,
     config,
+    ...(failedBatches ? { failedBatches } : {}),
     ...websocket,
     ctx: {
       repository,

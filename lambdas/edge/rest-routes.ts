@@ -23,6 +23,8 @@ import { submitIntentRoute } from '../intents/submit-intent';
 import { createKeyRoute } from '../keys/create-key';
 import { deleteKeyRoute } from '../keys/delete-key';
 import { listKeysRoute } from '../keys/list-keys';
+import { listFailedBatchesRoute } from '../replay/list-failed-batches';
+import { replayFailedBatchesRoute } from '../replay/replay-failed-batches';
 
 /** All routes but the OpenAPI document's own (which is built from these). */
 export const REST_ROUTES: readonly DefinedRoute[] = [
@@ -49,4 +51,6 @@ export const REST_ROUTES: readonly DefinedRoute[] = [
   deleteKeyRoute,
   listAuditRoute,
   verifyAuditRoute,
+  listFailedBatchesRoute,
+  replayFailedBatchesRoute,
 ];

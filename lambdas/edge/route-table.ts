@@ -41,6 +41,11 @@ export interface RouteDefinition {
    * API Gateway's 29 s integration timeout, and answer what they did not reach in time.
    */
   readonly fn?: { readonly memoryMb: number; readonly timeoutSeconds: number };
+  /**
+   * The consumer's failed stream batches (its S3 on-failure destination): `read` lists them,
+   * `replay` also hands them to the consumer again and removes them once through.
+   */
+  readonly failedBatches?: 'read' | 'replay';
 }
 
 /** Bulk changes: as long as API Gateway waits (29 s), with the CPU of 1 GB for the pushes. */
@@ -119,6 +124,8 @@ export const ROUTES = {
   deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
   listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
+  listFailedBatches: { method: 'GET', path: '/v1/failed-batches', access: OPERATOR_ONLY, entry: 'replay/list-failed-batches.ts', failedBatches: 'read' },
+  replayFailedBatches: { method: 'POST', path: '/v1/failed-batches/replay', access: OPERATOR_ONLY, entry: 'replay/replay-failed-batches.ts', failedBatches: 'replay', fn: BULK_FUNCTION },
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof ROUTES;

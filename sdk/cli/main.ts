@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { HaltApiError, HaltUnreachableError } from '../errors';
-import { HaltClient, type ControlOutcome } from '../operator-client';
+import { HaltClient, type ControlOutcome, type FailedBatchSummary, type ReplayResult } from '../operator-client';
 import { policySchema, roleSchema } from '../protocol/schemas';
 import { CliConfigError, loadCliConfig } from './config';
 import { agentRows, auditLine, stoppedLine, table } from './format';
@@ -238,6 +238,35 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
       const result = await client().verifyAudit(opts.agent ? { agentId: opts.agent } : {});
       print(result.ok ? `audit chain intact: ${result.checked} events checked` : `audit chain BROKEN at ${result.firstBrokenEventId} (${result.checked} checked)`, result);
       if (!result.ok) exitCode = EXIT.auditBroken;
+    });
+
+  program
+    .command('replay')
+    .description('re-drive the stream batches the consumer gave up on (audit and bus events they carry); --list only shows them')
+    .option('--list', 'show the failed batches, change nothing')
+    .action(async (opts: { list?: boolean }) => {
+      const halt = client();
+      const describe = (b: FailedBatchSummary) => `${b.failedAt}  ${b.records} record${b.records === 1 ? '' : 's'}  ${b.agentIds.join(', ') || '-'}  ${b.condition}`;
+      if (opts.list) {
+        const page = await halt.listFailedBatches();
+        print(page.batches.length === 0 ? 'no failed batches' : [...page.batches.map(describe), ...(page.more ? ['… and more'] : [])].join('\n'), page);
+        return;
+      }
+      const replayed: FailedBatchSummary[] = [];
+      const failed: ReplayResult['failed'] = [];
+      // A call stops starting batches before its time is up; call again until every batch was tried.
+      for (let call = 0; call < 20; call++) {
+        const result = await halt.replayFailedBatches();
+        replayed.push(...result.replayed);
+        failed.push(...result.failed);
+        if (result.complete) break;
+      }
+      const lines = [`${replayed.length} failed batch${replayed.length === 1 ? '' : 'es'} replayed`, ...replayed.map((b) => `  ok      ${describe(b)}`), ...failed.map((b) => `  failed  ${describe(b)}: ${b.error}`)];
+      if (failed.length > 0) {
+        lines.push(`${failed.length} still failing: they stay in the bucket; fix the cause and run halt replay again`);
+        exitCode = EXIT.error;
+      }
+      print(lines.join('\n'), { replayed, failed });
     });
 
   const policy = program.command('policy').description("an agent's policy");

@@ -35,6 +35,8 @@ const ALLOWED: Record<RouteId, readonly Caller[]> = {
   deleteKey: ['operator'],
   listAudit: ['viewer', 'operator'],
   verifyAudit: ['viewer', 'operator'],
+  listFailedBatches: ['operator'],
+  replayFailedBatches: ['operator'],
 };
 
 /** A well-formed call of each route against agent `mine` (so only the caller decides). */
@@ -63,6 +65,8 @@ const CALLS: Record<RouteId, { path: string; body?: unknown }> = {
   deleteKey: { path: '/v1/keys/KEYID' },
   listAudit: { path: '/v1/audit?agentId=mine' },
   verifyAudit: { path: '/v1/audit/verify?agentId=mine' },
+  listFailedBatches: { path: '/v1/failed-batches' },
+  replayFailedBatches: { path: '/v1/failed-batches/replay' },
 };
 
 describe('authorization matrix (local runtime)', () => {

@@ -65,6 +65,8 @@ export const startTestRuntime = async (
     hardStopFunctionArns?: readonly string[];
     /** The REST stage's throttle, per method. */
     restThrottle?: { rateLimit: number; burstLimit: number };
+    /** Retries of a failing stream batch before the failed-batches bucket (default: the stack's 10). */
+    streamRetryAttempts?: number;
     /** Each function's IAM policy (default: the stack's). */
     iamPolicies?: LocalRuntimeOptions['iamPolicies'];
     /**
@@ -89,6 +91,7 @@ export const startTestRuntime = async (
     ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
     ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
     ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
+    ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   /** A grant the stack lacks fails the suite, even where the handler swallowed the error. */

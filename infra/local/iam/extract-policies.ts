@@ -82,7 +82,8 @@ export const extractFunctionPolicies = (): FunctionPolicies => {
     [logicalId(plane.eventBus), { ref: '{eventBus}', attributes: { Arn: 'arn:aws:events:{region}:{account}:event-bus/{eventBus}', Name: '{eventBus}' } }],
     [logicalId(plane.websocket.pushWorker), { ref: '{pushWorker}', attributes: { Arn: 'arn:aws:lambda:{region}:{account}:function:{pushWorker}' } }],
     [logicalId(plane.websocket.api), { ref: '{webSocketApi}', attributes: {} }],
-    [logicalId(plane.pipeline.deadLetterQueue), { ref: '{deadLetters}', attributes: { Arn: 'arn:aws:sqs:{region}:{account}:{deadLetters}' } }],
+    [logicalId(plane.pipeline.failedBatches), { ref: '{failedBatches}', attributes: { Arn: 'arn:aws:s3:::{failedBatches}' } }],
+    [logicalId(plane.pipeline.consumer), { ref: '{streamConsumer}', attributes: { Arn: 'arn:aws:lambda:{region}:{account}:function:{streamConsumer}' } }],
   ]);
 
   const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { DynamoDBServiceException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeServiceException, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
+import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { checkStatement, HARD_STOP_FUNCTIONS, isAllowed, type AuthorizationRequest, type FunctionPolicies, type PolicyStatement } from './policy';
@@ -27,7 +28,8 @@ export interface LocalResourceNames {
   readonly eventBus: string;
   readonly pushWorker: string;
   readonly webSocketApi: string;
-  readonly deadLetters: string;
+  readonly failedBatches: string;
+  readonly streamConsumer: string;
 }
 
 export interface AccessDenial {
@@ -127,10 +129,11 @@ export class LocalIam {
   }
 
   /** The requests a DynamoDB, EventBridge or Lambda call makes, for `check`. */
-  public requestsOf(service: 'dynamodb' | 'events' | 'lambda', commandName: string, input: Record<string, unknown>): AuthorizationRequest[] {
+  public requestsOf(service: Service, commandName: string, input: Record<string, unknown>): AuthorizationRequest[] {
     const operation = commandName.replace(/Command$/, '');
     if (service === 'dynamodb') return this.dynamoRequests(operation, input);
     if (service === 'events') return this.eventsRequests(operation, input);
+    if (service === 's3') return s3Requests(operation, input);
     return this.lambdaRequests(operation, input);
   }
 
@@ -249,13 +252,28 @@ export class LocalIam {
   }
 }
 
-type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient;
+type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient | S3Client;
+type Service = 'dynamodb' | 'events' | 'lambda' | 's3';
 
-const EXCEPTIONS = {
+/**
+ * S3's actions are not its operations' names: listing a bucket is `s3:ListBucket` on the
+ * bucket, object calls act on `bucket/key`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html).
+ */
+const s3Requests = (operation: string, input: Record<string, unknown>): AuthorizationRequest[] => {
+  const bucket = `arn:aws:s3:::${String(input.Bucket)}`;
+  if (operation === 'ListObjectsV2' || operation === 'ListObjects') return [{ action: 's3:ListBucket', resource: bucket }];
+  const object = `${bucket}/${String(input.Key)}`;
+  const action = { GetObject: 's3:GetObject', PutObject: 's3:PutObject', DeleteObject: 's3:DeleteObject', HeadObject: 's3:GetObject' }[operation] ?? `s3:${operation}`;
+  return [{ action, resource: object }];
+};
+
+const EXCEPTIONS: Record<Service, { type: new (options: { name: string; $fault: 'client'; $metadata: { httpStatusCode: number }; message: string }) => Error; status: number }> = {
   dynamodb: { type: DynamoDBServiceException, status: 400 },
   events: { type: EventBridgeServiceException, status: 400 },
   lambda: { type: LambdaServiceException, status: 403 },
-} as const;
+  s3: { type: S3ServiceException, status: 403 },
+};
 
 /**
  * Makes `client` (one function's) refuse what the function's policy does not allow, with the
@@ -263,7 +281,7 @@ const EXCEPTIONS = {
  */
 export const enforcePolicy = (options: {
   client: SdkClient;
-  service: 'dynamodb' | 'events' | 'lambda';
+  service: Service;
   functionId: string;
   iam: LocalIam;
   onDenied?: (denial: AccessDenial) => void;

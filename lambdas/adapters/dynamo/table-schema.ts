@@ -71,6 +71,12 @@ export const ACK_MARK = 'ackedAt';
  * acknowledgement carry the "N of M stopped" progress for watchers. Usage counters,
  * checkpoints, heartbeats and keys never invoke it.
  */
+/**
+ * Retries of a failing batch before the consumer's event source mapping gives up on it and
+ * writes it to the on-failure bucket (the stack's setting; the local poller's too).
+ */
+export const STREAM_RETRY_ATTEMPTS = 10;
+
 export const STATE_STREAM_FILTERS = [
   { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } },
   { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },

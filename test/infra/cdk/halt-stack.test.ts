@@ -291,7 +291,7 @@ describe('HaltStack', () => {
       });
     });
 
-    it('feeds the consumer agent items and acknowledgements only, with partial batch responses, bisect, bounded retries and a DLQ', () => {
+    it('feeds the consumer agent items and acknowledgements only, with partial batch responses, bisect, bounded retries and failed batches kept whole in S3', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         BatchSize: 100,
         StartingPosition: 'TRIM_HORIZON',
@@ -306,9 +306,22 @@ describe('HaltStack', () => {
             { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"INSTANCE#"}]}},"NewImage":{"ackedAt":{"S":[{"exists":true}]}}}}' },
           ],
         },
-        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HaltPipelineFailedBatches'), 'Arn'] } } },
       });
-      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+      template.resourceCountIs('AWS::SQS::Queue', 0);
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        MetricsConfigurations: [{ Id: 'FailedBatches', Prefix: 'aws/lambda/' }],
+      });
+      // The consumer writes Lambda's records and nothing else; only the replay route deletes them.
+      const consumerS3 = statementsOf(template, 'HaltPipelineConsumer').filter((st) => actionsOf([st]).some((a) => a.startsWith('s3:')));
+      expect(actionsOf(consumerS3).sort()).toEqual(['s3:ListBucket', 's3:PutObject']);
+      const listS3 = actionsOf(statementsOf(template, 'HaltRestListFailedBatches')).filter((a) => a.startsWith('s3:'));
+      expect(listS3.sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
+      const replay = actionsOf(statementsOf(template, 'HaltRestReplayFailedBatches'));
+      expect(replay.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket']);
+      expect(replay).toContain('lambda:InvokeFunction');
       template.resourceCountIs('AWS::Events::EventBus', 1);
       template.resourceCountIs('AWS::Events::Archive', 1);
     });

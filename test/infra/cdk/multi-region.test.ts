@@ -48,9 +48,9 @@ describe('Halt across regions', () => {
       expect(Object.keys(variables)).toEqual(expect.arrayContaining(['HALT_CONNECTIONS_TABLE', 'HALT_WEBSOCKET_ENDPOINT', 'HALT_STATE_TABLE']));
     });
 
-    it('has alarms on the stream iterator age, dead letters and REST 5xx', () => {
+    it('has alarms on the stream iterator age, failed batches and REST 5xx', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IteratorAge', Namespace: 'AWS/Lambda' });
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0 });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'PutRequests', Namespace: 'AWS/S3', Threshold: 0, Dimensions: Match.arrayWith([{ Name: 'FilterId', Value: 'FailedBatches' }]) });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '5XXError', Namespace: 'AWS/ApiGateway' });
     });
   });

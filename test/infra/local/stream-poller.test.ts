@@ -5,7 +5,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemComman
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { startDynamoEngine, type DynamoEngine } from '../../../infra/local/dynamo-engine';
-import { startStreamPoller } from '../../../infra/local/stream-poller';
+import { startStreamPoller, type FailedBatch } from '../../../infra/local/stream-poller';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -159,4 +159,46 @@ describe('stream poller', () => {
     await second.stop();
     expect(seen).toEqual(['keep-1', 'keep-2']);
   });
+
+  it('gives up on a record after its retries, bisecting first, sends it to the on-failure destination and moves on', async () => {
+    const { table, streamArn } = await newTable();
+    for (const pk of ['a', 'b', 'poison', 'c', 'd']) await put(table, pk);
+    const attempts = new Map<string, number>();
+    const delivered: (string | undefined)[] = [];
+    const failed: FailedBatch[] = [];
+    const poller = startStreamPoller({
+      streamsClient: streams,
+      streamArn,
+      region: 'local-1',
+      pollIntervalMs: 20,
+      retryAttempts: 2,
+      retryBaseDelayMs: 1,
+      onFailure: async (batch) => {
+        failed.push(batch);
+      },
+      // Throws for the whole batch while it holds the poison record: only bisecting isolates it.
+      handler: async (event) => {
+        const keys = pks(event.Records);
+        for (const key of keys) attempts.set(key ?? '', (attempts.get(key ?? '') ?? 0) + 1);
+        if (keys.includes('poison')) throw new Error('cannot audit this one');
+        delivered.push(...keys);
+      },
+    });
+    await waitUntil(() => delivered.length === 4 && failed.length === 1);
+    await poller.stop();
+    expect(delivered.sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(failed).toHaveLength(1);
+    expect(pks([...(failed[0]?.records ?? [])])).toEqual(['poison']);
+    expect(failed[0]).toMatchObject({ streamArn, attempts: 3, lastError: 'Error: cannot audit this one' });
+    // Each record that succeeded was delivered once; the poison one got its attempts at every bisect level.
+    expect(attempts.get('poison')).toBeGreaterThan(3);
+  });
 });
+
+const waitUntil = async (check: () => boolean, ceilingMs = 15_000) => {
+  const deadline = Date.now() + ceilingMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
