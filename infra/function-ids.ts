@@ -19,4 +19,5 @@ export const FUNCTION_IDS = {
   pushWorker: 'WebSocket/PushWorker',
   streamConsumer: 'Pipeline/Consumer',
   sweeper: 'Sweep/Sweeper',
+  busProbe: 'Doctor/BusProbe',
 } as const;

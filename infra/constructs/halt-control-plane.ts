@@ -16,6 +16,7 @@ import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from '
 import { Construct } from 'constructs';
 import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { HaltAlarms } from './alarms';
+import { DoctorProbe } from './doctor-probe';
 import { DashboardHosting } from './dashboard-hosting';
 import { HaltRestApi } from './rest-api';
 import { StateTable, type Consistency } from './state-table';
@@ -58,6 +59,7 @@ export class HaltControlPlane extends Construct {
   public readonly pipeline: StreamPipeline;
   public readonly sweeper: SweeperSchedule;
   public readonly alarms: HaltAlarms;
+  public readonly doctor: DoctorProbe;
   public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
@@ -102,6 +104,7 @@ export class HaltControlPlane extends Construct {
       websocket: this.websocket,
       ...retention,
     });
+    this.doctor = new DoctorProbe(this, 'Doctor', { table: this.table, eventBus: this.eventBus, environment, ...retention });
     if (props.dashboard) {
       this.dashboard = new DashboardHosting(this, 'Dashboard', { restApi: this.restApi.api, webSocketUrl: this.websocket.url });
     }

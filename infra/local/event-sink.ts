@@ -68,7 +68,16 @@ const eventTime = (time: unknown): string => {
   return new Date().toISOString();
 };
 
-export const startEventSink = async (options: { file: string; port?: number; host?: string }): Promise<EventSink> => {
+export const startEventSink = async (options: {
+  file: string;
+  port?: number;
+  host?: string;
+  /**
+   * The bus's rules: hears each event put, with the region whose credentials signed the put
+   * (the local sink is one server for every region's bus).
+   */
+  onEvent?: (event: SinkedEvent, region: string) => void;
+}): Promise<EventSink> => {
   const host = options.host ?? '127.0.0.1';
   let failing = false;
   let refused = 0;
@@ -94,6 +103,8 @@ export const startEventSink = async (options: { file: string; port?: number; hos
           return reply(res, 400, { __type: 'ValidationException', message: `Entries must hold 1 to ${MAX_ENTRIES} events` });
         }
         const lines: string[] = [];
+        const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'unknown';
+        const accepted: SinkedEvent[] = [];
         const results = entries.map((entry) => {
           const problem = entryProblem(entry);
           if (problem) return { ErrorCode: 'InvalidArgument', ErrorMessage: problem };
@@ -106,9 +117,11 @@ export const startEventSink = async (options: { file: string; port?: number; hos
             detail: JSON.parse(entry.Detail as string) as unknown,
           };
           lines.push(JSON.stringify(event));
+          accepted.push(event);
           return { EventId: event.id };
         });
         if (lines.length > 0) appendFileSync(options.file, `${lines.join('\n')}\n`);
+        for (const event of accepted) options.onEvent?.(event, region);
         return reply(res, 200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
       })
       .catch((error: unknown) => reply(res, 500, { __type: 'InternalException', message: String(error) }));

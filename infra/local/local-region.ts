@@ -36,6 +36,9 @@ import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorize
 import { FUNCTION_IDS, socketFunctionId } from '../function-ids';
 import { accessKeyIdOf, enforcePolicy, LOCAL_ACCOUNT, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 import { startS3StandIn } from './s3-stand-in';
+import type { SinkedEvent } from './event-sink';
+import { createBusProbe } from '../../lambdas/doctor/bus-probe';
+import { isDoctorEvent } from '../../lambdas/doctor/doctor-events';
 import { invocationRecord } from './failed-batch-record';
 import { STREAM_RETRY_ATTEMPTS } from '../../lambdas/adapters/dynamo/table-schema';
 import type { FunctionPolicies } from './iam/policy';
@@ -112,6 +115,8 @@ export interface LocalRegion {
   readonly functions: FunctionPool;
   /** Open the REST API (it answers 503 `starting` until the runtime has finished starting). */
   ready(): void;
+  /** The region bus's rules (the local sink hands them each event put in this region). */
+  onBusEvent(event: SinkedEvent): void;
   stop(): Promise<void>;
 }
 
@@ -288,6 +293,15 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     cleanups.push(() => poller.stop());
 
     const sweeper = createSweeper(providerOf(FUNCTION_IDS.sweeper));
+    const busProbe = createBusProbe(providerOf(FUNCTION_IDS.busProbe));
+    const onBusEvent = (event: SinkedEvent) => {
+      // The stack's rule: halt doctor's agents' events go to the bus probe (asynchronously).
+      if (!isDoctorEvent(event)) return;
+      busProbe(
+        { version: '0', id: event.id, 'detail-type': event.detailType, source: event.source, account: LOCAL_ACCOUNT, time: event.time, region: options.region, resources: [], detail: event.detail as { agentId?: string } },
+        lambdaContext({ functionName: `halt-bus-probe-${options.region}`, region: options.region }),
+      ).catch(report);
+    };
     const scheduler = startScheduler({
       jobs: [
         {
@@ -331,6 +345,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       streamIdle: () => poller.idle(),
       functions,
       ready: () => gateway.ready(),
+      onBusEvent,
       stop: stopAll,
     };
   } catch (error) {

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { HaltConfig } from '../../lambdas/config/config';
-import { startEventSink, type EventSink } from './event-sink';
+import { startEventSink, type EventSink, type SinkedEvent } from './event-sink';
 import { startLambdaStandIn, type LambdaStandIn } from './lambda-stand-in';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -80,6 +80,9 @@ export interface LocalRuntime {
 }
 
 export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Promise<LocalRuntime> => {
+  // The AWS SDK warns, once per client package, that releases after January 2027 need Node 22.
+  // Halt's Lambdas run on nodejs22.x; locally on Node 20 the notice is noise (docs/dependencies.md).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stateDir = resolve(options.stateDir ?? '.halt');
   mkdirSync(stateDir, { recursive: true });
   const eventsFile = join(stateDir, 'events.jsonl');
@@ -90,7 +93,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
   };
   const accessDenials: AccessDenial[] = [];
   try {
-    const sink: EventSink = await startEventSink({ file: eventsFile });
+    // Each region's bus rules hear the events put in that region.
+    const busRules = new Map<string, (event: SinkedEvent) => void>();
+    const sink: EventSink = await startEventSink({ file: eventsFile, onEvent: (event, region) => busRules.get(region)?.(event) });
     started.push(sink);
     const lambda = await startLambdaStandIn({ callsFile: join(stateDir, 'lambda-calls.jsonl') });
     started.push(lambda);
@@ -119,6 +124,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       wsPort: options.wsPort ?? 4701,
     });
     started.push(region);
+    busRules.set(region.region, region.onBusEvent);
     const regions = [region];
     let replicator: Replicator | undefined;
     if ((options.regions ?? 1) === 2) {
@@ -131,6 +137,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
         wsPort: next(options.wsPort, 4701),
       });
       started.push(second);
+      busRules.set(second.region, second.onBusEvent);
       regions.push(second);
       const endpoint = (r: LocalRegion): ReplicaEndpoint => {
         const config = { region: r.region, endpoint: r.dynamoEndpoint, credentials: LOCAL_CREDENTIALS };

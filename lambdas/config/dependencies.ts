@@ -25,6 +25,7 @@ import { loadConfig, type HaltConfig } from './config';
 import { S3FailedBatchStore } from '../adapters/s3-failed-batches';
 import { LambdaConsumerInvoker } from '../adapters/lambda-consumer-invoker';
 import type { FailedBatchStore, StreamConsumerInvoker } from '../ports/failed-batches';
+import type { DoctorEventStore } from '../ports/doctor-events';
 
 export interface Dependencies {
   readonly config: HaltConfig;
@@ -34,6 +35,8 @@ export interface Dependencies {
   /** The hard stop's brake (Lambda reserved concurrency) and where it saves settings. */
   readonly throttle: FunctionThrottle;
   readonly hardStopStore: HardStopStore;
+  /** Bus events of `halt doctor`'s agents (the bus probe writes them, the doctor route reads them). */
+  readonly doctorEvents: DoctorEventStore;
   /** Present when the region has a WebSocket API. */
   readonly connections?: ConnectionRepository;
   readonly notifier?: Notifier;
@@ -144,6 +147,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
   return {
     throttle,
     hardStopStore: repository,
+    doctorEvents: repository,
     config,
     ...(failedBatches ? { failedBatches } : {}),
     ...websocket,

@@ -24,6 +24,7 @@ import { createKeyRoute } from '../keys/create-key';
 import { deleteKeyRoute } from '../keys/delete-key';
 import { listKeysRoute } from '../keys/list-keys';
 import { listFailedBatchesRoute } from '../replay/list-failed-batches';
+import { doctorEventsRoute } from '../doctor/list-doctor-events';
 import { replayFailedBatchesRoute } from '../replay/replay-failed-batches';
 
 /** All routes but the OpenAPI document's own (which is built from these). */
@@ -53,4 +54,5 @@ export const REST_ROUTES: readonly DefinedRoute[] = [
   verifyAuditRoute,
   listFailedBatchesRoute,
   replayFailedBatchesRoute,
+  doctorEventsRoute,
 ];

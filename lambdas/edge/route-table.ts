@@ -125,6 +125,7 @@ export const ROUTES = {
   listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
   listFailedBatches: { method: 'GET', path: '/v1/failed-batches', access: OPERATOR_ONLY, entry: 'replay/list-failed-batches.ts', failedBatches: 'read' },
+  doctorEvents: { method: 'GET', path: '/v1/doctor/{agentId}/events', access: OPERATOR_ONLY, entry: 'doctor/list-doctor-events.ts' },
   replayFailedBatches: { method: 'POST', path: '/v1/failed-batches/replay', access: OPERATOR_ONLY, entry: 'replay/replay-failed-batches.ts', failedBatches: 'replay', fn: BULK_FUNCTION },
 } as const satisfies Record<string, RouteDefinition>;
 

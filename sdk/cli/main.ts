@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { HaltApiError, HaltUnreachableError } from '../errors';
+import { runDoctor, type DoctorCheck } from './doctor';
 import { HaltClient, type ControlOutcome, type FailedBatchSummary, type ReplayResult } from '../operator-client';
 import { policySchema, roleSchema } from '../protocol/schemas';
 import { CliConfigError, loadCliConfig } from './config';
@@ -238,6 +239,30 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
       const result = await client().verifyAudit(opts.agent ? { agentId: opts.agent } : {});
       print(result.ok ? `audit chain intact: ${result.checked} events checked` : `audit chain BROKEN at ${result.firstBrokenEventId} (${result.checked} checked)`, result);
       if (!result.ok) exitCode = EXIT.auditBroken;
+    });
+
+  program
+    .command('doctor')
+    .description('check a running stack end to end (after cdk deploy, or against npm start): a throwaway agent is connected, killed in every region, timed, then deleted')
+    .option('--ws-url <url>', "the first region's WebSocket URL (default: HALT_WS_URL)")
+    .option('--region <rest=ws...>', 'each region as <REST URL>=<WebSocket URL> (the first is where the kill is made)')
+    .action(async (opts: { wsUrl?: string; region?: string[] }) => {
+      const config = loadCliConfig(globals().url ? { url: globals().url as string } : {});
+      const regions = opts.region?.length
+        ? opts.region.map((pair) => {
+            const at = pair.indexOf('=');
+            if (at <= 0) throw new UsageError(`--region takes <REST URL>=<WebSocket URL>, got "${pair}"`);
+            return { url: pair.slice(0, at), wsUrl: pair.slice(at + 1) };
+          })
+        : [{ url: config.url, wsUrl: opts.wsUrl ?? process.env.HALT_WS_URL ?? '' }];
+      for (const region of regions) {
+        if (!/^wss?:\/\//.test(region.wsUrl)) throw new UsageError(`no WebSocket URL for ${region.url}: pass --ws-url wss://… (the stack's WebSocketUrl output) or --region <rest>=<ws>`);
+      }
+      const line = (c: DoctorCheck) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(20)} ${(c.region ?? '').padEnd(12)} ${c.ms !== undefined ? `${String(c.ms).padStart(6)} ms` : '         '}  ${c.detail}`;
+      const report = await runDoctor({ regions, key: config.key, ...(globals().json ? {} : { onCheck: (c) => io.out(line(c)) }) });
+      if (globals().json) io.out(JSON.stringify(report, null, 2));
+      else io.out(report.ok ? `every check held (${report.checks.length})` : `${report.checks.filter((c) => !c.ok).length} check(s) failed`);
+      if (!report.ok) exitCode = EXIT.error;
     });
 
   program

@@ -37,6 +37,7 @@ const ALLOWED: Record<RouteId, readonly Caller[]> = {
   verifyAudit: ['viewer', 'operator'],
   listFailedBatches: ['operator'],
   replayFailedBatches: ['operator'],
+  doctorEvents: ['operator'],
 };
 
 /** A well-formed call of each route against agent `mine` (so only the caller decides). */
@@ -67,6 +68,7 @@ const CALLS: Record<RouteId, { path: string; body?: unknown }> = {
   verifyAudit: { path: '/v1/audit/verify?agentId=mine' },
   listFailedBatches: { path: '/v1/failed-batches' },
   replayFailedBatches: { path: '/v1/failed-batches/replay' },
+  doctorEvents: { path: '/v1/doctor/halt-doctor-matrix/events' },
 };
 
 describe('authorization matrix (local runtime)', () => {

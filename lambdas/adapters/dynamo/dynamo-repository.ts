@@ -11,6 +11,8 @@ import { agentItems } from './agent-items';
 import { auditItems } from './audit-items';
 import { checkpointItems } from './checkpoint-items';
 import { hardStopItems } from './hard-stop-items';
+import { doctorItems } from './doctor-items';
+import type { DoctorEventStore } from '../../ports/doctor-events';
 import { instanceItems } from './instance-items';
 import { keyItems } from './key-items';
 import { TableAccess, type TableAccessOptions } from './table-access';
@@ -18,7 +20,7 @@ import { usageItems } from './usage-items';
 
 export type DynamoRepositoryOptions = TableAccessOptions;
 
-export const createDynamoRepository = (options: DynamoRepositoryOptions): AgentRepository & HardStopStore => {
+export const createDynamoRepository = (options: DynamoRepositoryOptions): AgentRepository & HardStopStore & DoctorEventStore => {
   const table = new TableAccess(options);
   return {
     ...agentItems(table),
@@ -28,6 +30,7 @@ export const createDynamoRepository = (options: DynamoRepositoryOptions): AgentR
     ...checkpointItems(table),
     ...auditItems(table),
     ...hardStopItems(table),
+    ...doctorItems(table),
     ping: async () => {
       await table.client.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
     },

@@ -113,6 +113,7 @@ export const PARTITION = {
   keyById: 'KEYID#',
   hardStop: 'HARDSTOP#',
   audit: 'AUDIT#',
+  doctor: 'DOCTOR#',
 } as const;
 
 export type PartitionKind = keyof typeof PARTITION;
@@ -139,6 +140,8 @@ export const keys = {
   /** A function braked by the hard stop, with its previous reserved concurrency. */
   hardStop: (agentId: string, functionArn: string) => ({ pk: `${PARTITION.hardStop}${agentId}`, sk: `FN#${functionArn}` }),
   audit: (agentId: string, version: number) => ({ pk: `${PARTITION.audit}${agentId}`, sk: `V#${padVersion(version)}` }),
+  /** A bus event about one of `halt doctor`'s throwaway agents, as the bus probe saw it. */
+  doctorEvent: (agentId: string, eventId: string) => ({ pk: `${PARTITION.doctor}${agentId}`, sk: `EVENT#${eventId}` }),
 } as const;
 
 /** Partition values of the list index. */
