@@ -10,6 +10,7 @@ import { runGatewayBench } from './gateway';
 import { runAwsFanOutModel } from './aws-fan-out-model';
 import { runCrossRegionKillBench, runKillLatencyBench } from './kill-latency';
 import { runPollingFlagBench } from './polling-flag';
+import { printThrottleBench, runThrottleBench } from './throttle';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -34,11 +35,15 @@ const main = async () => {
   // The same fan-out code against a model of AWS at 10,000 and 100,000 instances.
   const awsModel = await runAwsFanOutModel();
   const gateway = await runGatewayBench();
+  // 1,000 agent containers holding their routes at the throttle while an operator kills 20 agents.
+  const throttle = await runThrottleBench();
+  printThrottleBench(throttle);
   // Halt on the same workload as the alternatives: the demo at its real pace (100 emails every 2 s per instance).
   const demo = await runDemo({ records: 3_000, killAt: 900, fast: false });
   console.log(`Halt (demo workload): 3 of 3 stopped ${demo.killToAllStoppedMs} ms after the kill, ${demo.sentAfterKill} emails after it; ${demo.duplicates} duplicates, ${demo.missing} missing`);
   const results = {
     gateway,
+    throttle,
     demo: { killToAllStoppedMs: demo.killToAllStoppedMs, sentAfterKill: demo.sentAfterKill, duplicates: demo.duplicates, missing: demo.missing },
     crossRegion,
     pollingFlag,
