@@ -36,6 +36,8 @@ export const startFunctionPool = (options: {
   config: HaltConfig;
   /** Each hosted function runs with its stack policy, enforced in its thread. */
   iam: LocalIamOptions;
+  /** Each hosted function's timeout. */
+  timeoutsMs: ThreadData['timeoutsMs'];
   onAccessDenied?: (denial: AccessDenial) => void;
   threads?: number;
 }): FunctionPool => {
@@ -53,7 +55,7 @@ export const startFunctionPool = (options: {
 
   const spawn = (): Environment => {
     // Its stderr is kept (the last lines), so an environment that dies says why.
-    const worker = new Worker(join(__dirname, 'function-thread-entry.cjs'), { workerData: { config: options.config, iam: options.iam } satisfies ThreadData, env: process.env, stderr: true });
+    const worker = new Worker(join(__dirname, 'function-thread-entry.cjs'), { workerData: { config: options.config, iam: options.iam, timeoutsMs: options.timeoutsMs } satisfies ThreadData, env: process.env, stderr: true });
     let lastWords = '';
     worker.stderr.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);

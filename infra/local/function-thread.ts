@@ -32,7 +32,12 @@ const FUNCTION_ID: Record<HostedFunction, string> = {
 export interface ThreadData {
   readonly config: HaltConfig;
   readonly iam: LocalIamOptions;
+  /** Each hosted function's timeout (the stack's, or a test's). */
+  readonly timeoutsMs: Readonly<Record<HostedFunction, number>>;
 }
+
+/** The stack function each hosted one is. */
+export const hostedFunctionId = (fn: HostedFunction): string => FUNCTION_ID[fn];
 
 export interface Invocation {
   readonly id: number;
@@ -49,7 +54,7 @@ export interface InvocationReply {
 export const serveInvocations = (): void => {
   const port = parentPort;
   if (!port) throw new Error('serveInvocations runs inside a worker thread');
-  const { config, iam: iamOptions } = workerData as ThreadData;
+  const { config, iam: iamOptions, timeoutsMs } = workerData as ThreadData;
   const iam = new LocalIam(iamOptions);
   const onDenied = (denial: AccessDenial) => port.postMessage({ denied: denial });
   // Each function gets clients of its own, refused what the stack does not grant it.
@@ -67,10 +72,10 @@ export const serveInvocations = (): void => {
     'ws-heartbeat': socketHeartbeatRoute.create(providerOf('ws-heartbeat')),
     'ws-default': defaultRoute.create(providerOf('ws-default')),
   };
-  // Each function's invocations wait their turn beyond a limit, and each one's timeout starts
-  // when it starts, as in Lambda (a burst of 10,000 acknowledgements is 10,000 invocations of
-  // 30 s each, not 30 s for all of them).
-  const limits = new Map(HOSTED_FUNCTIONS.map((fn) => [fn, invocationLimit({ functionName: `halt-${fn}-${config.region}`, region: config.region })]));
+  // Each function's invocations wait their turn beyond a limit, and each one's timeout (the
+  // function's own) starts when it starts, as in Lambda (a burst of 10,000 acknowledgements is
+  // 10,000 invocations of 10 s each, not 10 s for all of them).
+  const limits = new Map(HOSTED_FUNCTIONS.map((fn) => [fn, invocationLimit({ functionName: `halt-${fn}-${config.region}`, region: config.region, timeoutMs: timeoutsMs[fn] })]));
   port.on('message', (invocation: Invocation) => {
     (limits.get(invocation.fn) as InvocationLimit).run((context) => handlers[invocation.fn](invocation.payload as never, context)).then(
       (result) => port.postMessage({ id: invocation.id, result } satisfies InvocationReply),

@@ -9,7 +9,7 @@
  * turn, and the handler's `Context` (its deadline) is made when its turn comes.
  */
 import type { Context } from 'aws-lambda';
-import { lambdaContext } from './lambda-context';
+import { invokeTimed } from './lambda-context';
 
 /** About what one SDK client has sockets for (50): an invocation's time is its own work. */
 export const LOCAL_INVOCATIONS_AT_ONCE = 64;
@@ -19,7 +19,13 @@ export interface InvocationLimit {
   run<T>(invoke: (context: Context) => Promise<T>): Promise<T>;
 }
 
-export const invocationLimit = (options: { functionName: string; region: string; max?: number }): InvocationLimit => {
+export const invocationLimit = (options: {
+  functionName: string;
+  region: string;
+  /** The function's configured timeout: an invocation past it fails. @default 30000 */
+  timeoutMs?: number;
+  max?: number;
+}): InvocationLimit => {
   const max = options.max ?? LOCAL_INVOCATIONS_AT_ONCE;
   const waiting: (() => void)[] = [];
   let running = 0;
@@ -28,7 +34,7 @@ export const invocationLimit = (options: { functionName: string; region: string;
       if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
       running++;
       try {
-        return await invoke(lambdaContext({ functionName: options.functionName, region: options.region }));
+        return await invokeTimed({ functionName: options.functionName, region: options.region, timeoutMs: options.timeoutMs ?? 30_000 }, invoke);
       } finally {
         running--;
         waiting.shift()?.();

@@ -17,7 +17,10 @@ import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
 import { createDashboardHandler } from './dashboard-server';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
-import { lambdaContext } from './lambda-context';
+import { invokeTimed } from './lambda-context';
+import type { Context } from 'aws-lambda';
+import type { RestHandler } from '../../lambdas/edge/http/define-route';
+import type { RouteId } from '../../lambdas/edge/route-table';
 import { createRouteHandlers } from './route-handlers';
 import { startStreamPoller, type StreamPoller } from './stream-poller';
 import { startScheduler, type Scheduler } from './scheduler';
@@ -30,11 +33,11 @@ import { connectRoute } from '../../lambdas/websocket/connect';
 import { disconnectRoute } from '../../lambdas/websocket/disconnect';
 import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
 import type { WebSocketResult } from '../../lambdas/edge/websocket/events';
-import { HOSTED_FUNCTIONS, type HostedFunction } from './function-thread';
+import { HOSTED_FUNCTIONS, hostedFunctionId, type HostedFunction } from './function-thread';
 import { invocationLimit } from './invocation-limit';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
-import { FUNCTION_IDS, socketFunctionId } from '../function-ids';
-import { accessKeyIdOf, enforcePolicy, LOCAL_ACCOUNT, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
+import { FUNCTION_IDS, restFunctionId, socketFunctionId } from '../function-ids';
+import { accessKeyIdOf, enforcePolicy, LOCAL_ACCOUNT, LocalIam, stackPolicies, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 import { startS3StandIn } from './s3-stand-in';
 import type { SinkedEvent } from './event-sink';
 import { createBusProbe } from '../../lambdas/doctor/bus-probe';
@@ -82,6 +85,8 @@ export interface LocalRegionOptions {
    * tests give others to show what a missing grant does.
    */
   readonly iamPolicies?: FunctionPolicies;
+  /** Shorter timeouts for some functions, by id (tests of the timeout). @default the stack's */
+  readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   /** Hears every call the local IAM refuses (the runtime keeps them: `accessDenials`). */
   readonly onAccessDenied?: (denial: AccessDenial) => void;
 }
@@ -222,9 +227,30 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       return built;
     };
     const providerOf = (functionId: string): DependencyProvider => () => depsOf(functionId);
+    /** How the stack configures a function: its name here, its timeout (tests may shorten it) and memory. */
+    const runAs = (functionId: string) => {
+      const configured = (options.iamPolicies ?? stackPolicies()).settings[functionId];
+      if (!configured) throw new Error(`no settings for local function ${functionId}: run npm run local-iam`);
+      return {
+        functionName: `halt-${functionId.replace(/\//g, '-')}-${options.region}`,
+        timeoutMs: options.functionTimeoutsMs?.[functionId] ?? configured.timeoutSeconds * 1000,
+        memoryMb: configured.memoryMb,
+      };
+    };
+    const timedRoutes = (handlers: Record<RouteId, RestHandler>): Record<RouteId, RestHandler> => {
+      const out = { ...handlers };
+      for (const routeId of Object.keys(handlers) as RouteId[]) out[routeId] = timed(restFunctionId(routeId), handlers[routeId]);
+      return out;
+    };
+    /** One invocation per call, failed past the function's timeout, as Lambda runs it. */
+    const timed =
+      <E, R>(functionId: string, handler: (event: E, context: Context) => Promise<R>) =>
+      (event: E): Promise<R> =>
+        invokeTimed({ ...runAs(functionId), region: options.region }, (context) => handler(event, context));
     // As in AWS, the push worker and the message routes are different functions: neither's
     // invocations wait behind the other's (a thousand acknowledgements must not delay a push).
-    const pool = { config, iam: iamOptions, onAccessDenied: denied };
+    const timeoutsMs = Object.fromEntries(HOSTED_FUNCTIONS.map((fn) => [fn, runAs(hostedFunctionId(fn)).timeoutMs])) as Record<HostedFunction, number>;
+    const pool = { config, iam: iamOptions, timeoutsMs, onAccessDenied: denied };
     const pushEnvironments = startFunctionPool({ ...pool, threads: options.push?.threads ?? 2 });
     const routeEnvironments = startFunctionPool({ ...pool, threads: 1 });
     const functions: FunctionPool = {
@@ -257,14 +283,14 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     await ensureTable({ client: admin, tableName: LOCAL_CONNECTIONS_TABLE, table: CONNECTIONS_TABLE });
     admin.destroy();
     /** A route run on the gateways' event loop, invocations limited and timed as in Lambda. */
-    const limited = (name: string, handler: SocketHandler): SocketHandler => {
-      const limit = invocationLimit({ functionName: `halt-ws-${name}-${options.region}`, region: options.region });
+    const limited = (functionId: string, handler: SocketHandler): SocketHandler => {
+      const limit = invocationLimit({ ...runAs(functionId), region: options.region });
       return (event) => limit.run((context) => handler(event, context));
     };
     websocket.setRoutes({
-      authorizer: createSocketAuthorizer(providerOf(FUNCTION_IDS.socketAuthorizer)),
-      connect: limited('connect', connectRoute.create(providerOf(socketFunctionId(SOCKET_ROUTES.connect)))),
-      disconnect: limited('disconnect', disconnectRoute.create(providerOf(socketFunctionId(SOCKET_ROUTES.disconnect)))),
+      authorizer: timed(FUNCTION_IDS.socketAuthorizer, createSocketAuthorizer(providerOf(FUNCTION_IDS.socketAuthorizer))),
+      connect: limited(socketFunctionId(SOCKET_ROUTES.connect), connectRoute.create(providerOf(socketFunctionId(SOCKET_ROUTES.connect)))),
+      disconnect: limited(socketFunctionId(SOCKET_ROUTES.disconnect), disconnectRoute.create(providerOf(socketFunctionId(SOCKET_ROUTES.disconnect)))),
       default: hosted('ws-default'),
       // The stack's table of routes: message routes by action, MOCK routes answered by the gateway.
       actions: Object.fromEntries(SOCKET_MESSAGE_ROUTES.map((route) => [route.routeKey, hosted(`ws-${route.routeKey}`)])),
@@ -272,7 +298,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
 
     const consumer = createStreamConsumer(providerOf(FUNCTION_IDS.streamConsumer));
-    const runConsumer = (event: DynamoDBStreamEvent) => consumer(event, lambdaContext({ functionName: consumerName(options.region), region: options.region }));
+    const runConsumer = timed(FUNCTION_IDS.streamConsumer, consumer);
     // Replays invoke the consumer function as Lambda would (synchronously, through the API).
     options.lambda?.register(consumerName(options.region), (payload) => runConsumer(payload as DynamoDBStreamEvent));
     const poller: StreamPoller = startStreamPoller({
@@ -292,14 +318,13 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
     cleanups.push(() => poller.stop());
 
-    const sweeper = createSweeper(providerOf(FUNCTION_IDS.sweeper));
-    const busProbe = createBusProbe(providerOf(FUNCTION_IDS.busProbe));
+    const sweeper = timed(FUNCTION_IDS.sweeper, createSweeper(providerOf(FUNCTION_IDS.sweeper)));
+    const busProbe = timed(FUNCTION_IDS.busProbe, createBusProbe(providerOf(FUNCTION_IDS.busProbe)));
     const onBusEvent = (event: SinkedEvent) => {
       // The stack's rule: halt doctor's agents' events go to the bus probe (asynchronously).
       if (!isDoctorEvent(event)) return;
       busProbe(
         { version: '0', id: event.id, 'detail-type': event.detailType, source: event.source, account: LOCAL_ACCOUNT, time: event.time, region: options.region, resources: [], detail: event.detail as { agentId?: string } },
-        lambdaContext({ functionName: `halt-bus-probe-${options.region}`, region: options.region }),
       ).catch(report);
     };
     const scheduler = startScheduler({
@@ -308,10 +333,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
           name: 'sweeper',
           everyMs: options.sweepIntervalMs ?? 30_000,
           run: () =>
-            sweeper(
-              { version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: options.region, resources: [], detail: {} },
-              lambdaContext({ functionName: 'halt-sweeper', region: options.region }),
-            ),
+            sweeper({ version: '0', id: 'local', 'detail-type': 'Scheduled Event', source: 'aws.events', account: LOCAL_ACCOUNT, time: new Date().toISOString(), region: options.region, resources: [], detail: {} }),
         },
       ],
       ...(options.onError ? { onError: options.onError } : {}),
@@ -322,8 +344,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       region: options.region,
       ...(options.host ? { host: options.host } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
-      handlers: createRouteHandlers(providerOf),
-      authorizer: createAuthorizer(providerOf(FUNCTION_IDS.restAuthorizer)),
+      handlers: timedRoutes(createRouteHandlers(providerOf)),
+      authorizer: timed(FUNCTION_IDS.restAuthorizer, createAuthorizer(providerOf(FUNCTION_IDS.restAuthorizer))),
       fallback: createDashboardHandler({ wsUrl: websocket.url, region: options.region }),
       ...(options.restThrottle ? { throttle: options.restThrottle } : {}),
       ...(options.onError ? { onError: options.onError } : {}),

@@ -36,6 +36,8 @@ export interface LocalRuntimeOptions {
   readonly restThrottle?: LocalRegionOptions['restThrottle'];
   /** Lambda functions a `hardStop` policy may name (the stack's `hardStopFunctionArns`). @default none */
   readonly hardStopFunctionArns?: readonly string[];
+  /** Shorter timeouts for some functions, by id (`Rest/ListAgents`): tests of the timeout. @default the stack's */
+  readonly functionTimeoutsMs?: LocalRegionOptions['functionTimeoutsMs'];
   /** Retries of a failing stream batch before it goes to the failed-batches bucket (tests lower it). @default 10, the stack's */
   readonly streamRetryAttempts?: number;
   /** Hold replicated writes back this long (fault tests). @default 0 */
@@ -109,6 +111,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
       ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
       ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
+      ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
       onAccessDenied: (denial: AccessDenial) => {
         accessDenials.push(denial);
         if (['DEBUG', 'INFO', 'WARN', undefined].includes(options.logLevel)) console.warn(`[halt local IAM] ${denial.functionId}: ${denial.message}`);

@@ -65,6 +65,8 @@ export const startTestRuntime = async (
     hardStopFunctionArns?: readonly string[];
     /** The REST stage's throttle, per method. */
     restThrottle?: { rateLimit: number; burstLimit: number };
+    /** Shorter timeouts for some functions, by id (default: the stack's). */
+    functionTimeoutsMs?: LocalRuntimeOptions['functionTimeoutsMs'];
     /** Retries of a failing stream batch before the failed-batches bucket (default: the stack's 10). */
     streamRetryAttempts?: number;
     /** Each function's IAM policy (default: the stack's). */
@@ -92,6 +94,7 @@ export const startTestRuntime = async (
     ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
     ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
     ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
+    ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   /** A grant the stack lacks fails the suite, even where the handler swallowed the error. */

@@ -23,6 +23,8 @@ export interface FunctionPolicies {
   readonly note: string;
   /** Statements of each function's role, by function id (`Rest/KillAgent`). */
   readonly functions: Readonly<Record<string, readonly PolicyStatement[]>>;
+  /** Each function's configured timeout and memory, as the stack synthesizes them. */
+  readonly settings: Readonly<Record<string, { readonly timeoutSeconds: number; readonly memoryMb: number }>>;
 }
 
 /**

@@ -15,6 +15,7 @@ const TABLE = 'arn:aws:dynamodb:{region}:{account}:table/{stateTable}';
 
 const POLICIES: FunctionPolicies = {
   note: 'test',
+  settings: {},
   functions: {
     'Test/Writer': [
       { effect: 'Allow', actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: [TABLE, `${TABLE}/index/*`] },
@@ -87,7 +88,7 @@ describe('local IAM', () => {
     });
 
     it('refuses, when loading, a condition operator it does not model', () => {
-      const odd: FunctionPolicies = { note: '', functions: { 'Test/Odd': [allow({ condition: { NumericLessThan: { 'aws:x': '3' } } })] } };
+      const odd: FunctionPolicies = { note: '', settings: {}, functions: { 'Test/Odd': [allow({ condition: { NumericLessThan: { 'aws:x': '3' } } })] } };
       expect(() => new LocalIam({ region: 'r', names: iam['options'].names, hardStopFunctions: [], partitionKeys: {}, policies: odd })).toThrow(/NumericLessThan is not modelled/);
     });
   });
