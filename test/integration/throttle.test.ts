@@ -12,7 +12,8 @@ describe('REST throttling (local runtime)', () => {
   const t = useTestRuntime({ restThrottle: THROTTLE });
 
   it('throttles agents at their routes while 20 kills go through without a 429', async () => {
-    // GIVEN an agent whose 100 containers heartbeat as fast as they can, and 20 agents to kill
+    // GIVEN an agent whose 100 containers heartbeat ten times a second each (1,000 a second
+    // offered to a method that admits 20), and 20 agents to kill
     const { agentKey } = (await t().api('POST', '/v1/agents', { body: { agentId: 'busy' } })).body as { agentKey: string };
     const targets = Array.from({ length: 20 }, (_, i) => `target-${i}`);
     for (const agentId of targets) expect((await t().api('POST', '/v1/agents', { body: { agentId } })).status).toBe(201);
@@ -20,8 +21,10 @@ describe('REST throttling (local runtime)', () => {
     let holding = true;
     const container = async (n: number) => {
       while (holding) {
+        const next = Date.now() + 100;
         const res = await t().api('POST', '/v1/agents/busy/heartbeat', { key: agentKey, body: { instanceId: `c${n}` } });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
       }
     };
     const fleet = Promise.all(Array.from({ length: 100 }, (_, n) => container(n)));
