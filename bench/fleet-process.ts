@@ -9,6 +9,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import WebSocket from 'ws';
+import { GATEWAY_THROTTLED } from '../sdk/protocol/messages';
 
 type Command =
   | { cmd: 'connect'; wsUrl: string; agentId: string; key: string; count: number; prefix: string }
@@ -34,30 +35,54 @@ const runChild = () => {
     // Connections open a few dozen at a time, as a fleet scaling out does (API Gateway takes 500
     // new connections a second per account): a thousand at once would only queue on the engine.
     const batch = 25;
+    const openOne = (index: number) => {
+      const socket = new WebSocket(`${command.wsUrl}/?agentId=${command.agentId}&instanceId=${command.prefix}${index}`, {
+        headers: { authorization: `Bearer ${command.key}` },
+      });
+      let lastAck: string | undefined;
+      const ack = (text: string) => {
+        lastAck = text;
+        socket.send(text);
+      };
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { type?: string; version?: number; message?: string };
+        // Over the ack route's throttle: send the acknowledgement again after a jittered pause, as the SDK does.
+        if (message.type === undefined && message.message === GATEWAY_THROTTLED && lastAck) {
+          const again = lastAck;
+          setTimeout(() => socket.readyState === WebSocket.OPEN && socket.send(again), 250 + Math.random() * 1_750);
+          return;
+        }
+        if (message.type !== 'kill' && message.type !== 'pause' && message.type !== 'resume') return;
+        // Acknowledge, as the SDK does once it has stopped (or resumed).
+        ack(JSON.stringify({ action: 'ack', version: message.version }));
+        if (message.type !== 'kill' || !armed || armed.atMs[index] !== undefined) return;
+        armed.atMs[index] = monotonicMs();
+        armed.version = message.version ?? -1;
+        if (--armed.left === 0) {
+          send({ reply: 'arrivals', round: armed.round, atMs: armed.atMs as number[], version: armed.version });
+          armed = undefined;
+        }
+      });
+      return new Promise<WebSocket>((resolve, reject) => {
+        socket.once('open', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    };
     for (let i = 0; i < command.count; i += batch) {
       const opened = await Promise.all(
         Array.from({ length: Math.min(batch, command.count - i) }, (_, j) => {
           const index = i + j;
-          const socket = new WebSocket(`${command.wsUrl}/?agentId=${command.agentId}&instanceId=${command.prefix}${index}`, {
-            headers: { authorization: `Bearer ${command.key}` },
-          });
-          socket.on('message', (data: Buffer) => {
-            const message = JSON.parse(data.toString()) as { type: string; version?: number };
-            if (message.type !== 'kill' && message.type !== 'pause' && message.type !== 'resume') return;
-            // Acknowledge, as the SDK does once it has stopped (or resumed).
-            socket.send(JSON.stringify({ action: 'ack', version: message.version }));
-            if (message.type !== 'kill' || !armed || armed.atMs[index] !== undefined) return;
-            armed.atMs[index] = monotonicMs();
-            armed.version = message.version ?? -1;
-            if (--armed.left === 0) {
-              send({ reply: 'arrivals', round: armed.round, atMs: armed.atMs as number[], version: armed.version });
-              armed = undefined;
+          // A handshake over the stage's throttle is refused (429): try again after a pause, as the SDK does.
+          const open = async (attempt: number): Promise<WebSocket> => {
+            try {
+              return await openOne(index);
+            } catch (error) {
+              if (attempt >= 20 || !String((error as Error).message).includes('429')) throw error;
+              await new Promise((r) => setTimeout(r, 100 + Math.random() * 400 * Math.min(attempt + 1, 5)));
+              return open(attempt + 1);
             }
-          });
-          return new Promise<WebSocket>((resolve, reject) => {
-            socket.once('open', () => resolve(socket));
-            socket.once('error', reject);
-          });
+          };
+          return open(0);
         }),
       );
       sockets.push(...opened);

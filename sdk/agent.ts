@@ -22,7 +22,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
-import { KEEPALIVE_ACTION, KEEPALIVE_INTERVAL_MS, type ServerMessage } from './protocol/messages';
+import { GATEWAY_THROTTLED, KEEPALIVE_ACTION, KEEPALIVE_INTERVAL_MS, type ServerMessage } from './protocol/messages';
 import type { AgentStatus } from './protocol/schemas';
 import type { HeartbeatResult } from './protocol/types';
 
@@ -106,6 +106,8 @@ export class HaltAgent extends EventEmitter {
   private failureReportTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** A throttled acknowledgement waiting to be sent again. */
+  private ackRetryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -156,6 +158,7 @@ export class HaltAgent extends EventEmitter {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.watchdogTimer);
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.ackRetryTimer);
     clearTimeout(this.failureReportTimer);
     if (this.hasPendingMetrics()) await this.restHeartbeat().catch((error: unknown) => this.report(error));
     this.socket?.close(1000, 'agent closing');
@@ -379,6 +382,10 @@ export class HaltAgent extends EventEmitter {
       this.report(error);
       return;
     }
+    if ((message as { message?: unknown }).message === GATEWAY_THROTTLED && !('type' in message)) {
+      this.onThrottled();
+      return;
+    }
     switch (message.type) {
       case 'kill':
       case 'pause':
@@ -398,6 +405,20 @@ export class HaltAgent extends EventEmitter {
       default:
         break;
     }
+  }
+
+  /**
+   * The gateway refused a message of ours over its throttle (a fleet acknowledging a kill at
+   * once can pass it). The frame does not say which message: send the acknowledgement again
+   * after a jittered pause, once (it is idempotent); the next heartbeat carries it too.
+   */
+  private onThrottled(): void {
+    if (this.acknowledgedVersion === undefined || this.ackRetryTimer || this.closed) return;
+    const version = this.acknowledgedVersion;
+    this.ackRetryTimer = setTimeout(() => {
+      this.ackRetryTimer = undefined;
+      if (!this.closed && this.acknowledgedVersion === version) void this.acknowledge(version).catch((error: unknown) => this.report(error));
+    }, 250 + Math.random() * 1_750);
   }
 
   /** Take a state the control plane told us about; stale versions are ignored. */

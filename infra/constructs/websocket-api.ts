@@ -15,7 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
-import { SOCKET_ROUTES, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
+import { SOCKET_ROUTES, SOCKET_STAGE_THROTTLE, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
 import { grantItemWrites } from './grants';
 import { HaltFunction } from './halt-function';
 
@@ -138,7 +138,7 @@ export class HaltWebSocketApi extends Construct {
       stageName,
       autoDeploy: true,
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs) },
-      throttle: { rateLimit: props.throttlingRateLimit ?? 500, burstLimit: props.throttlingBurstLimit ?? 1000 },
+      throttle: { rateLimit: props.throttlingRateLimit ?? SOCKET_STAGE_THROTTLE.rateLimit, burstLimit: props.throttlingBurstLimit ?? SOCKET_STAGE_THROTTLE.burstLimit },
     });
     this.url = this.stage.url;
   }

@@ -11,6 +11,7 @@ import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import type { RestHandler } from '../../lambdas/edge/http/define-route';
 import { matchRoute, REST_STAGE_THROTTLE, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
 import { lambdaContext } from './lambda-context';
+import { bucketsPerKey } from './token-bucket';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
 /** API Gateway refuses payloads over 10 MB before any Lambda runs. */
@@ -42,23 +43,6 @@ export interface HttpGatewayOptions {
   readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly onError?: (error: Error) => void;
 }
-
-/**
- * A token bucket: `burstLimit` tokens, refilled at `rateLimit` a second; a request takes one
- * or is throttled, as API Gateway's are.
- */
-const tokenBucket = (rateLimit: number, burstLimit: number) => {
-  let tokens = burstLimit;
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    tokens = Math.min(burstLimit, tokens + ((now - last) / 1000) * rateLimit);
-    last = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  };
-};
 
 class BodyTooLargeError extends Error {
   public constructor() {
@@ -131,7 +115,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
   let serving = false;
   const throttle = options.throttle ?? REST_STAGE_THROTTLE;
   /** One bucket per method (route), as API Gateway applies a stage's limits. */
-  const buckets = new Map(Object.keys(ROUTES).map((id) => [id, tokenBucket(throttle.rateLimit, throttle.burstLimit)]));
+  const admit = bucketsPerKey(throttle);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
@@ -163,7 +147,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
         ? sendError(res, 405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}; see docs/api.md`, requestId)
         : sendError(res, 404, 'route_not_found', `no route ${method} ${url.pathname}; see docs/api.md`, requestId);
     }
-    if (!(buckets.get(match.id) as () => boolean)()) {
+    if (!admit(match.id)) {
       return sendError(res, 429, 'throttled', 'too many requests; retry with backoff', requestId);
     }
     const route = ROUTES[match.id];

@@ -69,6 +69,8 @@ export interface LocalRegionOptions {
   readonly push?: { readonly shardSize?: number; readonly concurrency?: number; readonly threads?: number };
   /** Lambda functions a `hardStop` policy may name. @default none */
   readonly hardStopFunctionArns?: readonly string[];
+  /** The WebSocket stage's throttle, per route. @default the stack's (SOCKET_STAGE_THROTTLE) */
+  readonly socketThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** The REST stage's throttle, per method. @default the stack's (REST_STAGE_THROTTLE) */
   readonly restThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   readonly logLevel: HaltConfig['logLevel'];
@@ -177,6 +179,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     cleanups.push(() => s3.stop());
     const websocket = await startWebSocketGateway({
       region: options.region,
+      ...(options.socketThrottle ? { throttle: options.socketThrottle } : {}),
       authorize: ({ accessKeyId, method, connectionId }) => {
         const functionId = accessKeyId === undefined ? undefined : iam.functionOfAccessKey(accessKeyId);
         if (functionId === undefined) return { status: 403, type: 'ForbiddenException', message: 'The security token included in the request is invalid.' };

@@ -34,6 +34,8 @@ export interface LocalRuntimeOptions {
   readonly push?: LocalRegionOptions['push'];
   /** The REST stage's throttle, per method (tests scale it down). @default the stack's */
   readonly restThrottle?: LocalRegionOptions['restThrottle'];
+  /** The WebSocket stage's throttle, per route (tests scale it down). @default the stack's */
+  readonly socketThrottle?: LocalRegionOptions['socketThrottle'];
   /** Lambda functions a `hardStop` policy may name (the stack's `hardStopFunctionArns`). @default none */
   readonly hardStopFunctionArns?: readonly string[];
   /** Shorter timeouts for some functions, by id (`Rest/ListAgents`): tests of the timeout. @default the stack's */
@@ -109,6 +111,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       ...(options.push ? { push: options.push } : {}),
       ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
       ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
+      ...(options.socketThrottle ? { socketThrottle: options.socketThrottle } : {}),
       ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
       ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
       ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),

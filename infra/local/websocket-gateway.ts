@@ -15,8 +15,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { UNAUTHORIZED, type AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
 import type { WebSocketEvent } from '../../lambdas/edge/websocket/events';
 import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
-import { MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
+import { GATEWAY_THROTTLED, MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 import { lambdaContext } from './lambda-context';
+import { bucketsPerKey } from './token-bucket';
+import { SOCKET_STAGE_THROTTLE } from '../../lambdas/edge/websocket/socket-routes';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
 export interface WebSocketRoutes {
@@ -45,6 +47,8 @@ export interface WebSocketGateway {
   connectionIds(): string[];
   /** Messages received since start, by route key (what API Gateway would bill and invoke). */
   messageCounts(): Record<string, number>;
+  /** Handshakes and messages refused by the stage's throttle so far. */
+  throttledCount(): number;
   /** Resolves once no handler is running (e.g. after many clients disconnect at once). */
   settled(): Promise<void>;
   /**
@@ -103,6 +107,8 @@ export const startWebSocketGateway = async (options: {
   port?: number;
   /** @default - every caller may manage every connection */
   authorize?: ManagementAuthorizer;
+  /** The stage's route throttle, each route (`$connect` too) on its own. @default SOCKET_STAGE_THROTTLE */
+  throttle?: { readonly rateLimit: number; readonly burstLimit: number };
   onError?: (error: Error) => void;
 }): Promise<WebSocketGateway> => {
   const host = options.host ?? '127.0.0.1';
@@ -110,6 +116,8 @@ export const startWebSocketGateway = async (options: {
   let routes: WebSocketRoutes | undefined;
   const counts = new Map<string, number>();
   const count = (routeKey: string) => counts.set(routeKey, (counts.get(routeKey) ?? 0) + 1);
+  const admit = bucketsPerKey(options.throttle ?? SOCKET_STAGE_THROTTLE);
+  let throttled = 0;
   const live = new Map<string, LiveConnection>();
   /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
   const inflight = new Set<Promise<unknown>>();
@@ -149,11 +157,18 @@ export const startWebSocketGateway = async (options: {
     } catch {
       action = undefined;
     }
-    if (typeof action === 'string' && current.mocks?.includes(action)) {
-      count(action);
+    const mock = typeof action === 'string' && current.mocks?.includes(action);
+    const routeKey = mock ? (action as string) : typeof action === 'string' && current.actions[action] ? action : '$default';
+    if (!admit(routeKey)) {
+      // Over the route's throttle: not routed; the client gets an error frame, as from API Gateway.
+      throttled++;
+      entry?.socket?.send(JSON.stringify({ message: GATEWAY_THROTTLED, connectionId, requestId: randomUUID() }));
       return;
     }
-    const routeKey = typeof action === 'string' && current.actions[action] ? action : '$default';
+    if (mock) {
+      count(routeKey);
+      return;
+    }
     count(routeKey);
     const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketHandler);
     track(handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey))).catch(
@@ -173,6 +188,10 @@ export const startWebSocketGateway = async (options: {
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const current = routes;
     if (!current) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (!admit('$connect')) {
+      throttled++;
+      return rejectUpgrade(socket, 429, 'Too Many Requests');
+    }
     const url = new URL(req.url ?? '/', `http://${host}`);
     const query = Object.fromEntries(url.searchParams);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
@@ -305,6 +324,7 @@ export const startWebSocketGateway = async (options: {
     },
     connectionIds: () => [...live.keys()],
     messageCounts: () => Object.fromEntries(counts),
+    throttledCount: () => throttled,
     settled,
     vanish: (connectionId) => {
       const entry = live.get(connectionId);

@@ -54,3 +54,9 @@ export const MAX_PUSH_MESSAGE_BYTES = 128 * 1024;
 
 /** Largest message the WebSocket API takes (API Gateway's frame limit is 32 KiB). */
 export const MAX_WEBSOCKET_MESSAGE_BYTES = 32 * 1024;
+
+/**
+ * What API Gateway sends on the connection, instead of routing it, for a message over a
+ * route's throttle (`{"message": "Too Many Requests", "connectionId", "requestId"}`).
+ */
+export const GATEWAY_THROTTLED = 'Too Many Requests';

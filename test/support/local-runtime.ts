@@ -65,6 +65,8 @@ export const startTestRuntime = async (
     hardStopFunctionArns?: readonly string[];
     /** The REST stage's throttle, per method. */
     restThrottle?: { rateLimit: number; burstLimit: number };
+    /** The WebSocket stage's throttle, per route (default: the stack's). */
+    socketThrottle?: LocalRuntimeOptions['socketThrottle'];
     /** Shorter timeouts for some functions, by id (default: the stack's). */
     functionTimeoutsMs?: LocalRuntimeOptions['functionTimeoutsMs'];
     /** Retries of a failing stream batch before the failed-batches bucket (default: the stack's 10). */
@@ -95,6 +97,7 @@ export const startTestRuntime = async (
     ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
     ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
     ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
+    ...(options.socketThrottle ? { socketThrottle: options.socketThrottle } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   /** A grant the stack lacks fails the suite, even where the handler swallowed the error. */

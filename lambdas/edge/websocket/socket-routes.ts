@@ -33,6 +33,13 @@ export const SOCKET_ROUTES = {
 
 export type SocketRouteId = keyof typeof SOCKET_ROUTES;
 
+/**
+ * The WebSocket stage's default route throttle: API Gateway applies it to each route on its
+ * own, `$connect` included (a handshake over it is refused with 429, a message over it is
+ * answered with an error frame and not routed). The stack sets it; the local gateway enforces it.
+ */
+export const SOCKET_STAGE_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
+
 /** Routes that run on a connection already authorized at `$connect`. */
 export const ROUTES_AFTER_CONNECT: readonly string[] = Object.values(SOCKET_ROUTES)
   .map((r) => r.routeKey)
