@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, listen } from './http-server';
+import { createServer, type ServerResponse } from 'node:http';
+import { closeServer, listen, readBody } from './http-server';
 
 export interface EventSink {
   readonly endpoint: string;
@@ -40,14 +40,6 @@ const reply = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() });
   res.end(JSON.stringify(body));
 };
-
-const readAll = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 
 const entryProblem = (entry: PutEventsEntry): string | undefined => {
   if (typeof entry.Source !== 'string' || entry.Source === '') return 'Source is required';
@@ -83,8 +75,9 @@ export const startEventSink = async (options: {
   let refused = 0;
   const server = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
-    readAll(req)
-      .then((text) => {
+    readBody(req)
+      .then((raw) => {
+        const text = raw.toString('utf8');
         if (failing) {
           refused++;
           return reply(res, 500, { __type: 'InternalException', message: 'the event bus is unavailable (fault injected)' });

@@ -6,8 +6,8 @@
  * runtime registers (the push workers), with Lambda's 1 MB payload limit.
  */
 import { appendFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
-import { closeServer, KEEP_ALIVE, listen } from './http-server';
+import { createServer } from 'node:http';
+import { closeServer, KEEP_ALIVE, listen, readBody } from './http-server';
 
 export interface LambdaStandIn {
   readonly endpoint: string;
@@ -36,14 +36,6 @@ const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** `my-fn`, `arn:aws:lambda:r:a:function:my-fn` and `…:my-fn:alias` name the same function. */
 const functionNameOf = (nameOrArn: string): string => (nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? nameOrArn) : nameOrArn);
 
-const body = (req: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-
 export const startLambdaStandIn = async (options: { callsFile: string; host?: string }): Promise<LambdaStandIn> => {
   const host = options.host ?? '127.0.0.1';
   const concurrency = new Map<string, number>();
@@ -52,8 +44,9 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
   const deleted = new Set<string>();
   const record = (call: Record<string, unknown>) => appendFileSync(options.callsFile, `${JSON.stringify({ at: new Date().toISOString(), ...call })}\n`);
   const server = createServer(KEEP_ALIVE, (req, res) => {
-    body(req)
-      .then((text) => {
+    readBody(req)
+      .then((raw) => {
+        const text = raw.toString('utf8');
         const pathname = new URL(req.url ?? '/', `http://${host}`).pathname;
         const reply = (status: number, payload?: unknown, errorType = 'ResourceNotFoundException') => {
           res.writeHead(status, { 'content-type': 'application/json', ...(status >= 400 ? { 'x-amzn-errortype': errorType } : {}) });

@@ -6,9 +6,9 @@
  * (`put`), as Lambda writes them to the stack's bucket.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { dirname, join, relative, sep } from 'node:path';
-import { closeServer, KEEP_ALIVE, listen } from './http-server';
+import { closeServer, KEEP_ALIVE, listen, readBody } from './http-server';
 
 export interface S3StandIn {
   readonly endpoint: string;
@@ -20,14 +20,6 @@ export interface S3StandIn {
 }
 
 const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 
 const error = (res: ServerResponse, status: number, code: string, message: string) => {
   res.writeHead(status, { 'content-type': 'application/xml' });

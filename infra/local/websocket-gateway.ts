@@ -17,9 +17,9 @@ import type { WebSocketEvent } from '../../lambdas/edge/websocket/events';
 import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
 import { GATEWAY_THROTTLED, MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
 import { lambdaContext } from './lambda-context';
-import { bucketsPerKey } from './token-bucket';
+import { bucketsPerKey, tokenBucket } from './token-bucket';
 import { SOCKET_STAGE_THROTTLE } from '../../lambdas/edge/websocket/socket-routes';
-import { closeServer, KEEP_ALIVE, listen } from './http-server';
+import { closeServer, KEEP_ALIVE, listen, readBody } from './http-server';
 
 export interface WebSocketRoutes {
   readonly authorizer: AuthorizerHandler;
@@ -49,6 +49,13 @@ export interface WebSocketGateway {
   messageCounts(): Record<string, number>;
   /** Handshakes and messages refused by the stage's throttle so far. */
   throttledCount(): number;
+  /**
+   * Fault tests: throttle the management API (every call shares one bucket), answering what
+   * API Gateway answers a caller over its rate: 429 `LimitExceededException`. `undefined` lifts it.
+   */
+  throttleManagement(limits: { readonly rateLimit: number; readonly burstLimit: number } | undefined): void;
+  /** Management API calls refused by `throttleManagement` so far. */
+  managementThrottledCount(): number;
   /** Resolves once no handler is running (e.g. after many clients disconnect at once). */
   settled(): Promise<void>;
   /**
@@ -85,14 +92,6 @@ const gone = (res: ServerResponse, connectionId: string) => {
   res.end(JSON.stringify({ message: `connection ${connectionId} is gone` }));
 };
 
-const readBody = (req: IncomingMessage): Promise<Buffer> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-
 /**
  * IAM on the management API: the caller's access key (from its SigV4 `Authorization` header)
  * and what it asks; answers the refusal's message, or undefined when the call is allowed.
@@ -118,6 +117,8 @@ export const startWebSocketGateway = async (options: {
   const count = (routeKey: string) => counts.set(routeKey, (counts.get(routeKey) ?? 0) + 1);
   const admit = bucketsPerKey(options.throttle ?? SOCKET_STAGE_THROTTLE);
   let throttled = 0;
+  let admitManagement: (() => boolean) | undefined;
+  let managementThrottled = 0;
   const live = new Map<string, LiveConnection>();
   /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
   const inflight = new Set<Promise<unknown>>();
@@ -260,6 +261,12 @@ export const startWebSocketGateway = async (options: {
     const body = await readBody(req);
     const accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
     const refused = options.authorize?.({ accessKeyId, method: req.method ?? 'GET', connectionId });
+    if (!refused && admitManagement && !admitManagement()) {
+      managementThrottled++;
+      res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'LimitExceededException' });
+      res.end(JSON.stringify({ message: 'Rate exceeded' }));
+      return;
+    }
     if (refused) {
       res.writeHead(refused.status, { 'content-type': 'application/json', 'x-amzn-errortype': refused.type });
       res.end(JSON.stringify({ message: refused.message }));
@@ -325,6 +332,10 @@ export const startWebSocketGateway = async (options: {
     connectionIds: () => [...live.keys()],
     messageCounts: () => Object.fromEntries(counts),
     throttledCount: () => throttled,
+    throttleManagement: (limits) => {
+      admitManagement = limits ? tokenBucket(limits.rateLimit, limits.burstLimit) : undefined;
+    },
+    managementThrottledCount: () => managementThrottled,
     settled,
     vanish: (connectionId) => {
       const entry = live.get(connectionId);

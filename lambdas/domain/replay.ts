@@ -10,13 +10,8 @@ import type { FailedBatch, FailedBatchStore, StreamConsumerInvoker } from '../po
 /** Stop starting batches with less than this left (one consumer run with pushes fits in it). */
 export const REPLAY_MARGIN_MS = 5_000;
 
-export interface FailedBatchSummary {
-  readonly key: string;
-  readonly failedAt: string;
-  readonly condition: string;
-  readonly shardId: string;
-  readonly startSequenceNumber: string;
-  readonly endSequenceNumber: string;
+/** A failed batch as the API shows it: where it came from, how many records, which agents. */
+export interface FailedBatchSummary extends Omit<FailedBatch, 'event'> {
   readonly records: number;
   readonly agentIds: string[];
 }

@@ -77,4 +77,26 @@ describe('fan-out (local runtime)', () => {
     expect(await connections.removeGone('in-connect', new Date(connectedAt.getTime() + 31_000))).toBe(true);
     expect(await connections.get('in-connect')).toBeUndefined();
   });
+
+  it('tells every instance though the management API throttles the posts (429, retried with jittered waits)', async () => {
+    const t = runtime();
+    const operator = new HaltClient({ url: t.runtime.restUrl, key: t.operatorKey });
+    const resumed = await operator.resume({ agentId: 'fleet', reason: 'again' });
+    await waitFor(async () => (await operator.getAgent({ agentId: 'fleet' })).instances.acknowledged === 7, { what: 'the resume acknowledged' });
+    const gateway = t.runtime.regions[0]?.websocket;
+    if (!gateway) throw new Error('no WebSocket gateway');
+    const told: string[] = [];
+    for (const agent of agents) agent.once('kill', () => told.push(agent.instanceId));
+    // WHEN the management API takes two posts and then one every half second
+    gateway.throttleManagement({ rateLimit: 2, burstLimit: 2 });
+    try {
+      const result = await operator.kill({ agentId: 'fleet', reason: 'throttled fan-out' });
+      expect(result.version).toBe(resumed.version + 1);
+      // THEN every instance is told all the same, and posts were refused on the way
+      await waitFor(() => told.length === 7 || undefined, { what: 'all seven told', ceilingMs: 20_000 });
+      expect(gateway.managementThrottledCount()).toBeGreaterThan(0);
+    } finally {
+      gateway.throttleManagement(undefined);
+    }
+  });
 });

@@ -5,29 +5,13 @@
  * then hold every change exactly once.
  */
 import { HaltClient } from '../../sdk/operator-client';
-import { run } from '../../sdk/cli/main';
+import { runCli } from '../support/cli';
 import { readBusEvents, useTestRuntime, waitFor } from '../support/local-runtime';
 
 describe('failed stream batches and replay (local runtime)', () => {
   const runtime = useTestRuntime({ streamRetryAttempts: 1, onError: () => undefined });
 
-  const cli = async (args: string[]) => {
-    const t = runtime();
-    const out: string[] = [];
-    const err: string[] = [];
-    const previous = { url: process.env.HALT_URL, key: process.env.HALT_KEY };
-    process.env.HALT_URL = t.runtime.restUrl;
-    process.env.HALT_KEY = t.operatorKey;
-    try {
-      const code = await run(args, { out: (s) => out.push(s), err: (s) => err.push(s), isTty: false, confirm: async () => false });
-      return { code, out: out.join('\n'), err: err.join('\n') };
-    } finally {
-      process.env.HALT_URL = previous.url;
-      process.env.HALT_KEY = previous.key;
-      if (previous.url === undefined) delete process.env.HALT_URL;
-      if (previous.key === undefined) delete process.env.HALT_KEY;
-    }
-  };
+  const cli = (args: string[]) => runCli(args, { HALT_URL: runtime().runtime.restUrl, HALT_KEY: runtime().operatorKey });
 
   it('keeps a batch given up on in the bucket, moves on, and replays it into the audit trail and the bus', async () => {
     const t = runtime();

@@ -146,9 +146,9 @@ describe('HaltStack', () => {
         Properties: { Runtime?: string; Architectures?: string[]; TracingConfig?: { Mode: string } };
       }[];
       const halt = functions.filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
-      // a function per route, the REST authorizer, the stream consumer and the sweeper, and the
-      // WebSocket API's authorizer, five routes and the push worker
-      expect(halt.length).toBe(Object.keys(ROUTES).length + 3 + 7);
+      // a function per route, the REST authorizer, the stream consumer, the sweeper and the
+      // doctor's bus probe, and the WebSocket API's authorizer, five routes and the push worker
+      expect(halt.length).toBe(Object.keys(ROUTES).length + 4 + 7);
       for (const fn of halt) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       }
