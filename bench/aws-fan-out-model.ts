@@ -118,6 +118,10 @@ class ModelConnections implements ConnectionRepository {
   public async watchers(): Promise<ConnectionRecord[]> {
     return [];
   }
+  /** The model times a kill's fan-out only; no key is revoked in it. */
+  public async ofKey(): Promise<ConnectionRecord[]> {
+    return [];
+  }
 }
 
 export interface ModelRun {

@@ -130,7 +130,14 @@ export interface LocalRegion {
 /** Lambda's event filters (`STATE_STREAM_FILTERS`) applied to one record. */
 export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
   const data = record.dynamodb;
-  return data !== undefined && passesStateStreamFilter({ ...(data.Keys ? { Keys: data.Keys } : {}), ...(data.NewImage ? { NewImage: data.NewImage } : {}) });
+  return (
+    data !== undefined &&
+    passesStateStreamFilter({
+      ...(record.eventName ? { eventName: record.eventName } : {}),
+      ...(data.Keys ? { Keys: data.Keys } : {}),
+      ...(data.NewImage ? { NewImage: data.NewImage } : {}),
+    })
+  );
 };
 
 const pushWorkerName = (region: string) => `halt-push-worker-${region}`;

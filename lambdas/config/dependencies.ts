@@ -14,13 +14,15 @@ import type { PushShard, ShardOutcome } from '../adapters/push/push-shard';
 import { SignedHttpPoster } from '../adapters/push/signed-poster';
 import { DynamoConnectionRepository, type ConnectionRepository } from '../adapters/dynamo/connections';
 import type { DomainContext } from '../domain/context';
-import type { Notifier } from '../ports/notifier';
+import type { ConnectionCloser, Notifier } from '../ports/notifier';
 import { createDynamoRepository } from '../adapters/dynamo/dynamo-repository';
 import type { FunctionThrottle, HardStopStore } from '../ports/hard-stop';
 import { LambdaThrottle } from '../adapters/lambda-throttle';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import type { EventPublisher } from '../ports/event-publisher';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ManagementApiCloser } from '../adapters/push/connection-closer';
 import { loadConfig, type HaltConfig } from './config';
 import { S3FailedBatchStore } from '../adapters/s3-failed-batches';
 import { LambdaConsumerInvoker } from '../adapters/lambda-consumer-invoker';
@@ -40,6 +42,8 @@ export interface Dependencies {
   /** Present when the region has a WebSocket API. */
   readonly connections?: ConnectionRepository;
   readonly notifier?: Notifier;
+  /** Closes a revoked key's connections; present with the WebSocket API. */
+  readonly closer?: ConnectionCloser;
   /** Post one shard of a fan-out (what a push worker does); present with the WebSocket API. */
   readonly pushShard?: (shard: PushShard) => Promise<ShardOutcome>;
   /** The consumer's failed stream batches, and the consumer to replay them (the replay routes). */
@@ -83,7 +87,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     logLevel: config.logLevel,
     persistentKeys: { region: config.region },
   });
-  let websocket: Pick<Dependencies, 'connections' | 'notifier' | 'pushShard'> = {};
+  let websocket: Pick<Dependencies, 'connections' | 'notifier' | 'pushShard' | 'closer'> = {};
   if (config.websocket) {
     const connections = new DynamoConnectionRepository({ client: documents, tableName: config.websocket.connectionsTableName });
     const poster = new SignedHttpPoster({
@@ -113,9 +117,15 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       callerShard: config.push.callerShard,
       onError,
     });
+    const management = new ApiGatewayManagementApiClient({
+      region: config.region,
+      endpoint: config.websocket.managementEndpoint,
+      ...(local ? { credentials: localCredentials } : {}),
+    });
     websocket = {
       connections,
       notifier,
+      closer: new ManagementApiCloser({ client: management, connections }),
       pushShard: (shard) => notifier.postShard(shard),
     };
   }

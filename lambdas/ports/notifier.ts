@@ -24,3 +24,9 @@ export interface Notifier {
   /** Send to one connection; false when it is gone. */
   send(connectionId: string, message: object): Promise<boolean>;
 }
+
+/** Closes the connections a revoked key opened, in this region. */
+export interface ConnectionCloser {
+  /** Close every connection opened with `keyId` and forget it; resolves to how many there were. */
+  closeConnectionsOfKey(keyId: string): Promise<number>;
+}

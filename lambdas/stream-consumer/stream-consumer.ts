@@ -1,7 +1,8 @@
 /**
- * Consumes the state table's stream (agent items and acknowledging instances, by event
- * filter): one audit event per versioned change, then one event on the bus; acknowledgements
- * become one coalesced view for watchers per agent per batch. Records are handled in order; once a record of
+ * Consumes the state table's stream (agent items, acknowledging instances and revoked keys, by
+ * event filter): one audit event per versioned change, then one event on the bus;
+ * acknowledgements become one coalesced view for watchers per agent per batch; a revoked key's
+ * connections in this region are closed. Records are handled in order; once a record of
  * an agent fails, that agent's later records in the batch fail too, so its chain is never
  * written out of order. Failures are reported as `batchItemFailures`.
  */
@@ -14,7 +15,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 import { recordAgentChange } from '../domain/audit';
 import { applyHardStop, HARD_STOP_FAILED } from '../domain/hard-stop';
 import type { AgentRecord, InstanceRecord } from '../ports/records';
-import { PREFIX } from '../adapters/dynamo/table-schema';
+import { PARTITION, PREFIX } from '../adapters/dynamo/table-schema';
 import { announceProgress, announceStoredChange } from '../domain/announce-change';
 import { ProgressTracker } from '../domain/progress';
 import type { DependencyProvider } from '../config/dependencies';
@@ -72,6 +73,13 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
         const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
+        if (record.eventName === 'REMOVE' && String(keys.pk ?? '').startsWith(PARTITION.keyById)) {
+          // A key revoked (here, or in another region and replicated): its connections close.
+          const keyId = String(keys.pk).slice(PARTITION.keyById.length);
+          const closed = (await deps.closer?.closeConnectionsOfKey(keyId)) ?? 0;
+          if (closed > 0) deps.logger.info('closed the connections of a revoked key', { keyId, closed });
+          return;
+        }
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
         if (String(keys.sk ?? '').startsWith(PREFIX.instance)) {
           const before = image<Partial<InstanceRecord>>(record.dynamodb?.OldImage)?.acknowledgedVersion ?? -1;

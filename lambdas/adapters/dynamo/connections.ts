@@ -1,8 +1,9 @@
 /**
  * WebSocket connections of one region: who is connected (an agent instance, or an operator or
- * viewer watching), found by id and by agent. Each connection is two items, both written
- * before `$connect` answers, so a push (which reads by agent, strongly consistent) never
- * misses one that was accepted.
+ * viewer watching), found by id, by agent (or as a watcher) and by the key it was opened with.
+ * Each connection's items are written before `$connect` answers, so a push (which reads by
+ * agent, strongly consistent) never misses one that was accepted, and a revoked key finds
+ * every connection it opened.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -54,6 +55,8 @@ export interface ConnectionRepository {
    */
   pagesOfAgent(agentId: string): AsyncIterable<ConnectionTarget[]>;
   watchers(): Promise<ConnectionRecord[]>;
+  /** Connections opened with `keyId` (to close them when it is revoked). */
+  ofKey(keyId: string): Promise<ConnectionRecord[]>;
 }
 
 export type ConnectionTarget = Pick<ConnectionRecord, 'connectionId' | 'instanceId'>;
@@ -80,22 +83,27 @@ export class DynamoConnectionRepository implements ConnectionRepository {
     this.tableName = options.tableName;
   }
 
-  private secondaryKey(connection: ConnectionRecord) {
-    if (connection.agentId) return connectionKeys.ofAgent(connection.agentId, connection.connectionId);
-    return connection.watch ? connectionKeys.watcher(connection.connectionId) : undefined;
+  /** The items besides the one by id: by agent or as a watcher, and by key. */
+  private secondaryKeys(connection: ConnectionRecord) {
+    const byAgentOrWatch = connection.agentId
+      ? connectionKeys.ofAgent(connection.agentId, connection.connectionId)
+      : connection.watch
+        ? connectionKeys.watcher(connection.connectionId)
+        : undefined;
+    return [...(byAgentOrWatch ? [byAgentOrWatch] : []), connectionKeys.ofKey(connection.keyId, connection.connectionId)];
   }
 
   public async put(connection: ConnectionRecord): Promise<void> {
     const expiresAt = Math.floor(Date.parse(connection.connectedAt) / 1000) + CONNECTION_TTL_SECONDS;
     const item = { ...connection, expiresAt };
-    const secondary = this.secondaryKey(connection);
-    // Two plain puts, not a transaction (which bills twice): if either fails, `$connect`
-    // fails and API Gateway refuses the connection, so a push can at worst find an item of a
-    // connection that never opened, which answers Gone and is removed; the TTL sweeps the rest.
-    await Promise.all([
-      this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...connectionKeys.byId(connection.connectionId), ...item } })),
-      ...(secondary ? [this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...secondary, ...item } }))] : []),
-    ]);
+    // Plain puts, not a transaction (which bills twice): if one fails, `$connect` fails and
+    // API Gateway refuses the connection, so a push can at worst find an item of a connection
+    // that never opened, which answers Gone and is removed; the TTL sweeps the rest.
+    await Promise.all(
+      [connectionKeys.byId(connection.connectionId), ...this.secondaryKeys(connection)].map((key) =>
+        this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...key, ...item } })),
+      ),
+    );
   }
 
   public async get(connectionId: string): Promise<ConnectionRecord | undefined> {
@@ -107,11 +115,11 @@ export class DynamoConnectionRepository implements ConnectionRepository {
 
   public async remove(connectionId: string, known?: ConnectionRecord): Promise<void> {
     const connection = known ?? (await this.get(connectionId));
-    const secondary = connection ? this.secondaryKey(connection) : undefined;
-    await Promise.all([
-      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: connectionKeys.byId(connectionId) })),
-      ...(secondary ? [this.client.send(new DeleteCommand({ TableName: this.tableName, Key: secondary }))] : []),
-    ]);
+    await Promise.all(
+      [connectionKeys.byId(connectionId), ...(connection ? this.secondaryKeys(connection) : [])].map((key) =>
+        this.client.send(new DeleteCommand({ TableName: this.tableName, Key: key })),
+      ),
+    );
   }
 
   public async removeGone(connectionId: string, goneAt: Date): Promise<boolean> {
@@ -137,6 +145,10 @@ export class DynamoConnectionRepository implements ConnectionRepository {
 
   public async watchers(): Promise<ConnectionRecord[]> {
     return this.queryPartition(connectionKeys.watcher('').pk);
+  }
+
+  public async ofKey(keyId: string): Promise<ConnectionRecord[]> {
+    return this.queryPartition(connectionKeys.ofKey(keyId, '').pk);
   }
 
   private async queryPartition(pk: string): Promise<ConnectionRecord[]> {

@@ -54,6 +54,8 @@ export const connectionKeys = {
   ofAgent: (agentId: string, connectionId: string) => ({ pk: `AGENTCONN#${agentId}`, sk: `CONN#${connectionId}` }),
   /** Operators and viewers watching every change. */
   watcher: (connectionId: string) => ({ pk: 'WATCHERS', sk: `CONN#${connectionId}` }),
+  /** Every connection opened with one key: closed when the key is revoked. */
+  ofKey: (keyId: string, connectionId: string) => ({ pk: `KEYCONN#${keyId}`, sk: `CONN#${connectionId}` }),
 } as const;
 
 export const GSI1 = 'gsi1';
@@ -80,6 +82,8 @@ export const STREAM_RETRY_ATTEMPTS = 10;
 export const STATE_STREAM_FILTERS = [
   { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } },
   { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },
+  // A key revoked (its by-id item removed, here or by replication): close its connections.
+  { eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'KEYID#' }] } } } },
 ] as const;
 
 type FilterRule = string | { readonly prefix: string } | { readonly exists: boolean };
@@ -96,13 +100,16 @@ const matchesRules = (value: string | undefined, rules: readonly FilterRule[]): 
  * whose every field matches. The local poller applies the very filters the stack deploys.
  */
 export const passesStateStreamFilter = (record: {
+  readonly eventName?: string;
   readonly Keys?: Readonly<Record<string, { S?: string }>>;
   readonly NewImage?: Readonly<Record<string, { S?: string }>>;
 }): boolean =>
-  STATE_STREAM_FILTERS.some(({ dynamodb: filter }) =>
-    (Object.entries(filter) as [keyof typeof record, FilterFields][]).every(([part, fields]) =>
-      Object.entries(fields).every(([name, { S: rules }]) => matchesRules(record[part]?.[name]?.S, rules)),
-    ),
+  STATE_STREAM_FILTERS.some(
+    (pattern) =>
+      (!('eventName' in pattern) || matchesRules(record.eventName, pattern.eventName)) &&
+      (Object.entries(pattern.dynamodb) as ['Keys' | 'NewImage', FilterFields][]).every(([part, fields]) =>
+        Object.entries(fields).every(([name, { S: rules }]) => matchesRules(record[part]?.[name]?.S, rules)),
+      ),
   );
 
 /** Partition-key prefixes of the state table: item keys are built from them, IAM conditions too. */

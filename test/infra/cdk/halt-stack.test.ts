@@ -304,6 +304,8 @@ describe('HaltStack', () => {
           Filters: [
             { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT"]}}}}' },
             { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"INSTANCE#"}]}},"NewImage":{"ackedAt":{"S":[{"exists":true}]}}}}' },
+            // a key revoked: the consumer closes the connections it opened
+            { Pattern: '{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"KEYID#"}]}}}}' },
           ],
         },
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HaltPipelineFailedBatches'), 'Arn'] } } },

@@ -1,6 +1,7 @@
-/** The local poller's event filter is the stack's: agent items, and instances an acknowledgement wrote. */
+/** The local poller's event filter is the stack's: agent items, instances an acknowledgement wrote, and revoked keys. */
 import type { DynamoDBRecord } from 'aws-lambda';
 import { passesStreamFilter } from '../../../infra/local/local-region';
+import { PARTITION } from '../../../lambdas/adapters/dynamo/table-schema';
 
 const record = (sk: string, newImage?: Record<string, { S: string }>): DynamoDBRecord => ({
   dynamodb: { Keys: { pk: { S: 'AGENT#mailer' }, sk: { S: sk } }, ...(newImage ? { NewImage: newImage } : {}) },
@@ -15,5 +16,13 @@ describe('stream filter (local poller)', () => {
     expect(passesStreamFilter(record('INSTANCE#i-1'))).toBe(false);
     expect(passesStreamFilter(record('USAGE#2026-12-02#local-1', { ackedAt: { S: 'x' } }))).toBe(false);
     expect(passesStreamFilter(record('AGENTS'))).toBe(false);
+  });
+
+  it("passes a key's by-id item only when it is removed (revoked), not its other writes", () => {
+    const keyRecord = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', pk: string): DynamoDBRecord => ({ eventName, dynamodb: { Keys: { pk: { S: pk }, sk: { S: 'KEY' } } } });
+    expect(passesStreamFilter(keyRecord('REMOVE', `${PARTITION.keyById}k-1`))).toBe(true);
+    expect(passesStreamFilter(keyRecord('MODIFY', `${PARTITION.keyById}k-1`))).toBe(false); // lastUsedAt
+    expect(passesStreamFilter(keyRecord('INSERT', `${PARTITION.keyById}k-1`))).toBe(false);
+    expect(passesStreamFilter(keyRecord('REMOVE', `${PARTITION.keyByHash}abc`))).toBe(false);
   });
 });
