@@ -246,7 +246,10 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
     .description('check a running stack end to end (after cdk deploy, or against npm start): a throwaway agent is connected, killed in every region, timed, then deleted')
     .option('--ws-url <url>', "the first region's WebSocket URL (default: HALT_WS_URL)")
     .option('--region <rest=ws...>', 'each region as <REST URL>=<WebSocket URL> (the first is where the kill is made)')
-    .action(async (opts: { wsUrl?: string; region?: string[] }) => {
+    .option('--wait <seconds>', 'how long each check may wait', '15')
+    .action(async (opts: { wsUrl?: string; region?: string[]; wait: string }) => {
+      const wait = Number(opts.wait);
+      if (!Number.isFinite(wait) || wait < 1 || wait > 120) throw new UsageError('--wait takes a number of seconds from 1 to 120');
       const config = loadCliConfig(globals().url ? { url: globals().url as string } : {});
       const regions = opts.region?.length
         ? opts.region.map((pair) => {
@@ -259,7 +262,7 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
         if (!/^wss?:\/\//.test(region.wsUrl)) throw new UsageError(`no WebSocket URL for ${region.url}: pass --ws-url wss://… (the stack's WebSocketUrl output) or --region <rest>=<ws>`);
       }
       const line = (c: DoctorCheck) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(20)} ${(c.region ?? '').padEnd(12)} ${c.ms !== undefined ? `${String(c.ms).padStart(6)} ms` : '         '}  ${c.detail}`;
-      const report = await runDoctor({ regions, key: config.key, ...(globals().json ? {} : { onCheck: (c) => io.out(line(c)) }) });
+      const report = await runDoctor({ regions, key: config.key, ceilingMs: wait * 1000, ...(globals().json ? {} : { onCheck: (c) => io.out(line(c)) }) });
       if (globals().json) io.out(JSON.stringify(report, null, 2));
       else io.out(report.ok ? `every check held (${report.checks.length})` : `${report.checks.filter((c) => !c.ok).length} check(s) failed`);
       if (!report.ok) exitCode = EXIT.error;
