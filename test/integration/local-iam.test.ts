@@ -6,27 +6,14 @@
  */
 import { HaltAgent } from '../../sdk/agent';
 import { stackPolicies } from '../../infra/local/iam/local-iam';
-import type { FunctionPolicies } from '../../infra/local/iam/policy';
+import { withoutGrant } from '../support/iam';
 import { readBusEvents, useTestRuntime, waitFor } from '../support/local-runtime';
-
-/** The stack's policies, less `action` in `functionId`'s statements. */
-const without = (policies: FunctionPolicies, functionId: string, action: string): FunctionPolicies => {
-  const statements = policies.functions[functionId];
-  if (!statements?.some((s) => s.actions.includes(action))) throw new Error(`${functionId} has no ${action} grant to take away`);
-  return {
-    ...policies,
-    functions: {
-      ...policies.functions,
-      [functionId]: statements.map((s) => ({ ...s, actions: s.actions.filter((a) => a !== action) })).filter((s) => s.actions.length > 0),
-    },
-  };
-};
 
 describe('local IAM (local runtime)', () => {
   let policies = stackPolicies();
-  policies = without(policies, 'Rest/SubmitIntent', 'events:PutEvents');
-  policies = without(policies, 'Rest/PauseAgent', 'dynamodb:UpdateItem');
-  policies = without(policies, 'WebSocket/PushWorker', 'execute-api:ManageConnections');
+  policies = withoutGrant(policies, 'Rest/SubmitIntent', 'events:PutEvents');
+  policies = withoutGrant(policies, 'Rest/PauseAgent', 'dynamodb:UpdateItem');
+  policies = withoutGrant(policies, 'WebSocket/PushWorker', 'execute-api:ManageConnections');
   const runtime = useTestRuntime({ iamPolicies: policies, expectAccessDenials: true });
   const denialsOf = (functionId: string) => runtime().runtime.accessDenials.filter((d) => d.functionId === functionId);
 

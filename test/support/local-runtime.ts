@@ -65,6 +65,8 @@ export const startTestRuntime = async (
     hardStopFunctionArns?: readonly string[];
     /** The REST stage's throttle, per method. */
     restThrottle?: { rateLimit: number; burstLimit: number };
+    /** Start the local Lambda environments before answering, as `npm start` does (tests that time a first push). */
+    warm?: boolean;
     /** The WebSocket stage's throttle, per route (default: the stack's). */
     socketThrottle?: LocalRuntimeOptions['socketThrottle'];
     /** Shorter timeouts for some functions, by id (default: the stack's). */
@@ -98,6 +100,7 @@ export const startTestRuntime = async (
     ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
     ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
     ...(options.socketThrottle ? { socketThrottle: options.socketThrottle } : {}),
+    ...(options.warm ? { warm: true } : {}),
   });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   /** A grant the stack lacks fails the suite, even where the handler swallowed the error. */
