@@ -64,16 +64,17 @@ const LOG_BYTES_PER_INVOCATION = 350;
  * One WebSocket connection, from `$connect` to `$disconnect` (an instance makes one every two
  * hours, when API Gateway closes the last):
  * - the `$connect` authorizer (lambdas/websocket/socket-authorizer.ts): key and agent reads;
- * - `$connect` (lambdas/websocket/connect.ts): two connection items, the presence write;
+ * - `$connect` (lambdas/websocket/connect.ts): three connection items (by id, by agent or as a
+ *   watcher, by key: a revoked key closes what it opened), the presence write;
  * - the SDK's sync on open, a `heartbeat` message and its answer (lambdas/websocket/heartbeat.ts):
  *   connection and agent reads, no write (the instance is present);
- * - `$disconnect` (lambdas/websocket/disconnect.ts): connection read, two deletes, presence cleared.
+ * - `$disconnect` (lambdas/websocket/disconnect.ts): connection read, three deletes, presence cleared.
  */
 export const PER_CONNECTION: Work = {
   lambdaInvocations: 4,
   websocketMessages: 2,
   dynamoReads: 5,
-  regionalWrites: 4,
+  regionalWrites: 6,
   globalTableWrites: 2,
 };
 
