@@ -15,7 +15,7 @@ import { socketHeartbeatRoute } from '../../lambdas/websocket/heartbeat';
 import { invocationLimit, type InvocationLimit } from './invocation-limit';
 import { FUNCTION_IDS, socketFunctionId } from '../function-ids';
 import { SOCKET_ROUTES } from '../../lambdas/edge/websocket/socket-routes';
-import { accessKeyIdOf, enforcePolicy, LocalIam, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
+import { LocalIam, localFunctionOf, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 
 /** The functions a local environment hosts, by name. */
 export const HOSTED_FUNCTIONS = ['push-worker', 'ws-ack', 'ws-heartbeat', 'ws-default'] as const;
@@ -60,10 +60,7 @@ export const serveInvocations = (): void => {
   // Each function gets clients of its own, refused what the stack does not grant it.
   const providerOf = (fn: HostedFunction) => {
     const functionId = FUNCTION_ID[fn];
-    const deps = createDependencies(config, {
-      credentials: { accessKeyId: accessKeyIdOf(functionId), secretAccessKey: 'local' },
-      prepareClient: (client, service) => enforcePolicy({ client, service, functionId, iam, onDenied }),
-    });
+    const deps = createDependencies(config, localFunctionOf(iam, functionId, onDenied));
     return () => deps;
   };
   const handlers: Record<HostedFunction, (event: never, context: Context) => Promise<unknown>> = {

@@ -5,12 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import type { AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
-import type { RestHandler } from '../../lambdas/edge/http/define-route';
 import { matchRoute, REST_STAGE_THROTTLE, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
-import { lambdaContext } from './lambda-context';
+import type { Invoke } from './lambda-context';
 import { bucketsPerKey } from './token-bucket';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
@@ -35,8 +33,9 @@ export interface HttpGatewayOptions {
   readonly host?: string;
   /** 0 or absent: any free port. */
   readonly port?: number;
-  readonly handlers: Record<RouteId, RestHandler>;
-  readonly authorizer: AuthorizerHandler;
+  /** Each route's function (an invocation: the context is the function's to make). */
+  readonly handlers: Record<RouteId, Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>>;
+  readonly authorizer: Invoke<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>;
   /** Serves requests outside `/v1` (the dashboard); 404 when absent. */
   readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void;
   /** The stage's throttle, applied to each method on its own. @default REST_STAGE_THROTTLE */
@@ -188,10 +187,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
 
     let authorizerContext: Record<string, unknown> = {};
     try {
-      const result = await options.authorizer(
-        authorizerEvent,
-        lambdaContext({ functionName: 'halt-authorizer', region: options.region }),
-      );
+      const result = await options.authorizer(authorizerEvent);
       const effect = result.policyDocument.Statement.map((s) => ('Effect' in s ? s.Effect : 'Deny'));
       if (effect.length === 0 || effect.some((e) => e !== 'Allow')) {
         const reason = typeof result.context?.reason === 'string' ? result.context.reason : 'this key may not call this route';
@@ -228,7 +224,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
 
     let result: APIGatewayProxyResult;
     try {
-      result = await options.handlers[match.id](event, lambdaContext({ functionName: `halt-${match.id}`, region: options.region }));
+      result = await options.handlers[match.id](event);
     } catch (error) {
       report(error as Error);
       return sendError(res, 502, 'internal_error', `the handler failed (request ${requestId})`, requestId);

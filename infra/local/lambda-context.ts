@@ -21,6 +21,12 @@ export const lambdaContext = (options: { functionName: string; region: string; t
   };
 };
 
+/**
+ * A function as a gateway sees it: an invocation of an event, answered by a result. API
+ * Gateway invokes the Lambda service; the `Context` is Lambda's to make (`invokeTimed`).
+ */
+export type Invoke<E, R> = (event: E) => Promise<R>;
+
 /** What Lambda reports when an invocation runs past its function's timeout. */
 export class InvocationTimeoutError extends Error {
   public constructor(functionName: string, timeoutMs: number) {

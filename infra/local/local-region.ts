@@ -10,15 +10,15 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
-import { createDependencies, type Dependencies, type DependencyProvider, type LocalFunction } from '../../lambdas/config/dependencies';
+import { createDependencies, type Dependencies, type DependencyProvider } from '../../lambdas/config/dependencies';
 import { CONNECTIONS_TABLE, passesStateStreamFilter, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
 import { createDashboardHandler } from './dashboard-server';
 import { startHttpGateway, type HttpGateway } from './http-gateway';
-import { invokeTimed } from './lambda-context';
-import type { Context } from 'aws-lambda';
+import { invokeTimed, type Invoke } from './lambda-context';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { RestHandler } from '../../lambdas/edge/http/define-route';
 import type { RouteId } from '../../lambdas/edge/route-table';
 import { createRouteHandlers } from './route-handlers';
@@ -27,7 +27,7 @@ import { startScheduler, type Scheduler } from './scheduler';
 import type { LambdaStandIn } from './lambda-stand-in';
 import { startFunctionPool, type FunctionPool } from './function-pool';
 import { ensureTable } from './tables';
-import { startWebSocketGateway, type WebSocketGateway } from './websocket-gateway';
+import { LOCAL_WEBSOCKET_API, LOCAL_WEBSOCKET_STAGE, startWebSocketGateway, type SocketInvoke, type WebSocketGateway } from './websocket-gateway';
 import { SOCKET_ROUTES, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
 import { connectRoute } from '../../lambdas/websocket/connect';
 import { disconnectRoute } from '../../lambdas/websocket/disconnect';
@@ -37,7 +37,7 @@ import { HOSTED_FUNCTIONS, hostedFunctionId, type HostedFunction } from './funct
 import { invocationLimit } from './invocation-limit';
 import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorizer';
 import { FUNCTION_IDS, restFunctionId, socketFunctionId } from '../function-ids';
-import { accessKeyIdOf, enforcePolicy, LOCAL_ACCOUNT, LocalIam, stackPolicies, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
+import { LOCAL_ACCOUNT, LocalIam, localFunctionOf, stackPolicies, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 import { startS3StandIn } from './s3-stand-in';
 import type { SinkedEvent } from './event-sink';
 import { createBusProbe } from '../../lambdas/doctor/bus-probe';
@@ -49,9 +49,6 @@ import type { FunctionPolicies } from './iam/policy';
 export const LOCAL_STATE_TABLE = 'halt-state';
 export const LOCAL_EVENT_BUS = 'halt-events';
 export const LOCAL_CONNECTIONS_TABLE = 'halt-connections';
-/** The local WebSocket API's id and stage, in the ARNs the management API authorizes. */
-export const LOCAL_WEBSOCKET_API = 'local';
-export const LOCAL_WEBSOCKET_STAGE = 'local';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalRegionOptions {
@@ -222,16 +219,11 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_LOG_LEVEL: options.logLevel,
     });
     const deps = createDependencies(config);
-    /** One function's environment: its own credentials and clients, refused what its policy does not allow. */
-    const localFunction = (functionId: string): LocalFunction => ({
-      credentials: { accessKeyId: accessKeyIdOf(functionId), secretAccessKey: 'local' },
-      prepareClient: (client, service) => enforcePolicy({ client, service, functionId, iam, onDenied: denied }),
-    });
     const functionDeps = new Map<string, Dependencies>();
     const depsOf = (functionId: string): Dependencies => {
       let built = functionDeps.get(functionId);
       if (!built) {
-        built = createDependencies(config, localFunction(functionId));
+        built = createDependencies(config, localFunctionOf(iam, functionId, denied));
         functionDeps.set(functionId, built);
       }
       return built;
@@ -247,16 +239,16 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
         memoryMb: configured.memoryMb,
       };
     };
-    const timedRoutes = (handlers: Record<RouteId, RestHandler>): Record<RouteId, RestHandler> => {
-      const out = { ...handlers };
+    const timedRoutes = (handlers: Record<RouteId, RestHandler>): Record<RouteId, Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>> => {
+      const out = {} as Record<RouteId, Invoke<APIGatewayProxyEvent, APIGatewayProxyResult>>;
       for (const routeId of Object.keys(handlers) as RouteId[]) out[routeId] = timed(restFunctionId(routeId), handlers[routeId]);
       return out;
     };
     /** One invocation per call, failed past the function's timeout, as Lambda runs it. */
-    const timed =
-      <E, R>(functionId: string, handler: (event: E, context: Context) => Promise<R>) =>
-      (event: E): Promise<R> =>
-        invokeTimed({ ...runAs(functionId), region: options.region }, (context) => handler(event, context));
+    const timed = <E, R>(functionId: string, handler: (event: E, context: Context) => Promise<R>) => {
+      const invocation = { ...runAs(functionId), region: options.region };
+      return (event: E): Promise<R> => invokeTimed(invocation, (context) => handler(event, context));
+    };
     // As in AWS, the push worker and the message routes are different functions: neither's
     // invocations wait behind the other's (a thousand acknowledgements must not delay a push).
     const timeoutsMs = Object.fromEntries(HOSTED_FUNCTIONS.map((fn) => [fn, runAs(hostedFunctionId(fn)).timeoutMs])) as Record<HostedFunction, number>;
@@ -283,7 +275,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       });
     }
     /** A message route, run in a local Lambda environment of its own. */
-    const hosted = (fn: string): SocketHandler => {
+    const hosted = (fn: string): SocketInvoke => {
       if (!(HOSTED_FUNCTIONS as readonly string[]).includes(fn)) throw new Error(`no local Lambda environment hosts ${fn}: add it to HOSTED_FUNCTIONS`);
       return (event) => functions.invoke(fn as HostedFunction, event) as Promise<WebSocketResult>;
     };
@@ -293,7 +285,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     await ensureTable({ client: admin, tableName: LOCAL_CONNECTIONS_TABLE, table: CONNECTIONS_TABLE });
     admin.destroy();
     /** A route run on the gateways' event loop, invocations limited and timed as in Lambda. */
-    const limited = (functionId: string, handler: SocketHandler): SocketHandler => {
+    const limited = (functionId: string, handler: SocketHandler): SocketInvoke => {
       const limit = invocationLimit({ ...runAs(functionId), region: options.region });
       return (event) => limit.run((context) => handler(event, context));
     };

@@ -103,24 +103,17 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
     started.push(sink);
     const lambda = await startLambdaStandIn({ callsFile: join(stateDir, 'lambda-calls.jsonl') });
     started.push(lambda);
-    /** What every region gets alike (ports and folders differ). */
+    /** What every region gets alike (ports and folders differ): the options that are the regions'. */
+    const { stateDir: _stateDir, port: _port, wsPort: _wsPort, operatorKey: _operatorKey, regions: _regions, replicationDelayMs: _delay, warm: _warm, logLevel, ...regionOptions } = options;
     const shared = {
-      ...(options.host ? { host: options.host } : {}),
+      ...regionOptions,
       eventsEndpoint: sink.endpoint,
       lambda,
-      ...(options.push ? { push: options.push } : {}),
-      ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
-      ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
-      ...(options.socketThrottle ? { socketThrottle: options.socketThrottle } : {}),
-      ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
-      ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
-      ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
       onAccessDenied: (denial: AccessDenial) => {
         accessDenials.push(denial);
-        if (['DEBUG', 'INFO', 'WARN', undefined].includes(options.logLevel)) console.warn(`[halt local IAM] ${denial.functionId}: ${denial.message}`);
+        if (['DEBUG', 'INFO', 'WARN', undefined].includes(logLevel)) console.warn(`[halt local IAM] ${denial.functionId}: ${denial.message}`);
       },
-      logLevel: options.logLevel ?? 'WARN',
-      ...(options.onError ? { onError: options.onError } : {}),
+      logLevel: logLevel ?? 'WARN',
     } satisfies Partial<LocalRegionOptions>;
     const region = await startLocalRegion({
       ...shared,

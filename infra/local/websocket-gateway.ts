@@ -10,24 +10,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { UNAUTHORIZED, type AuthorizerHandler } from '../../lambdas/authorizer/authorizer';
-import type { WebSocketEvent } from '../../lambdas/edge/websocket/events';
-import type { SocketHandler } from '../../lambdas/edge/websocket/define-socket-route';
+import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
+import type { WebSocketEvent, WebSocketResult } from '../../lambdas/edge/websocket/events';
 import { GATEWAY_THROTTLED, MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
-import { lambdaContext } from './lambda-context';
+import type { Invoke } from './lambda-context';
 import { bucketsPerKey, tokenBucket } from './token-bucket';
 import { SOCKET_STAGE_THROTTLE } from '../../lambdas/edge/websocket/socket-routes';
 import { closeServer, KEEP_ALIVE, listen, readBody } from './http-server';
 
+/** A route's function, as the gateway invokes it (the context is the function's to make). */
+export type SocketInvoke = Invoke<WebSocketEvent, WebSocketResult>;
+
 export interface WebSocketRoutes {
-  readonly authorizer: AuthorizerHandler;
-  readonly connect: SocketHandler;
-  readonly disconnect: SocketHandler;
-  readonly default: SocketHandler;
+  readonly authorizer: Invoke<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>;
+  readonly connect: SocketInvoke;
+  readonly disconnect: SocketInvoke;
+  readonly default: SocketInvoke;
   /** Routes by `action`. */
-  readonly actions: Readonly<Record<string, SocketHandler>>;
+  readonly actions: Readonly<Record<string, SocketInvoke>>;
   /**
    * Actions the gateway takes itself, as API Gateway does with a MOCK integration: they keep
    * the connection active and run no handler (the SDK's keep-alive).
@@ -82,6 +84,10 @@ interface LiveConnection {
   userAgent: string;
 }
 
+/** The local WebSocket API's id and stage: in its events' request context and in the ARNs IAM checks. */
+export const LOCAL_WEBSOCKET_API = 'local';
+export const LOCAL_WEBSOCKET_STAGE = 'local';
+
 const rejectUpgrade = (socket: Duplex, status: number, text: string) => {
   socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
@@ -133,15 +139,14 @@ export const startWebSocketGateway = async (options: {
   };
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
 
-  const context = (name: string) => lambdaContext({ functionName: `halt-ws-${name}`, region: options.region });
   const baseContext = (connectionId: string, routeKey: string, eventType: WebSocketEvent['requestContext']['eventType']) => ({
     routeKey,
     eventType,
     connectionId,
     requestId: randomUUID(),
     domainName: host,
-    stage: 'local',
-    apiId: 'local-ws',
+    stage: LOCAL_WEBSOCKET_STAGE,
+    apiId: LOCAL_WEBSOCKET_API,
     connectedAt: live.get(connectionId)?.connectedAt ?? Date.now(),
     authorizer: live.get(connectionId)?.authorizer ?? null,
   });
@@ -171,8 +176,8 @@ export const startWebSocketGateway = async (options: {
       return;
     }
     count(routeKey);
-    const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketHandler);
-    track(handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false }, context(routeKey))).catch(
+    const handler = routeKey === '$default' ? current.default : (current.actions[routeKey] as SocketInvoke);
+    track(handler({ requestContext: baseContext(connectionId, routeKey, 'MESSAGE'), body: text, isBase64Encoded: false })).catch(
       (error: unknown) => report(error instanceof Error ? error : new Error(String(error))),
     );
   };
@@ -183,7 +188,7 @@ export const startWebSocketGateway = async (options: {
     const event: WebSocketEvent = { requestContext: baseContext(connectionId, '$disconnect', 'DISCONNECT') };
     live.delete(connectionId);
     if (!current) return;
-    track(current.disconnect(event, context('disconnect'))).catch((error: unknown) => report(error instanceof Error ? error : new Error(String(error))));
+    track(current.disconnect(event)).catch((error: unknown) => report(error instanceof Error ? error : new Error(String(error))));
   };
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -197,18 +202,17 @@ export const startWebSocketGateway = async (options: {
     const query = Object.fromEntries(url.searchParams);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
     const connectionId = randomBytes(12).toString('base64url');
-    const requestContext = { routeKey: '$connect', eventType: 'CONNECT' as const, connectionId, requestId: randomUUID(), stage: 'local', apiId: 'local-ws' };
+    const requestContext = { routeKey: '$connect', eventType: 'CONNECT' as const, connectionId, requestId: randomUUID(), stage: LOCAL_WEBSOCKET_STAGE, apiId: LOCAL_WEBSOCKET_API };
     let authorizer: Record<string, unknown>;
     try {
       const result = await current.authorizer(
         {
           type: 'REQUEST',
-          methodArn: `arn:aws:execute-api:${options.region}:000000000000:local-ws/local/$connect`,
+          methodArn: `arn:aws:execute-api:${options.region}:000000000000:${LOCAL_WEBSOCKET_API}/${LOCAL_WEBSOCKET_STAGE}/$connect`,
           headers,
           queryStringParameters: query,
           requestContext,
         } as unknown as APIGatewayRequestAuthorizerEvent,
-        context('authorizer'),
       );
       if (result.policyDocument.Statement.some((s) => !('Effect' in s) || s.Effect !== 'Allow')) {
         return rejectUpgrade(socket, 403, 'Forbidden');
@@ -228,7 +232,7 @@ export const startWebSocketGateway = async (options: {
       userAgent: String(req.headers['user-agent'] ?? ''),
     });
     const connected = await current
-      .connect({ requestContext: { ...requestContext, authorizer }, headers, queryStringParameters: query }, context('connect'))
+      .connect({ requestContext: { ...requestContext, authorizer }, headers, queryStringParameters: query })
       .catch((error: unknown) => {
         report(error instanceof Error ? error : new Error(String(error)));
         return { statusCode: 500 };

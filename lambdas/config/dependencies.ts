@@ -82,6 +82,15 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     ...(config.eventsEndpoint ? { endpoint: config.eventsEndpoint, credentials: localCredentials } : {}),
   });
   localFunction?.prepareClient?.(events, 'events');
+  /** A client of this region's Lambda API (push workers, the consumer's replays). */
+  const lambdaClient = (): LambdaClient => {
+    const client = new LambdaClient({
+      region: config.region,
+      ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
+    });
+    localFunction?.prepareClient?.(client, 'lambda');
+    return client;
+  };
   const logger = new Logger({
     serviceName: 'halt',
     logLevel: config.logLevel,
@@ -99,14 +108,6 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     });
     const onError = (error: Error, connectionId: string) => logger.warn('push failed', { connectionId, error });
     const workerFunction = config.push.workerFunction;
-    const lambdaClient = (): LambdaClient => {
-      const client = new LambdaClient({
-        region: config.region,
-        ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
-      });
-      localFunction?.prepareClient?.(client, 'lambda');
-      return client;
-    };
     const workers = workerFunction ? new LambdaPushWorkers({ functionName: workerFunction, client: lambdaClient() }) : undefined;
     const notifier = new FanOutNotifier({
       connections,
@@ -138,14 +139,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     localFunction?.prepareClient?.(s3, 's3');
     const { consumerFunction } = config.failedBatches;
     let consumer: StreamConsumerInvoker | undefined;
-    if (consumerFunction) {
-      const lambda = new LambdaClient({
-        region: config.region,
-        ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
-      });
-      localFunction?.prepareClient?.(lambda, 'lambda');
-      consumer = new LambdaConsumerInvoker({ client: lambda, functionName: consumerFunction });
-    }
+    if (consumerFunction) consumer = new LambdaConsumerInvoker({ client: lambdaClient(), functionName: consumerFunction });
     failedBatches = { store: new S3FailedBatchStore({ client: s3, bucket: config.failedBatches.bucket }), ...(consumer ? { consumer } : {}) };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });

@@ -51,30 +51,7 @@ export const apiClient = (baseUrl: string, defaultKey: string): ApiClient => asy
 };
 
 export const startTestRuntime = async (
-  options: {
-    stateDir?: string;
-    operatorKey?: string;
-    regions?: 1 | 2;
-    logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-    /** Where the runtime's own errors go (default: stderr); fault tests collect them. */
-    onError?: (error: Error) => void;
-    replicationDelayMs?: number;
-    /** The push fan-out (small shards put push workers to work with a handful of instances). */
-    push?: { shardSize?: number; concurrency?: number; threads?: number };
-    /** Functions a hardStop policy may name. */
-    hardStopFunctionArns?: readonly string[];
-    /** The REST stage's throttle, per method. */
-    restThrottle?: { rateLimit: number; burstLimit: number };
-    /** Start the local Lambda environments before answering, as `npm start` does (tests that time a first push). */
-    warm?: boolean;
-    /** The WebSocket stage's throttle, per route (default: the stack's). */
-    socketThrottle?: LocalRuntimeOptions['socketThrottle'];
-    /** Shorter timeouts for some functions, by id (default: the stack's). */
-    functionTimeoutsMs?: LocalRuntimeOptions['functionTimeoutsMs'];
-    /** Retries of a failing stream batch before the failed-batches bucket (default: the stack's 10). */
-    streamRetryAttempts?: number;
-    /** Each function's IAM policy (default: the stack's). */
-    iamPolicies?: LocalRuntimeOptions['iamPolicies'];
+  options: Omit<LocalRuntimeOptions, 'port' | 'wsPort' | 'host'> & {
     /**
      * The test expects the local IAM to refuse calls. Otherwise stopping the runtime fails when
      * any function called what its stack policy does not allow.
@@ -82,26 +59,11 @@ export const startTestRuntime = async (
     expectAccessDenials?: boolean;
   } = {},
 ): Promise<TestRuntime> => {
+  const { expectAccessDenials: _expected, ...runtimeOptions } = options;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'halt-test-'));
   const operatorKey = options.operatorKey ?? generateApiKey();
-  const runtime = await startLocalRuntime({
-    stateDir,
-    port: 0,
-    wsPort: 0,
-    operatorKey,
-    logLevel: options.logLevel ?? 'SILENT',
-    ...(options.regions ? { regions: options.regions } : {}),
-    ...(options.onError ? { onError: options.onError } : {}),
-    ...(options.replicationDelayMs ? { replicationDelayMs: options.replicationDelayMs } : {}),
-    ...(options.push ? { push: options.push } : {}),
-    ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
-    ...(options.restThrottle ? { restThrottle: options.restThrottle } : {}),
-    ...(options.iamPolicies ? { iamPolicies: options.iamPolicies } : {}),
-    ...(options.streamRetryAttempts !== undefined ? { streamRetryAttempts: options.streamRetryAttempts } : {}),
-    ...(options.functionTimeoutsMs ? { functionTimeoutsMs: options.functionTimeoutsMs } : {}),
-    ...(options.socketThrottle ? { socketThrottle: options.socketThrottle } : {}),
-    ...(options.warm ? { warm: true } : {}),
-  });
+  // Random ports, a temp state dir, and quiet unless a test asks for logs.
+  const runtime = await startLocalRuntime({ ...runtimeOptions, stateDir, port: 0, wsPort: 0, operatorKey, logLevel: options.logLevel ?? 'SILENT' });
   const baseUrl = runtime.restUrl.replace(/\/v1$/, '');
   /** A grant the stack lacks fails the suite, even where the handler swallowed the error. */
   const checkAccessDenials = () => {

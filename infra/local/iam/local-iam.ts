@@ -16,6 +16,7 @@ import { EventBridgeServiceException, type EventBridgeClient } from '@aws-sdk/cl
 import { LambdaServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
+import type { LocalFunction } from '../../../lambdas/config/dependencies';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { checkStatement, HARD_STOP_FUNCTIONS, isAllowed, type AuthorizationRequest, type FunctionPolicies, type PolicyStatement } from './policy';
 
@@ -300,3 +301,12 @@ export const enforcePolicy = (options: {
   };
   stack.add(check, { step: 'build', name: 'haltLocalIam', override: true });
 };
+
+/**
+ * How the local runtime runs one function of the stack: with its own access key (the
+ * management API knows it by that), every SDK client it builds held to its policy.
+ */
+export const localFunctionOf = (iam: LocalIam, functionId: string, onDenied?: (denial: AccessDenial) => void): LocalFunction => ({
+  credentials: { accessKeyId: accessKeyIdOf(functionId), secretAccessKey: 'local' },
+  prepareClient: (client, service) => enforcePolicy({ client, service, functionId, iam, ...(onDenied ? { onDenied } : {}) }),
+});

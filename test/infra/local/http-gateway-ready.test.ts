@@ -3,23 +3,21 @@
  * the control plane is ready, every API request (health included) answers 503 `starting`.
  */
 import type { RouteId } from '../../../lambdas/edge/route-table';
-import type { RestHandler } from '../../../lambdas/edge/http/define-route';
-import type { AuthorizerHandler } from '../../../lambdas/authorizer/authorizer';
-import { startHttpGateway } from '../../../infra/local/http-gateway';
+import { startHttpGateway, type HttpGatewayOptions } from '../../../infra/local/http-gateway';
 
 describe('local REST gateway while starting', () => {
   it('answers 503 starting with Retry-After until ready, then serves the route', async () => {
     const served: string[] = [];
-    const health: RestHandler = async () => {
+    const health: HttpGatewayOptions['handlers'][RouteId] = async () => {
       served.push('health');
       return { statusCode: 200, body: JSON.stringify({ ok: true, region: 'local-1' }) };
     };
-    const handlers = new Proxy({} as Record<RouteId, RestHandler>, { get: () => health });
+    const handlers = new Proxy({} as HttpGatewayOptions['handlers'], { get: () => health });
     const authorizer = (async () => ({
       principalId: 'anonymous',
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }] },
       context: {},
-    })) as unknown as AuthorizerHandler;
+    })) as unknown as HttpGatewayOptions['authorizer'];
     const gateway = await startHttpGateway({ region: 'local-1', port: 0, handlers, authorizer, onError: () => undefined });
     try {
       const early = await fetch(`${gateway.url}/v1/health`);

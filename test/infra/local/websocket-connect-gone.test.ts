@@ -3,9 +3,7 @@
  * local management API does too (it used to hold such pushes and deliver them on open).
  */
 import WebSocket from 'ws';
-import type { AuthorizerHandler } from '../../../lambdas/authorizer/authorizer';
-import type { SocketHandler } from '../../../lambdas/edge/websocket/define-socket-route';
-import { startWebSocketGateway } from '../../../infra/local/websocket-gateway';
+import { startWebSocketGateway, type SocketInvoke, type WebSocketRoutes } from '../../../infra/local/websocket-gateway';
 
 describe('local management API during $connect', () => {
   it('answers 410 to a post while $connect runs, and delivers once it has returned', async () => {
@@ -14,17 +12,17 @@ describe('local management API during $connect', () => {
       release = resolve;
     });
     let connectionId: string | undefined;
-    const connect: SocketHandler = async (event) => {
+    const connect: SocketInvoke = async (event) => {
       connectionId = event.requestContext.connectionId;
       await connectReturns;
       return { statusCode: 200 };
     };
-    const nothing: SocketHandler = async () => ({ statusCode: 200 });
+    const nothing: SocketInvoke = async () => ({ statusCode: 200 });
     const authorizer = (async () => ({
       principalId: 'agent',
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }] },
       context: {},
-    })) as unknown as AuthorizerHandler;
+    })) as unknown as WebSocketRoutes['authorizer'];
     const gateway = await startWebSocketGateway({ region: 'local-1', onError: () => undefined });
     gateway.setRoutes({ authorizer, connect, disconnect: nothing, default: nothing, actions: {} });
     const post = (id: string) => fetch(`${gateway.managementEndpoint}/@connections/${encodeURIComponent(id)}`, { method: 'POST', body: '{"type":"kill"}' });
