@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import { matchRoute, REST_STAGE_THROTTLE, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
-import type { Invoke } from './lambda-context';
+import { LOCAL_ACCOUNT, type Invoke } from './lambda-context';
 import { bucketsPerKey } from './token-bucket';
 import { closeServer, KEEP_ALIVE, listen } from './http-server';
 
@@ -154,7 +154,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     const query = queryMaps(url);
     const now = Date.now();
     const requestContext = {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT,
       apiId: 'local',
       httpMethod: method,
       path: url.pathname,
@@ -172,7 +172,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
 
     const authorizerEvent = {
       type: 'REQUEST',
-      methodArn: `arn:aws:execute-api:${options.region}:000000000000:local/v1/${method}${url.pathname}`,
+      methodArn: `arn:aws:execute-api:${options.region}:${LOCAL_ACCOUNT}:local/v1/${method}${url.pathname}`,
       resource: route.path,
       path: url.pathname,
       httpMethod: method,

@@ -2,6 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
+/** The account id every local ARN carries. */
+export const LOCAL_ACCOUNT = '000000000000';
+
 export const lambdaContext = (options: { functionName: string; region: string; timeoutMs?: number; memoryMb?: number }): Context => {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   const requestId = randomUUID();
@@ -9,7 +12,7 @@ export const lambdaContext = (options: { functionName: string; region: string; t
     callbackWaitsForEmptyEventLoop: false,
     functionName: options.functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${options.region}:000000000000:function:${options.functionName}`,
+    invokedFunctionArn: `arn:aws:lambda:${options.region}:${LOCAL_ACCOUNT}:function:${options.functionName}`,
     memoryLimitInMB: String(options.memoryMb ?? 256),
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${options.functionName}`,

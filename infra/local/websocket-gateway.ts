@@ -15,7 +15,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import type { WebSocketEvent, WebSocketResult } from '../../lambdas/edge/websocket/events';
 import { GATEWAY_THROTTLED, MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES } from '../../sdk/protocol/messages';
-import type { Invoke } from './lambda-context';
+import { LOCAL_ACCOUNT, type Invoke } from './lambda-context';
 import { bucketsPerKey, tokenBucket } from './token-bucket';
 import { SOCKET_STAGE_THROTTLE } from '../../lambdas/edge/websocket/socket-routes';
 import { closeServer, KEEP_ALIVE, listen, readBody } from './http-server';
@@ -208,7 +208,7 @@ export const startWebSocketGateway = async (options: {
       const result = await current.authorizer(
         {
           type: 'REQUEST',
-          methodArn: `arn:aws:execute-api:${options.region}:000000000000:${LOCAL_WEBSOCKET_API}/${LOCAL_WEBSOCKET_STAGE}/$connect`,
+          methodArn: `arn:aws:execute-api:${options.region}:${LOCAL_ACCOUNT}:${LOCAL_WEBSOCKET_API}/${LOCAL_WEBSOCKET_STAGE}/$connect`,
           headers,
           queryStringParameters: query,
           requestContext,

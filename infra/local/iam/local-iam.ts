@@ -17,10 +17,11 @@ import { LambdaServiceException, type LambdaClient } from '@aws-sdk/client-lambd
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import type { LocalFunction } from '../../../lambdas/config/dependencies';
+import { LOCAL_ACCOUNT } from '../lambda-context';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { checkStatement, HARD_STOP_FUNCTIONS, isAllowed, type AuthorizationRequest, type FunctionPolicies, type PolicyStatement } from './policy';
 
-export const LOCAL_ACCOUNT = '000000000000';
+export { LOCAL_ACCOUNT };
 
 /** The local names the policies' placeholders stand for, in one region. */
 export interface LocalResourceNames {
