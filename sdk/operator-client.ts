@@ -45,7 +45,8 @@ export interface BulkOptions {
 }
 
 export interface BulkResult {
-  agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
+  /** Each agent's change, and the regions that confirmed it (`enforcedIn`) or not yet (`pendingIn`). */
+  agents: { agentId: string; version: number; changed: boolean; pushed: number; enforcedIn: string[]; pendingIn: string[] }[];
   /** False when the call ran out of time: `remaining` names the agents not yet changed; call again. */
   complete: boolean;
   remaining: string[];

@@ -4,6 +4,7 @@
  * kind of item.
  */
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 
@@ -21,6 +22,35 @@ export const grantItemWrites = (options: {
       actions: [...options.actions],
       resources: [options.table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.prefixes] } },
+    }),
+  );
+};
+
+/**
+ * The state table's other replicas: a global table has the same name in every region. Functions
+ * that change agent items write them in the write region and confirm each change in every
+ * region, so they get the reads they make and `writes` (their own actions and key prefixes) on
+ * each replica in `regions`.
+ */
+export const grantOtherReplicas = (options: {
+  fn: IFunction;
+  table: ITableV2;
+  regions: readonly string[];
+  writes?: { readonly actions: readonly string[]; readonly prefixes: readonly string[] };
+}): void => {
+  if (options.regions.length === 0) return;
+  const stack = Stack.of(options.fn);
+  const replicas = options.regions.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: options.table.tableName }));
+  options.fn.addToRolePolicy(
+    new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem'], resources: replicas }),
+  );
+  if (!options.writes) return;
+  options.fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [...options.writes.actions],
+      resources: replicas,
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...options.writes.prefixes] } },
     }),
   );
 };

@@ -36,7 +36,13 @@ export interface HaltControlPlaneProps {
    * stack (a secondary region). Exclusive with `replicaRegions`.
    * @default - this construct owns the table
    */
-  readonly replicaOf?: { readonly tableName: string };
+  readonly replicaOf?: {
+    readonly tableName: string;
+    /** The region of the stack that owns the table: every agent-item write goes there. */
+    readonly writeRegion: string;
+    /** Every region of the deployment (the write region and this one included). @default [writeRegion, this region] */
+    readonly regions?: readonly string[];
+  };
   /** Multi-region consistency of the global table (owner only). @default 'eventual' */
   readonly consistency?: Consistency;
   /** @default 'INFO' */
@@ -72,7 +78,15 @@ export class HaltControlPlane extends Construct {
     }
     this.table = props.replicaOf ? this.replicaTable(props.replicaOf.tableName) : this.ownTable(props);
     this.eventBus = createEventBus(this, 'Events');
+    const ownRegion = Stack.of(this).region;
+    // One write region (the table owner's) for agent items; every region confirms each change.
+    const writeRegion = props.replicaOf?.writeRegion ?? ownRegion;
+    const regions = props.replicaOf
+      ? [...new Set([writeRegion, ownRegion, ...(props.replicaOf.regions ?? [])])]
+      : [ownRegion, ...(props.replicaRegions ?? [])];
+    const otherRegions = regions.filter((r) => r !== ownRegion);
     const environment = {
+      ...(otherRegions.length > 0 ? { HALT_REGIONS: regions.join(','), HALT_WRITE_REGION: writeRegion } : {}),
       HALT_STATE_TABLE: this.table.tableName,
       HALT_EVENT_BUS: this.eventBus.eventBusName,
       HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -80,7 +94,7 @@ export class HaltControlPlane extends Construct {
       ...(props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0 ? { HALT_HARD_STOP_FUNCTIONS: props.hardStopFunctionArns.join(',') } : {}),
     };
     const retention = props.logRetention ? { logRetention: props.logRetention } : {};
-    this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, ...retention });
+    this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, otherRegions, ...retention });
     this.pipeline = new StreamPipeline(this, 'Pipeline', {
       table: this.table,
       eventBus: this.eventBus,
@@ -95,6 +109,7 @@ export class HaltControlPlane extends Construct {
       environment,
       websocket: this.websocket,
       failedBatches: { bucket: this.pipeline.failedBatches, consumer: this.pipeline.consumer },
+      otherRegions,
       ...retention,
     });
     this.sweeper = new SweeperSchedule(this, 'Sweep', {

@@ -21,7 +21,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REST_STAGE_THROTTLE, ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/edge/route-table';
-import { grantItemWrites } from './grants';
+import { grantItemWrites, grantOtherReplicas } from './grants';
 import { HaltFunction } from './halt-function';
 import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
@@ -47,6 +47,8 @@ export interface HaltRestApiProps {
   readonly throttlingBurstLimit?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** The deployment's other regions: routes that change agent items reach their replicas. @default none */
+  readonly otherRegions?: readonly string[];
 }
 
 
@@ -110,6 +112,7 @@ export class HaltRestApi extends Construct {
       // Every route reads; writes only the item kinds it owns (route-table.ts says which).
       props.table.grantReadData(fn);
       if (route.writes) grantItemWrites({ fn, table: props.table, actions: route.writes.actions, prefixes: route.writes.prefixes });
+      if (route.writes?.everyRegion) grantOtherReplicas({ fn, table: props.table, regions: props.otherRegions ?? [], writes: route.writes });
       if (route.connections === 'push') props.websocket?.grantPush(fn);
       if (route.publishes) props.eventBus.grantPutEventsTo(fn);
       if (failedBatches) {

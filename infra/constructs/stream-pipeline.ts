@@ -80,6 +80,8 @@ export class StreamPipeline extends Construct {
     // Reads agents and audit events; writes only audit items.
     props.table.grantReadData(this.consumer);
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: leadingKeys('audit') });
+    // In the write region, stop markers from other regions are folded into the agent item.
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
     props.eventBus.grantPutEventsTo(this.consumer);
     // The hard stop: saved settings live under HARDSTOP#<agent>; the brake is on the named functions only.
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('hardStop') });

@@ -16,7 +16,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import { SOCKET_ROUTES, SOCKET_STAGE_THROTTLE, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
-import { grantItemWrites } from './grants';
+import { grantItemWrites, grantOtherReplicas } from './grants';
 import { HaltFunction } from './halt-function';
 
 export interface HaltWebSocketApiProps {
@@ -34,6 +34,8 @@ export interface HaltWebSocketApiProps {
   readonly throttlingBurstLimit?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /** The deployment's other regions: routes that may stop the agent reach their replicas. @default none */
+  readonly otherRegions?: readonly string[];
 }
 
 export class HaltWebSocketApi extends Construct {
@@ -119,6 +121,9 @@ export class HaltWebSocketApi extends Construct {
         // Acks and heartbeats write the instance and usage items of their own agent only.
         props.stateTable.grantReadData(fn);
         grantItemWrites({ fn, table: props.stateTable, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
+      }
+      if ('everyRegion' in route && route.everyRegion) {
+        grantOtherReplicas({ fn, table: props.stateTable, regions: props.otherRegions ?? [], writes: { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') } });
       }
       if (route.publishes) props.eventBus.grantPutEventsTo(fn);
       this.api.addRoute(route.routeKey, {

@@ -88,6 +88,11 @@ export interface LocalRegionOptions {
   readonly functionTimeoutsMs?: Readonly<Record<string, number>>;
   /** Hears every call the local IAM refuses (the runtime keeps them: `accessDenials`). */
   readonly onAccessDenied?: (denial: AccessDenial) => void;
+  /**
+   * The runtime's regions: each one's DynamoDB Local endpoint (this one's engine answers on
+   * the port of its own), and the write region. @default this region alone
+   */
+  readonly deployment?: { readonly writeRegion: string; readonly dynamoEndpoints: Readonly<Record<string, string>> };
 }
 
 export interface LocalRegion {
@@ -155,14 +160,18 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     cleanups.length = 0;
   };
   try {
+    const ownEndpoint = options.deployment?.dynamoEndpoints[options.region];
     const engine: DynamoEngine = await startDynamoEngine({
       dataDir: join(options.dataDir, 'dynamodb'),
+      ...(ownEndpoint ? { port: Number(new URL(ownEndpoint).port) } : {}),
       ...(options.onError ? { onError: options.onError } : {}),
     });
     cleanups.push(() => engine.stop());
 
+    const regions = Object.keys(options.deployment?.dynamoEndpoints ?? { [options.region]: engine.endpoint });
     const iamOptions: LocalIamOptions = {
       region: options.region,
+      otherRegions: regions.filter((r) => r !== options.region),
       names: {
         stateTable: LOCAL_STATE_TABLE,
         connectionsTable: LOCAL_CONNECTIONS_TABLE,
@@ -205,6 +214,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_STATE_TABLE: LOCAL_STATE_TABLE,
       HALT_EVENT_BUS: LOCAL_EVENT_BUS,
       HALT_DYNAMODB_ENDPOINT: engine.endpoint,
+      HALT_REGIONS: regions.join(','),
+      HALT_WRITE_REGION: options.deployment?.writeRegion ?? options.region,
+      ...(options.deployment ? { HALT_DYNAMODB_ENDPOINTS: Object.entries(options.deployment.dynamoEndpoints).map(([r, url]) => `${r}=${url}`).join(',') } : {}),
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
       ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: pushWorkerName(options.region), HALT_STREAM_CONSUMER_FUNCTION: consumerName(options.region) } : {}),
       HALT_S3_ENDPOINT: s3.endpoint,

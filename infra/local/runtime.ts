@@ -16,6 +16,7 @@ import { startReplicator, type ReplicaEndpoint, type Replicator } from './replic
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 import { bootstrapOperatorKey, type OperatorKeyResult } from './operator-key';
+import { findFreePort } from './free-port';
 import type { AccessDenial } from './iam/local-iam';
 
 export interface LocalRuntimeOptions {
@@ -115,8 +116,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       },
       logLevel: logLevel ?? 'WARN',
     } satisfies Partial<LocalRegionOptions>;
+    // Every region's engine port is chosen first: each region's functions reach the others'
+    // replicas (the write region's, and all of them to confirm a change).
+    const regionNames = (options.regions ?? 1) === 2 ? ['local-1', 'local-2'] : ['local-1'];
+    const deployment = {
+      writeRegion: 'local-1',
+      dynamoEndpoints: Object.fromEntries(await Promise.all(regionNames.map(async (r) => [r, `http://127.0.0.1:${await findFreePort()}`] as const))),
+    };
     const region = await startLocalRegion({
       ...shared,
+      deployment,
       region: 'local-1',
       dataDir: join(stateDir, 'local-1'),
       port: options.port ?? 4700,
@@ -130,6 +139,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       const next = (p: number | undefined, fallback: number) => (p === 0 ? 0 : (p ?? fallback) + 10);
       const second = await startLocalRegion({
         ...shared,
+        deployment,
         region: 'local-2',
         dataDir: join(stateDir, 'local-2'),
         port: next(options.port, 4700),

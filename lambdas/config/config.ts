@@ -35,8 +35,16 @@ export interface HaltConfig {
    * function that replays its batches (`HALT_STREAM_CONSUMER_FUNCTION`); set on the replay routes.
    */
   readonly failedBatches?: { readonly bucket: string; readonly consumerFunction?: string };
+  /**
+   * Every region of the deployment (`HALT_REGIONS`, this one included) and the one that takes
+   * every write of an agent item (`HALT_WRITE_REGION`, the first stack's). @default this region alone
+   */
+  readonly regions: readonly string[];
+  readonly writeRegion: string;
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
+  /** Each region's DynamoDB endpoint, set only by the local runtime (`HALT_DYNAMODB_ENDPOINTS`, `region=url,…`). */
+  readonly regionDynamoEndpoints?: Readonly<Record<string, string>>;
   readonly eventsEndpoint?: string;
   /** The Lambda API for the hard stop (local stand-in). */
   readonly lambdaEndpoint?: string;
@@ -89,6 +97,19 @@ const positiveInt = (env: Env, name: string, fallback: number, max: number): num
   return n;
 };
 
+/** `a=http://…,b=http://…` → `{a: …, b: …}`; absent → undefined. */
+const endpointMap = (env: Env, name: string): Record<string, string> | undefined => {
+  const parts = commaList(env[name]);
+  if (parts.length === 0) return undefined;
+  const map: Record<string, string> = {};
+  for (const part of parts) {
+    const [key, url] = part.split('=');
+    if (!key || !url || !URL.canParse(url)) throw new ConfigurationError(`${name} must be region=url pairs separated by commas, got "${part}"`);
+    map[key.trim()] = url.trim();
+  }
+  return map;
+};
+
 export const loadConfig = (env: Env = process.env): HaltConfig => {
   const logLevel = (env.HALT_LOG_LEVEL ?? env.POWERTOOLS_LOG_LEVEL ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -105,8 +126,23 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   if (Boolean(connectionsTableName) !== Boolean(managementEndpoint)) {
     throw new ConfigurationError('HALT_CONNECTIONS_TABLE and HALT_WEBSOCKET_ENDPOINT go together: set both (WebSocket API) or neither');
   }
+  const region = required(env, 'AWS_REGION');
+  const writeRegion = env.HALT_WRITE_REGION?.trim() || region;
+  const regions = [...new Set([region, ...commaList(env.HALT_REGIONS)])];
+  if (!regions.includes(writeRegion)) {
+    throw new ConfigurationError(`HALT_WRITE_REGION ${writeRegion} must be one of HALT_REGIONS (${regions.join(', ')})`);
+  }
+  const regionDynamoEndpoints = endpointMap(env, 'HALT_DYNAMODB_ENDPOINTS');
+  for (const r of regions) {
+    if (r !== region && regionDynamoEndpoints && !regionDynamoEndpoints[r]) {
+      throw new ConfigurationError(`HALT_DYNAMODB_ENDPOINTS names no endpoint for region ${r}; give one for each of HALT_REGIONS`);
+    }
+  }
   return {
-    region: required(env, 'AWS_REGION'),
+    region,
+    regions,
+    writeRegion,
+    ...(regionDynamoEndpoints ? { regionDynamoEndpoints } : {}),
     stateTableName: required(env, 'HALT_STATE_TABLE'),
     eventBusName: required(env, 'HALT_EVENT_BUS'),
     ...(connectionsTableName && managementEndpoint ? { websocket: { connectionsTableName, managementEndpoint } } : {}),

@@ -13,7 +13,7 @@ import { LambdaPushWorkers } from '../adapters/push/lambda-push-workers';
 import type { PushShard, ShardOutcome } from '../adapters/push/push-shard';
 import { SignedHttpPoster } from '../adapters/push/signed-poster';
 import { DynamoConnectionRepository, type ConnectionRepository } from '../adapters/dynamo/connections';
-import type { DomainContext } from '../domain/context';
+import type { DomainContext, RegionalAccess } from '../domain/context';
 import type { ConnectionCloser, Notifier } from '../ports/notifier';
 import { createDynamoRepository } from '../adapters/dynamo/dynamo-repository';
 import type { FunctionThrottle, HardStopStore } from '../ports/hard-stop';
@@ -144,6 +144,31 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
   const repository = createDynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
+  /**
+   * Another region's replica of the state table: the write region's (agent-item writes) and
+   * every region's (confirming a change). Bounded timeouts and one retry: a region that does
+   * not answer within about three seconds (two tries) is treated as down (a kill then falls back to a stop
+   * marker here), not waited on for the SDK's default minutes.
+   */
+  const replicaIn = (region: string) => {
+    if (region === config.region) return repository;
+    const endpoint = config.regionDynamoEndpoints?.[region];
+    const client = new DynamoDBClient({
+      region,
+      ...(endpoint ? { endpoint, credentials: localCredentials } : {}),
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_500, throwOnRequestTimeout: true },
+      maxAttempts: 2,
+    });
+    localFunction?.prepareClient?.(client, 'dynamodb');
+    const replicaDocuments = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+    return createDynamoRepository({ client: replicaDocuments, tableName: config.stateTableName, region: config.region });
+  };
+  const replicas = config.regions.map((region) => ({ region, repository: replicaIn(region) }));
+  const regions: RegionalAccess = {
+    writeRegion: config.writeRegion,
+    writer: replicas.find((r) => r.region === config.writeRegion)?.repository ?? repository,
+    replicas,
+  };
   const throttle = new LambdaThrottle({
     ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
     ...(localFunction?.prepareClient ? { prepareClient: (client: LambdaClient) => localFunction.prepareClient?.(client, 'lambda') } : {}),
@@ -162,6 +187,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       publisher,
       ...(websocket.notifier ? { notifier: websocket.notifier } : {}),
       hardStopAllowList: config.hardStopAllowList,
+      regions,
     },
     publisher,
     logger,

@@ -1,4 +1,5 @@
 /** Shapes stored records into the `Agent` and `Instance` views of the public contract. */
+import { effectiveAgent } from './stop-markers';
 import type { Agent, AgentDetail, Instance } from '../../sdk/protocol/types';
 import { healthFrom, isConnected, isIgnoringStop, lastSeenAt } from './agent-state';
 import type { AgentRecord, InstanceRecord, UsageRecord } from '../ports/records';
@@ -20,11 +21,13 @@ export const toInstanceView = (agent: AgentRecord, instance: InstanceRecord, now
 });
 
 export const toAgentView = (
-  agent: AgentRecord,
+  stored: AgentRecord,
   instances: readonly InstanceRecord[],
   usage: UsageRecord,
   now: Date,
 ): Agent => {
+  // As the gateways treat it: a stop marker not yet folded already stops it.
+  const agent = effectiveAgent(stored);
   const lastHeartbeatAt = latest(instances.map((i) => i.lastHeartbeatAt));
   // After a resume, an instance counts again once it has been heard from (its acknowledgement
   // of the resume does that): until then the agent's health is `unknown`.
@@ -63,5 +66,5 @@ export const toAgentDetail = (
   now: Date,
 ): AgentDetail => ({
   ...toAgentView(agent, instances, usage, now),
-  instanceList: instances.map((i) => toInstanceView(agent, i, now)),
+  instanceList: instances.map((i) => toInstanceView(effectiveAgent(agent), i, now)),
 });

@@ -8,14 +8,20 @@ import { AgentNotFoundError } from './errors';
 import type { AgentRecord } from '../ports/records';
 import { mapWithConcurrency } from './concurrency';
 import { assertHardStopAllowed } from './hard-stop';
+import { inWriteRegion } from './regions';
+import { effectiveAgent, foldedAgent } from './stop-markers';
+import type { AgentRepository } from '../ports/repository';
 
 const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
 
-/** Read a live agent (strongly consistent) or throw `AgentNotFoundError`. */
+/**
+ * Read a live agent (strongly consistent, this region's replica) as every gateway treats it
+ * (its stop markers applied), or throw `AgentNotFoundError`.
+ */
 export const requireAgent = async (ctx: DomainContext, agentId: string, field?: string): Promise<AgentRecord> => {
   const agent = await ctx.repository.getAgent(agentId, { consistent: true });
   if (!agent || agent.deleted) throw new AgentNotFoundError(agentId, field);
-  return agent;
+  return effectiveAgent(agent);
 };
 
 export const createAgent = async (
@@ -24,7 +30,16 @@ export const createAgent = async (
   request: CreateAgentRequest,
 ): Promise<{ agent: Agent; agentKey: string }> => {
   assertHardStopAllowed(ctx, request.policy, 'body.policy');
-  const existing = await ctx.repository.getAgent(request.agentId, { consistent: true });
+  return inWriteRegion(ctx, (writer) => createIn(ctx, writer, caller, request));
+};
+
+const createIn = async (
+  ctx: DomainContext,
+  writer: AgentRepository,
+  caller: Caller,
+  request: CreateAgentRequest,
+): Promise<{ agent: Agent; agentKey: string }> => {
+  const existing = await writer.getAgent(request.agentId, { consistent: true });
   const now = ctx.now().toISOString();
   const previousVersion = existing?.deleted ? existing.version : undefined;
   const agent: AgentRecord = {
@@ -51,7 +66,7 @@ export const createAgent = async (
     deleted: false,
   };
   const { secret, record } = mintKey({ name: `agent:${agent.agentId}`, role: 'agent', agentId: agent.agentId, now: ctx.now() });
-  await ctx.repository.createAgent(agent, record, previousVersion);
+  await writer.createAgent(agent, record, previousVersion);
   return {
     agent: toAgentView(agent, [], EMPTY_USAGE, ctx.now()),
     agentKey: secret,
@@ -99,25 +114,37 @@ export const listAgents = async (ctx: DomainContext, tags: readonly string[] = [
 
 /** Delete the agent: it becomes a tombstone (its audit trail stays) and its keys stop working. */
 export const deleteAgent = async (ctx: DomainContext, caller: Caller, agentId: string): Promise<void> => {
-  const agent = await requireAgent(ctx, agentId);
-  const now = ctx.now().toISOString();
-  await ctx.repository.deleteAgent(
-    {
-      ...agent,
-      deleted: true,
-      version: agent.version + 1,
-      lastChange: {
-        type: 'agent_deleted',
-        actor: caller.name,
-        reason: null,
-        at: now,
-        fromStatus: agent.status,
-        toStatus: null,
-        region: ctx.region,
-      },
-    },
-    agent.version,
-  );
+  await inWriteRegion(ctx, async (writer) => {
+    for (;;) {
+      const stored = await writer.getAgent(agentId, { consistent: true });
+      if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
+      // Its stops become history first: the trail shows the kill, then the deletion.
+      const fold = foldedAgent(stored);
+      if (fold) {
+        await writer.updateAgent(fold, stored.version);
+        continue;
+      }
+      const now = ctx.now().toISOString();
+      await writer.deleteAgent(
+        {
+          ...stored,
+          deleted: true,
+          version: stored.version + 1,
+          lastChange: {
+            type: 'agent_deleted',
+            actor: caller.name,
+            reason: null,
+            at: now,
+            fromStatus: stored.status,
+            toStatus: null,
+            region: ctx.region,
+          },
+        },
+        stored.version,
+      );
+      return;
+    }
+  });
   const keys = await ctx.repository.listKeys();
   await Promise.all(keys.filter((k) => k.role === 'agent' && k.agentId === agentId).map((k) => ctx.repository.deleteKey(k)));
 };

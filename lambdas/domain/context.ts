@@ -18,6 +18,17 @@ export interface DomainContext {
    * the only ones the stream consumer may brake. Absent or empty: none.
    */
   readonly hardStopAllowList?: readonly string[];
+  /** The deployment's regions (absent: this region alone, which is its own write region). */
+  readonly regions?: RegionalAccess;
+}
+
+/** Every agent-item write goes to one region; every region's replica can be read to confirm a change. */
+export interface RegionalAccess {
+  readonly writeRegion: string;
+  /** The write region's replica (this region's own repository when this is the write region). */
+  readonly writer: AgentRepository;
+  /** Every region's replica, this one's included: a change is confirmed by reading each. */
+  readonly replicas: readonly { readonly region: string; readonly repository: AgentRepository }[];
 }
 
 /** The caller, as its API key says. `name` is what the audit trail records as actor. */

@@ -1,7 +1,10 @@
 /**
- * Kill, pause, resume and policy changes: every one a conditional write on `version`. A lost
- * race is retried on fresh state (the operator's intent still holds), unless the caller named
- * the version it expected, in which case it surfaces as `VersionConflictError`.
+ * Kill, pause, resume and policy changes: every one a conditional write on `version`, made in
+ * the write region (domain/regions.ts). A lost race is retried on fresh state (the operator's
+ * intent still holds), unless the caller named the version it expected, in which case it
+ * surfaces as `VersionConflictError`. Stop markers from other regions are folded into the
+ * history before any change is made on top of them. When the write region does not answer, a
+ * kill or pause becomes a stop marker in this region (domain/stop-markers.ts).
  */
 import type { Policy } from '../../sdk/protocol/schemas';
 import type { ControlResult } from '../../sdk/protocol/types';
@@ -9,10 +12,13 @@ import { planTransition, type ControlAction } from './agent-state';
 import { findAgents, requireAgent } from './agents';
 import { mapWithConcurrency } from './concurrency';
 import type { DomainContext } from './context';
-import { AgentNotFoundError, InvalidTransitionError, VersionConflictError } from './errors';
+import { AgentNotFoundError, InvalidTransitionError, VersionConflictError, WriteRegionUnavailableError } from './errors';
 import type { AgentRecord } from '../ports/records';
 import { announceChange } from './announce-change';
 import { assertHardStopAllowed } from './hard-stop';
+import { confirmEnforcement, inWriteRegion, type Enforcement } from './regions';
+import { foldedAgent } from './stop-markers';
+import type { AgentRepository } from '../ports/repository';
 
 const MAX_ATTEMPTS = 10;
 
@@ -34,45 +40,123 @@ export interface StatusChange {
 const backoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
 
-/** Run `write` on fresh state until it wins or the caller's expected version is gone. */
-const withRetries = async <T>(
+/** The live agent as the write region stores it (markers attached, not applied). */
+const requireStored = async (writer: AgentRepository, agentId: string): Promise<AgentRecord> => {
+  const agent = await writer.getAgent(agentId, { consistent: true });
+  if (!agent || agent.deleted) throw new AgentNotFoundError(agentId);
+  return agent;
+};
+
+/**
+ * Run `write` in the write region on fresh state until it wins or the caller's expected version
+ * is gone. Stop markers are folded first: a change is always made on top of every stop that
+ * came before it.
+ */
+const withRetries = <T>(
   ctx: DomainContext,
   agentId: string,
   expectedVersion: number | undefined,
-  write: (agent: AgentRecord) => Promise<T>,
-): Promise<T> => {
-  for (let attempt = 1; ; attempt++) {
-    const agent = await requireAgent(ctx, agentId);
-    if (expectedVersion !== undefined && agent.version !== expectedVersion) {
-      throw new VersionConflictError(agentId, expectedVersion, agent.version);
+  write: (agent: AgentRecord, writer: AgentRepository) => Promise<T>,
+): Promise<T> =>
+  inWriteRegion(ctx, async (writer) => {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await requireStored(writer, agentId);
+      try {
+        const fold = foldedAgent(stored);
+        if (fold) {
+          await writer.updateAgent(fold, stored.version);
+          continue;
+        }
+        if (expectedVersion !== undefined && stored.version !== expectedVersion) {
+          throw new VersionConflictError(agentId, expectedVersion, stored.version);
+        }
+        return await write(stored, writer);
+      } catch (error) {
+        if (!(error instanceof VersionConflictError) || expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) throw error;
+        await backoff(attempt);
+      }
     }
-    try {
-      return await write(agent);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) throw error;
-      await backoff(attempt);
-    }
-  }
-};
+  });
 
-export interface StatusChangeOutcome extends ControlResult {
-  /** The agent as it stands after the call. */
+/**
+ * Fold the agent's stop markers into its history, in the write region (its stream consumer
+ * calls this when a marker arrives). Resolves to the agent as stored after it; a lost race is
+ * retried, since whoever won folded or will fold the markers too.
+ */
+export const foldStops = (ctx: DomainContext, agentId: string): Promise<AgentRecord | undefined> =>
+  inWriteRegion(ctx, async (writer) => {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await writer.getAgent(agentId, { consistent: true });
+      const fold = stored && foldedAgent(stored);
+      if (!stored || !fold) return stored;
+      try {
+        await writer.updateAgent(fold, stored.version);
+        return fold;
+      } catch (error) {
+        if (error instanceof AgentNotFoundError) return undefined;
+        if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+        await backoff(attempt);
+      }
+    }
+  });
+
+export interface StatusChangeOutcome extends Omit<ControlResult, 'enforcedIn' | 'pendingIn'> {
+  /** The agent as it stands after the call (stop markers applied). */
   readonly agent: AgentRecord;
 }
 
 /**
- * Kill, pause or resume one agent: the conditional write, then the one kill path
- * (`announceChange`) tells its instances in this region at once. The stream consumer of every
- * region is the safety net for what this push misses.
+ * Kill, pause or resume one agent: the conditional write in the write region (or, for a kill
+ * or pause it cannot take, a stop marker here), then the one kill path (`announceChange`)
+ * tells its instances at once. The stream consumer of every region is the safety net for what
+ * this push misses.
  */
 export const changeStatus = async (ctx: DomainContext, change: StatusChange): Promise<StatusChangeOutcome> => {
-  const outcome = await writeStatus(ctx, change);
+  let outcome: Omit<StatusChangeOutcome, 'pushed'>;
+  try {
+    outcome = await writeStatus(ctx, change);
+  } catch (error) {
+    if (!(error instanceof WriteRegionUnavailableError) || change.action === 'resume') throw error;
+    outcome = await markStopped(ctx, change);
+  }
   const pushed = outcome.changed || change.repeatPush ? await announceChange(ctx, outcome.agent) : 0;
   return { ...outcome, pushed };
 };
 
+/**
+ * A kill or pause, then the wait for every region to confirm it: what an operator's call
+ * answers (`enforcedIn`, `pendingIn`). The pushes have gone out before the wait begins.
+ */
+export const changeStatusConfirmed = async (ctx: DomainContext, change: StatusChange): Promise<StatusChangeOutcome & Enforcement> => {
+  const outcome = await changeStatus(ctx, change);
+  return { ...outcome, ...(await confirmEnforcement(ctx, outcome.agentId, outcome.version)) };
+};
+
+/**
+ * The write region did not answer: stop the agent with this region's marker, which this
+ * region's gateway honours from now on and replication carries to the others.
+ */
+const markStopped = async (ctx: DomainContext, change: StatusChange): Promise<Omit<StatusChangeOutcome, 'pushed'>> => {
+  const agent = await requireAgent(ctx, change.agentId);
+  if (change.expectedVersion !== undefined && agent.version !== change.expectedVersion) {
+    throw new VersionConflictError(change.agentId, change.expectedVersion, agent.version);
+  }
+  const plan = planTransition(agent.status, change.action);
+  if (!plan.changed) return { agentId: agent.agentId, status: agent.status, version: agent.version, changed: false, agent };
+  await ctx.repository.putStopMarker(change.agentId, {
+    region: ctx.region,
+    action: change.action === 'kill' ? 'kill' : 'pause',
+    actor: change.actor,
+    reason: change.reason,
+    at: ctx.now().toISOString(),
+    agentCreatedAt: agent.createdAt,
+  });
+  const after = await requireAgent(ctx, change.agentId);
+  return { agentId: after.agentId, status: after.status, version: after.version, changed: true, agent: after };
+};
+
 const writeStatus = (ctx: DomainContext, change: StatusChange): Promise<Omit<StatusChangeOutcome, 'pushed'>> =>
-  withRetries(ctx, change.agentId, change.expectedVersion, async (agent) => {
+  withRetries(ctx, change.agentId, change.expectedVersion, async (agent, writer) => {
     const plan = planTransition(agent.status, change.action);
     if (!plan.changed) return { agentId: agent.agentId, status: agent.status, version: agent.version, changed: false, agent };
     const at = ctx.now().toISOString();
@@ -94,7 +178,7 @@ const writeStatus = (ctx: DomainContext, change: StatusChange): Promise<Omit<Sta
         region: ctx.region,
       },
     };
-    await ctx.repository.updateAgent(next, agent.version);
+    await writer.updateAgent(next, agent.version);
     return { agentId: next.agentId, status: next.status, version: next.version, changed: true, agent: next };
   });
 
@@ -105,15 +189,18 @@ export const bulkKill = (
 ): Promise<BulkKillResult> => bulkChange(ctx, { ...options, action: 'kill' });
 
 export interface BulkKillResult {
-  agents: { agentId: string; version: number; changed: boolean; pushed: number }[];
+  agents: ({ agentId: string; version: number; changed: boolean; pushed: number } & Enforcement)[];
   /** False when time ran out before every agent was changed: `remaining` lists the rest. */
   complete: boolean;
   /** Agents not yet changed (the same call again changes them; the ones done stay done). */
   remaining: string[];
 }
 
-/** A bulk change starts no agent's change with less than this left: a change and its push fit. */
-export const BULK_MARGIN_MS = 3_000;
+/**
+ * A bulk change starts no agent's change with less than this left: a change, its push and the
+ * wait for every region to confirm it (`CONFIRM_WAIT_MS`) fit.
+ */
+export const BULK_MARGIN_MS = 6_000;
 
 /**
  * Kill, pause or resume every live agent carrying all `tags`, or every agent when `all`: one
@@ -142,13 +229,17 @@ export const bulkChange = async (
       return [];
     }
     try {
-      const result = await changeStatus(ctx, { agentId: agent.agentId, action: options.action, reason: options.reason, actor: options.actor, repeatPush: true });
-      return [{ agentId: result.agentId, version: result.version, changed: result.changed, pushed: result.pushed }];
+      const result = await changeStatusConfirmed(ctx, { agentId: agent.agentId, action: options.action, reason: options.reason, actor: options.actor, repeatPush: true });
+      return [{ agentId: result.agentId, version: result.version, changed: result.changed, pushed: result.pushed, enforcedIn: result.enforcedIn, pendingIn: result.pendingIn }];
     } catch (error) {
       // Deleted between the listing and the change: there is nothing left to change.
       if (error instanceof AgentNotFoundError) return [];
       // A killed agent is not softened to paused by a bulk pause; its instances hear it is killed.
-      if (error instanceof InvalidTransitionError) return [{ agentId: agent.agentId, version: agent.version, changed: false, pushed: await announceChange(ctx, agent) }];
+      if (error instanceof InvalidTransitionError) {
+        const killed = await requireAgent(ctx, agent.agentId);
+        const pushed = await announceChange(ctx, killed);
+        return [{ agentId: killed.agentId, version: killed.version, changed: false, pushed, ...(await confirmEnforcement(ctx, killed.agentId, killed.version)) }];
+      }
       throw error;
     }
   });
@@ -161,7 +252,7 @@ export const setPolicy = async (
   options: { agentId: string; policy: Policy; actor: string; expectedVersion?: number },
 ): Promise<{ policy: Policy; version: number }> => {
   assertHardStopAllowed(ctx, options.policy, 'body');
-  return withRetries(ctx, options.agentId, options.expectedVersion, async (agent) => {
+  return withRetries(ctx, options.agentId, options.expectedVersion, async (agent, writer) => {
     const at = ctx.now().toISOString();
     const next: AgentRecord = {
       ...agent,
@@ -177,7 +268,7 @@ export const setPolicy = async (
         region: ctx.region,
       },
     };
-    await ctx.repository.updateAgent(next, agent.version);
+    await writer.updateAgent(next, agent.version);
     return { policy: next.policy, version: next.version };
   });
 };

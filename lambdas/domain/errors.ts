@@ -138,3 +138,20 @@ export class ServiceUnavailableError extends HaltError {
     super(503, 'service_unavailable', message, options);
   }
 }
+
+/**
+ * The write region, where every change of an agent item is made, did not answer. Kills and
+ * pauses still hold (a stop marker in the calling region); resumes, policy changes, creating
+ * and deleting agents wait for it.
+ */
+export class WriteRegionUnavailableError extends ServiceUnavailableError {
+  public readonly writeRegion: string;
+
+  public constructor(writeRegion: string, options?: { cause?: unknown }) {
+    super(
+      `the write region ${writeRegion} did not answer: kills and pauses still work from every region, resumes, policy changes and creating or deleting agents need it; retry shortly`,
+      options,
+    );
+    this.writeRegion = writeRegion;
+  }
+}

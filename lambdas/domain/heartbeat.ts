@@ -10,6 +10,7 @@ import { requireAgent } from './agents';
 import { recordUsage } from './budget';
 import { usageWindows, type DomainContext } from './context';
 import { enforceBudgetBreach, enforceConsecutiveFailures } from './policy-enforcement';
+import type { AgentRecord } from '../ports/records';
 
 export const recordHeartbeat = async (
   ctx: DomainContext,
@@ -43,21 +44,22 @@ export const recordHeartbeat = async (
   if (hasMetrics) {
     const windows = usageWindows(now);
     const maxCost = agent.policy.budget?.maxCostUsdPerDay;
+    let stopped: AgentRecord | undefined;
     if (maxCost !== undefined && (metrics.costUsd ?? 0) > 0) {
       const usage = await ctx.repository.getUsage(agentId, windows.day);
       if (usage.costUsd > maxCost) {
-        await enforceBudgetBreach(ctx, { agentId, policy: agent.policy, limit: 'maxCostUsdPerDay', window: windows.day, trigger: `cost reported by ${request.instanceId}` });
+        stopped = await enforceBudgetBreach(ctx, { agentId, policy: agent.policy, limit: 'maxCostUsdPerDay', window: windows.day, trigger: `cost reported by ${request.instanceId}` });
       }
     }
-    await enforceConsecutiveFailures(ctx, { agentId, policy: agent.policy, succeeded: metrics.succeeded ?? 0, failed: metrics.failed ?? 0 });
-    const latest = await ctx.repository.getAgent(agentId, { consistent: true });
-    if (latest && !latest.deleted && latest.version !== agent.version) {
-      // The report itself stopped the agent: answer with where it stands now.
+    stopped = (await enforceConsecutiveFailures(ctx, { agentId, policy: agent.policy, succeeded: metrics.succeeded ?? 0, failed: metrics.failed ?? 0 })) ?? stopped;
+    if (stopped && !stopped.deleted && stopped.version !== agent.version) {
+      // The report itself stopped the agent (in the write region, or by this region's marker):
+      // answer with where it stands now, not with what this replica may not hold yet.
       return {
-        status: latest.status,
-        version: latest.version,
-        ...(latest.status !== 'active' && latest.statusReason ? { reason: latest.statusReason } : {}),
-        failMode: latest.policy.failMode ?? 'closed',
+        status: stopped.status,
+        version: stopped.version,
+        ...(stopped.status !== 'active' && stopped.statusReason ? { reason: stopped.statusReason } : {}),
+        failMode: stopped.policy.failMode ?? 'closed',
       };
     }
   }

@@ -7,6 +7,7 @@ import type { Policy } from '../../sdk/protocol/schemas';
 import type { DomainContext } from './context';
 import { changeStatus } from './control';
 import type { UsageLimits } from '../ports/repository';
+import type { AgentRecord } from '../ports/records';
 
 export const BUDGET_BREACHED = 'BudgetBreached';
 const TWO_DAYS = 2 * 86_400;
@@ -20,24 +21,32 @@ export interface BreachReport {
   trigger: string;
 }
 
-/** Apply the policy's answer to a breach of `limit` in `window`. */
+/**
+ * Apply the policy's answer to a breach of `limit` in `window`. Resolves to the agent as the
+ * automatic pause or kill left it (undefined when the policy only rejects).
+ */
 export const enforceBudgetBreach = async (
   ctx: DomainContext,
   options: { agentId: string; policy: Policy; limit: keyof UsageLimits; window: string; trigger: string },
-): Promise<void> => {
+): Promise<AgentRecord | undefined> => {
   const budget = options.policy.budget;
-  if (!budget) return;
+  if (!budget) return undefined;
   const at = ctx.now();
+  let after: AgentRecord | undefined;
   if (budget.onBreach !== 'reject') {
-    await changeStatus(ctx, {
+    after = await changeStatus(ctx, {
       agentId: options.agentId,
       action: budget.onBreach === 'kill' ? 'kill' : 'pause',
       reason: `budget ${options.limit} reached (${options.trigger})`,
       actor: 'policy:budget',
-    }).catch((error: unknown) => {
-      // Pausing an agent that is killed meanwhile is no change to make.
-      if (!(error instanceof Error && error.name === 'InvalidTransitionError')) throw error;
-    });
+    }).then(
+      (outcome) => outcome.agent,
+      (error: unknown) => {
+        // Pausing an agent that is killed meanwhile is no change to make.
+        if (!(error instanceof Error && error.name === 'InvalidTransitionError')) throw error;
+        return undefined;
+      },
+    );
   }
   // Published before it is marked: a publish that fails leaves no mark, so the next call that
   // meets the breach publishes again. An event can go out twice (two calls at once), never zero
@@ -55,22 +64,26 @@ export const enforceBudgetBreach = async (
     await ctx.publisher.publish({ detailType: BUDGET_BREACHED, detail, time: at });
   }
   await ctx.repository.markBreach(options.agentId, breach, Math.floor(at.getTime() / 1000) + TWO_DAYS);
+  return after;
 };
 
-/** Count a report of units; kill the agent when its run of failures reaches the policy's limit. */
+/**
+ * Count a report of units; kill the agent when its run of failures reaches the policy's limit.
+ * Resolves to the agent as the kill left it (undefined when there was none).
+ */
 export const enforceConsecutiveFailures = async (
   ctx: DomainContext,
   options: { agentId: string; policy: Policy; succeeded: number; failed: number },
-): Promise<void> => {
+): Promise<AgentRecord | undefined> => {
   const limit = options.policy.autoKill?.consecutiveFailures;
-  if (limit === undefined || (options.succeeded === 0 && options.failed === 0)) return;
+  if (limit === undefined || (options.succeeded === 0 && options.failed === 0)) return undefined;
   const streak = await ctx.repository.updateFailureStreak(options.agentId, options);
-  if (streak >= limit) {
-    await changeStatus(ctx, {
-      agentId: options.agentId,
-      action: 'kill',
-      reason: `${streak} consecutive failed units (limit ${limit})`,
-      actor: 'policy:consecutive_failures',
-    });
-  }
+  if (streak < limit) return undefined;
+  const outcome = await changeStatus(ctx, {
+    agentId: options.agentId,
+    action: 'kill',
+    reason: `${streak} consecutive failed units (limit ${limit})`,
+    actor: 'policy:consecutive_failures',
+  });
+  return outcome.agent;
 };

@@ -18,6 +18,12 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export interface RouteWrites {
   readonly actions: readonly ('dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:BatchWriteItem')[];
   readonly prefixes: readonly string[];
+  /**
+   * The route may change agent items (by hand, or a policy's automatic stop): those writes go
+   * to the write region, and a change is confirmed in every region, so its grants (reads and
+   * these writes) cover every region's replica of the state table.
+   */
+  readonly everyRegion?: boolean;
 }
 
 export interface RouteDefinition {
@@ -61,18 +67,18 @@ const BULK_FUNCTION = { memoryMb: 1024, timeoutSeconds: 29 } as const;
  */
 export const REST_STAGE_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
 
-const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') };
+const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent'), everyRegion: true };
 /** An agent is created and deleted with its tag entries and its key's two items. */
 const AGENT_AND_KEY_ITEMS = leadingKeys('agent', 'tag', 'keyByHash', 'keyById');
 
 export const ROUTES = {
   health: { method: 'GET', path: '/v1/health', access: PUBLIC, entry: 'health/health.ts' },
   openapi: { method: 'GET', path: '/v1/openapi.json', access: PUBLIC, entry: 'openapi/get-openapi.ts' },
-  createAgent: { method: 'POST', path: '/v1/agents', access: OPERATOR_ONLY, entry: 'agents/create-agent.ts', writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: AGENT_AND_KEY_ITEMS } },
+  createAgent: { method: 'POST', path: '/v1/agents', access: OPERATOR_ONLY, entry: 'agents/create-agent.ts', writes: { actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: AGENT_AND_KEY_ITEMS, everyRegion: true } },
   listAgents: { method: 'GET', path: '/v1/agents', access: READERS, entry: 'agents/list-agents.ts' },
   getAgent: { method: 'GET', path: '/v1/agents/{agentId}', access: READERS_AND_OWN_AGENT, entry: 'agents/get-agent.ts' },
   getUsage: { method: 'GET', path: '/v1/agents/{agentId}/usage', access: READERS_AND_OWN_AGENT, entry: 'agents/get-usage.ts' },
-  deleteAgent: { method: 'DELETE', path: '/v1/agents/{agentId}', access: OPERATOR_ONLY, entry: 'agents/delete-agent.ts', writes: { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: AGENT_AND_KEY_ITEMS } },
+  deleteAgent: { method: 'DELETE', path: '/v1/agents/{agentId}', access: OPERATOR_ONLY, entry: 'agents/delete-agent.ts', writes: { actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], prefixes: AGENT_AND_KEY_ITEMS, everyRegion: true } },
   killAgent: { method: 'POST', path: '/v1/agents/{agentId}/kill', access: OPERATOR_ONLY, entry: 'control/kill-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   pauseAgent: { method: 'POST', path: '/v1/agents/{agentId}/pause', access: OPERATOR_ONLY, entry: 'control/pause-agent.ts', writes: AGENT_UPDATES, connections: 'push' },
   resumeAgent: { method: 'POST', path: '/v1/agents/{agentId}/resume', access: OPERATOR_ONLY, entry: 'control/resume-agent.ts', writes: AGENT_UPDATES, connections: 'push' },

@@ -24,6 +24,29 @@ export interface AgentRecord {
   lastChange: AgentChange;
   /** A deleted agent stays as a tombstone so its versions (and audit chain) keep growing. */
   deleted: boolean;
+  /**
+   * Per region, the last of its stop markers folded into this item's history (the marker's
+   * `seq`): later markers of that region still stop the agent (domain/stop-markers.ts).
+   */
+  foldedStops?: Record<string, number>;
+  /** Read with the agent, never stored on its item: the stop markers its partition holds. */
+  stops?: StopMarker[];
+}
+
+/**
+ * A region's "stopped at …" for an agent, written in that region when the write region could
+ * not take a kill or pause (`AGENT#<id> / AGENT#STOP#<region>`). Only its own region writes
+ * it, so replicas merge markers without conflict; `seq` grows with each marker it writes.
+ */
+export interface StopMarker {
+  region: string;
+  seq: number;
+  action: 'kill' | 'pause';
+  actor: string;
+  reason: string;
+  at: string;
+  /** The `createdAt` of the agent it stops: a marker never stops a later agent of the same id. */
+  agentCreatedAt: string;
 }
 
 export interface InstanceRecord {

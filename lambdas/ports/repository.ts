@@ -10,6 +10,7 @@ import type {
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
+  StopMarker,
   UsageRecord,
 } from './records';
 
@@ -49,13 +50,21 @@ export interface UsageDelta {
 }
 
 export interface AgentRepository {
-  /** The agent item, tombstones included; `consistent` for a strongly consistent read. */
+  /**
+   * The agent item with its stop markers (`stops`), tombstones included; `consistent` for a
+   * strongly consistent read. The item as stored: `effectiveAgent` applies the markers.
+   */
   getAgent(agentId: string, options?: { consistent?: boolean }): Promise<AgentRecord | undefined>;
   /**
    * Create the agent and its first key together. `previousVersion` is the version of a
    * tombstone being replaced (the write fails with `ConflictError` if a live agent exists).
    */
   createAgent(agent: AgentRecord, key: ApiKeyRecord, previousVersion: number | undefined): Promise<void>;
+  /**
+   * Write (or renew) this region's stop marker of the agent; resolves to it with its new `seq`.
+   * Only the marker's own region writes it.
+   */
+  putStopMarker(agentId: string, marker: Omit<StopMarker, 'seq'>): Promise<StopMarker>;
   /** Replace the agent's versioned state if it is still at `expectedVersion`. */
   updateAgent(agent: AgentRecord, expectedVersion: number): Promise<void>;
   /** Turn the agent into a tombstone at `agent.version` and remove its tag entries, instances and checkpoints. */

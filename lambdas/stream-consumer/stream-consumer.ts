@@ -1,6 +1,7 @@
 /**
- * Consumes the state table's stream (agent items, acknowledging instances and revoked keys, by
- * event filter): one audit event per versioned change, then one event on the bus;
+ * Consumes the state table's stream (agent items, stop markers, acknowledging instances and
+ * revoked keys, by event filter): one audit event per versioned change, then one event on the bus;
+ * stop markers folded into the history in the write region;
  * acknowledgements become one coalesced view for watchers per agent per batch; a revoked key's
  * connections in this region are closed. Records are handled in order; once a record of
  * an agent fails, that agent's later records in the batch fail too, so its chain is never
@@ -14,9 +15,12 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { recordAgentChange } from '../domain/audit';
 import { applyHardStop, HARD_STOP_FAILED } from '../domain/hard-stop';
-import type { AgentRecord, InstanceRecord } from '../ports/records';
-import { PARTITION, PREFIX } from '../adapters/dynamo/table-schema';
-import { announceProgress, announceStoredChange } from '../domain/announce-change';
+import type { AgentRecord, InstanceRecord, StopMarker } from '../ports/records';
+import { PARTITION, PREFIX, STOP_MARKER_PREFIX } from '../adapters/dynamo/table-schema';
+import { announceChange, announceProgress, announceStoredChange } from '../domain/announce-change';
+import { foldStops } from '../domain/control';
+import { isWriteRegion } from '../domain/regions';
+import { effectiveAgent } from '../domain/stop-markers';
 import { ProgressTracker } from '../domain/progress';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
@@ -81,6 +85,18 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           return;
         }
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
+        if (String(keys.sk ?? '').startsWith(STOP_MARKER_PREFIX)) {
+          // A region stopped the agent with a marker because the write region did not answer.
+          // The write region folds it into the history (that change comes back through the
+          // stream: audit event, pushes, brake); elsewhere, this region's instances hear of it now.
+          if (isWriteRegion(deps.ctx)) {
+            await foldStops(deps.ctx, agentId);
+          } else if (image<StopMarker>(record.dynamodb?.NewImage)?.region !== deps.ctx.region) {
+            const stored = await deps.ctx.repository.getAgent(agentId, { consistent: true });
+            if (stored && !stored.deleted) await announceChange(deps.ctx, effectiveAgent(stored)).catch((error: unknown) => deps.logger.warn('could not announce a stop marker', { agentId, error: error as Error }));
+          }
+          return;
+        }
         if (String(keys.sk ?? '').startsWith(PREFIX.instance)) {
           const before = image<Partial<InstanceRecord>>(record.dynamodb?.OldImage)?.acknowledgedVersion ?? -1;
           const instance = image<InstanceRecord>(record.dynamodb?.NewImage);

@@ -50,6 +50,10 @@ export interface ControlResult {
   version: number;
   changed: boolean;
   pushed: number;
+  /** Regions whose replica is confirmed (strongly consistent read) to hold this change or a later one. */
+  enforcedIn: string[];
+  /** Regions not confirmed within the wait (at most 3 s): they may still admit what the change forbids. */
+  pendingIn: string[];
 }
 
 export interface HeartbeatResult {

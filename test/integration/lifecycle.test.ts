@@ -52,7 +52,7 @@ describe('agent lifecycle (local runtime)', () => {
     // WHEN an operator kills it
     const killed = await t.api('POST', '/v1/agents/email-campaign/kill', { body: { reason: 'template breaks the law' } });
     expect(killed.status).toBe(200);
-    expect(killed.body).toEqual({ agentId: 'email-campaign', status: 'killed', version: 2, changed: true, pushed: 0 });
+    expect(killed.body).toEqual({ agentId: 'email-campaign', status: 'killed', version: 2, changed: true, pushed: 0, enforcedIn: ['local-1'], pendingIn: [] });
 
     // THEN the heartbeat still answers 200, saying killed and why
     const killedBeat = await t.api('POST', '/v1/agents/email-campaign/heartbeat', { key: agentKey, body: { instanceId: 'i-1' } });
@@ -173,7 +173,7 @@ describe('agent lifecycle (local runtime)', () => {
     }
     const res = await t.api('POST', '/v1/kill', { body: { reason: 'red team incident', tags: ['team=red', 'env=prod'] } });
     expect(res.status).toBe(200);
-    expect(res.body.agents).toEqual([{ agentId: 'tag-a', version: 2, changed: true, pushed: 0 }]);
+    expect(res.body.agents).toEqual([{ agentId: 'tag-a', version: 2, changed: true, pushed: 0, enforcedIn: ['local-1'], pendingIn: [] }]);
     expect((await t.api('GET', '/v1/agents/tag-b')).body.status).toBe('active');
 
     const listed = await t.api('GET', '/v1/agents?tag=team%3Dred');
@@ -196,9 +196,9 @@ describe('agent lifecycle (local runtime)', () => {
     const paused = await t.api('POST', '/v1/pause', { body: { reason: 'maintenance', tags: ['fleet=blue'] } });
     expect(paused.status).toBe(200);
     expect(paused.body.agents).toEqual([
-      { agentId: 'fleet-a', version: 2, changed: true, pushed: 0 },
-      { agentId: 'fleet-b', version: 2, changed: true, pushed: 0 },
-      { agentId: 'fleet-c', version: 2, changed: false, pushed: 0 },
+      { agentId: 'fleet-a', version: 2, changed: true, pushed: 0, enforcedIn: ['local-1'], pendingIn: [] },
+      { agentId: 'fleet-b', version: 2, changed: true, pushed: 0, enforcedIn: ['local-1'], pendingIn: [] },
+      { agentId: 'fleet-c', version: 2, changed: false, pushed: 0, enforcedIn: ['local-1'], pendingIn: [] },
     ]);
     expect((await t.api('GET', '/v1/agents/fleet-c')).body.status).toBe('killed');
     const resumed = await t.api('POST', '/v1/resume', { body: { reason: 'done', tags: ['fleet=blue'] } });

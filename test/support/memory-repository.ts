@@ -12,6 +12,7 @@ import type {
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
+  StopMarker,
   UsageRecord,
 } from '../../lambdas/ports/records';
 import type { AgentRepository, Page, UsageDelta, UsageRoom, UsageWrite } from '../../lambdas/ports/repository';
@@ -38,13 +39,25 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
   const keys = new Map((seed.keys ?? []).map((k) => [k.keyId, k]));
   const audit = new Map<string, AuditEventRecord>();
   const agentWrites: AgentRecord[] = [];
+  const stops = new Map<string, StopMarker>();
+  const stopsOf = (agentId: string) => [...stops.entries()].filter(([key]) => key.startsWith(`${agentId}/`)).map(([, m]) => m);
   const instancesOf = (agentId: string) => [...instances.values()].filter((i) => i.agentId === agentId);
   const usageOf = (agentId: string, window: string) => usage.get(`${agentId}/${window}`) ?? EMPTY_USAGE;
   const auditOf = (agentId: string) => [...audit.values()].filter((e) => e.agentId === agentId).sort((a, b) => a.version - b.version);
 
   const repository: MemoryRepository = {
     agentWrites,
-    getAgent: async (agentId) => agents.get(agentId),
+    getAgent: async (agentId) => {
+      const agent = agents.get(agentId);
+      const markers = stopsOf(agentId);
+      return agent && markers.length > 0 ? { ...agent, stops: markers } : agent;
+    },
+    putStopMarker: async (agentId, marker) => {
+      const key = `${agentId}/${marker.region}`;
+      const next = { ...marker, seq: (stops.get(key)?.seq ?? 0) + 1 };
+      stops.set(key, next);
+      return next;
+    },
     createAgent: async (agent, key, previousVersion) => {
       const existing = agents.get(agent.agentId);
       if (existing && (!existing.deleted || existing.version !== previousVersion)) throw new ConflictError(`agent ${agent.agentId} already exists`);

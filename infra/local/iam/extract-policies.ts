@@ -49,21 +49,32 @@ const resolve = (value: Intrinsic, symbols: ReadonlyMap<string, Symbols>, where:
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-/** Stand-ins for the stack's region and account, replaced by placeholders once resolved. */
+/** Stand-ins for the stack's region, another region of the deployment and the account, replaced by placeholders once resolved. */
 const SYNTH_REGION = 'xx-halt-1';
+const SYNTH_OTHER_REGION = 'yy-halt-2';
 const SYNTH_ACCOUNT = '123456789012';
 
-/** The stack as the local runtime models it: one region (its own), hard-stop functions as a placeholder. */
+/**
+ * The stack as the local runtime models it: its own region with one other (grants on another
+ * region's replica become `{otherRegion}`, which each local region fills with every other
+ * region of the runtime), hard-stop functions as a placeholder.
+ */
 const buildStack = (): HaltStack => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return new HaltStack(app, 'Halt', { env: { region: SYNTH_REGION, account: SYNTH_ACCOUNT }, hardStopFunctionArns: [HARD_STOP_SENTINEL] });
+  return new HaltStack(app, 'Halt', {
+    env: { region: SYNTH_REGION, account: SYNTH_ACCOUNT },
+    replicaRegions: [SYNTH_OTHER_REGION],
+    hardStopFunctionArns: [HARD_STOP_SENTINEL],
+  });
 };
 
 /** A valid ARN standing for the hard-stop functions while synthesizing. */
 const HARD_STOP_SENTINEL = `arn:aws:lambda:${SYNTH_REGION}:${SYNTH_ACCOUNT}:function:halt-hard-stop-functions`;
 
 const placeholders = (resource: string): string =>
-  resource === HARD_STOP_SENTINEL ? HARD_STOP_FUNCTIONS : resource.split(SYNTH_REGION).join('{region}').split(SYNTH_ACCOUNT).join('{account}');
+  resource === HARD_STOP_SENTINEL
+    ? HARD_STOP_FUNCTIONS
+    : resource.split(SYNTH_REGION).join('{region}').split(SYNTH_OTHER_REGION).join('{otherRegion}').split(SYNTH_ACCOUNT).join('{account}');
 
 export const extractFunctionPolicies = (): FunctionPolicies => {
   const stack = buildStack();

@@ -45,6 +45,8 @@ export interface AccessDenial {
 export interface LocalIamOptions {
   readonly region: string;
   readonly names: LocalResourceNames;
+  /** The runtime's other regions (`{otherRegion}` in a policy stands for each of them). */
+  readonly otherRegions?: readonly string[];
   /** The region's allow-listed hard-stop functions (the stack's `hardStopFunctionArns`). */
   readonly hardStopFunctions: readonly string[];
   /** @default the stack's, from function-policies.json */
@@ -76,6 +78,9 @@ export class LocalIam {
     const policies = options.policies ?? stackPolicies();
     const fill = (resource: string): string[] => {
       if (resource === HARD_STOP_FUNCTIONS) return [...options.hardStopFunctions];
+      if (resource.includes('{otherRegion}')) {
+        return (options.otherRegions ?? []).flatMap((other) => fill(resource.split('{otherRegion}').join(other)));
+      }
       const filled = resource.replace(/\{(\w+)\}/g, (whole, name: string) => {
         if (name === 'region') return options.region;
         if (name === 'account') return LOCAL_ACCOUNT;
@@ -130,17 +135,20 @@ export class LocalIam {
     return undefined;
   }
 
-  /** The requests a DynamoDB, EventBridge or Lambda call makes, for `check`. */
-  public requestsOf(service: Service, commandName: string, input: Record<string, unknown>): AuthorizationRequest[] {
+  /**
+   * The requests a DynamoDB, EventBridge or Lambda call makes, for `check`; `region` is the
+   * client's (a DynamoDB client of another region's replica acts on that replica's ARN).
+   */
+  public requestsOf(service: Service, commandName: string, input: Record<string, unknown>, region = this.options.region): AuthorizationRequest[] {
     const operation = commandName.replace(/Command$/, '');
-    if (service === 'dynamodb') return this.dynamoRequests(operation, input);
+    if (service === 'dynamodb') return this.dynamoRequests(operation, input, region);
     if (service === 'events') return this.eventsRequests(operation, input);
     if (service === 's3') return s3Requests(operation, input);
     return this.lambdaRequests(operation, input);
   }
 
-  public tableArn(table: string): string {
-    return `arn:aws:dynamodb:${this.options.region}:${LOCAL_ACCOUNT}:table/${table}`;
+  public tableArn(table: string, region = this.options.region): string {
+    return `arn:aws:dynamodb:${region}:${LOCAL_ACCOUNT}:table/${table}`;
   }
 
   /** `execute-api:ManageConnections` on one connection (`POST`, `GET` or `DELETE`). */
@@ -157,11 +165,12 @@ export class LocalIam {
     return value && 'S' in value && value.S !== undefined ? [value.S] : null;
   }
 
-  private dynamoRequests(operation: string, input: Record<string, unknown>): AuthorizationRequest[] {
+  private dynamoRequests(operation: string, input: Record<string, unknown>, region: string): AuthorizationRequest[] {
     const action = `dynamodb:${operation}`;
+    const tableArn = (table: string) => this.tableArn(table, region);
     const item = (table: string, key: Record<string, AttributeValue> | undefined, itemAction = action): AuthorizationRequest => ({
       action: itemAction,
-      resource: this.tableArn(table),
+      resource: tableArn(table),
       context: { 'dynamodb:LeadingKeys': this.leadingKey(table, key) },
     });
     switch (operation) {
@@ -177,7 +186,7 @@ export class LocalIam {
         return [
           {
             action,
-            resource: index ? `${this.tableArn(table)}/index/${index}` : this.tableArn(table),
+            resource: index ? `${tableArn(table)}/index/${index}` : tableArn(table),
             context: { 'dynamodb:LeadingKeys': index ? null : this.queriedPartition(table, input) },
           },
         ];
@@ -185,19 +194,19 @@ export class LocalIam {
       case 'Scan': {
         const index = input.IndexName as string | undefined;
         const table = input.TableName as string;
-        return [{ action, resource: index ? `${this.tableArn(table)}/index/${index}` : this.tableArn(table), context: { 'dynamodb:LeadingKeys': null } }];
+        return [{ action, resource: index ? `${tableArn(table)}/index/${index}` : tableArn(table), context: { 'dynamodb:LeadingKeys': null } }];
       }
       case 'BatchGetItem':
         return Object.entries(input.RequestItems as Record<string, { Keys: Record<string, AttributeValue>[] }>).map(([table, { Keys }]) => ({
           action,
-          resource: this.tableArn(table),
+          resource: tableArn(table),
           context: { 'dynamodb:LeadingKeys': this.allKeys(table, Keys) },
         }));
       case 'BatchWriteItem':
         return Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Record<string, AttributeValue> }; DeleteRequest?: { Key: Record<string, AttributeValue> } }[]>).map(
           ([table, writes]) => ({
             action,
-            resource: this.tableArn(table),
+            resource: tableArn(table),
             context: { 'dynamodb:LeadingKeys': this.allKeys(table, writes.map((w) => w.PutRequest?.Item ?? w.DeleteRequest?.Key)) },
           }),
         );
@@ -212,7 +221,7 @@ export class LocalIam {
       case 'TransactGetItems':
         return (input.TransactItems as { Get: { TableName: string; Key: Record<string, AttributeValue> } }[]).map((entry) => item(entry.Get.TableName, entry.Get.Key, 'dynamodb:GetItem'));
       default:
-        return [{ action, resource: this.tableArn((input.TableName as string | undefined) ?? '*') }];
+        return [{ action, resource: tableArn((input.TableName as string | undefined) ?? '*') }];
     }
   }
 
@@ -291,8 +300,9 @@ export const enforcePolicy = (options: {
   const { client, service, functionId, iam } = options;
   if (!iam.knows(functionId)) throw new Error(`no policy for local function ${functionId}: it is not a function of the stack (infra/function-ids.ts)`);
   const stack = client.middlewareStack as MiddlewareStack<object, object>;
+  const regionOf = client.config.region as unknown as () => Promise<string>;
   const check: BuildMiddleware<object, object> = (next, context) => async (args) => {
-    const denial = iam.check(functionId, iam.requestsOf(service, context.commandName ?? '', args.input as Record<string, unknown>));
+    const denial = iam.check(functionId, iam.requestsOf(service, context.commandName ?? '', args.input as Record<string, unknown>, await regionOf()));
     if (denial) {
       options.onDenied?.(denial);
       const { type, status } = EXCEPTIONS[service];

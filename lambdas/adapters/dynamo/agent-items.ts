@@ -1,11 +1,11 @@
 /** Agents: the agent item (status, version, policy), its tag items, and what hangs under its key. */
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AgentNotFoundError, ConflictError, VersionConflictError } from '../../domain/errors';
-import type { AgentRecord, ApiKeyRecord } from '../../ports/records';
+import type { AgentRecord, ApiKeyRecord, StopMarker } from '../../ports/records';
 import type { AgentRepository } from '../../ports/repository';
 import { keyPuts } from './key-items';
 import { cancellationCodes, isConditionFailure, type Item, type TableAccess } from './table-access';
-import { GSI1, keys, LISTS } from './table-schema';
+import { GSI1, keys, LISTS, STOP_MARKER_PREFIX } from './table-schema';
 
 const toAgent = (item: Item): AgentRecord => ({
   agentId: item.agentId,
@@ -21,9 +21,20 @@ const toAgent = (item: Item): AgentRecord => ({
   healthSince: item.healthSince,
   lastChange: item.lastChange,
   deleted: item.deleted === true,
+  ...(item.foldedStops ? { foldedStops: item.foldedStops } : {}),
 });
 
-const agentItem = (agent: AgentRecord): Item => ({
+const toStopMarker = (item: Item): StopMarker => ({
+  region: item.region,
+  seq: item.seq,
+  action: item.action,
+  actor: item.actor,
+  reason: item.reason,
+  at: item.at,
+  agentCreatedAt: item.agentCreatedAt,
+});
+
+const agentItem = ({ stops: _stops, ...agent }: AgentRecord): Item => ({
   ...keys.agent(agent.agentId),
   itemType: 'agent',
   ...agent,
@@ -31,9 +42,14 @@ const agentItem = (agent: AgentRecord): Item => ({
 });
 
 export const agentItems = (table: TableAccess) => {
+  /** The agent item and its stop markers, in one query (their sort keys all start with `AGENT`). */
   const getAgent = async (agentId: string, options: { consistent?: boolean } = {}): Promise<AgentRecord | undefined> => {
-    const item = await table.get(keys.agent(agentId), options);
-    return item ? toAgent(item) : undefined;
+    const { pk, sk } = keys.agent(agentId);
+    const items = await table.queryPrefix(pk, sk, { ConsistentRead: options.consistent ?? true });
+    const item = items.find((i) => i.sk === sk);
+    if (!item) return undefined;
+    const stops = items.filter((i) => String(i.sk).startsWith(STOP_MARKER_PREFIX)).map(toStopMarker);
+    return { ...toAgent(item), ...(stops.length > 0 ? { stops } : {}) };
   };
   /** Why a versioned write failed: the agent is gone, or another change came first. */
   const conflictFor = async (agentId: string, expectedVersion: number, cause: unknown): Promise<Error> => {
@@ -81,7 +97,8 @@ export const agentItems = (table: TableAccess) => {
             UpdateExpression:
               'SET #status = :status, version = :version, statusChangedAt = :changedAt, statusChangedBy = :changedBy, ' +
               'statusReason = :reason, policy = :policy, lastChange = :lastChange' +
-              (agent.healthSince ? ', healthSince = :healthSince' : ''),
+              (agent.healthSince ? ', healthSince = :healthSince' : '') +
+              (agent.foldedStops ? ', foldedStops = :foldedStops' : ''),
             ConditionExpression: 'version = :expected AND deleted = :false',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -95,6 +112,7 @@ export const agentItems = (table: TableAccess) => {
               ':expected': expectedVersion,
               ':false': false,
               ...(agent.healthSince ? { ':healthSince': agent.healthSince } : {}),
+              ...(agent.foldedStops ? { ':foldedStops': agent.foldedStops } : {}),
             },
           }),
         );
@@ -127,6 +145,28 @@ export const agentItems = (table: TableAccess) => {
       }
       await purgeChildren(agent.agentId);
     },
+    putStopMarker: async (agentId: string, marker: Omit<StopMarker, 'seq'>): Promise<StopMarker> => {
+      const { Attributes } = await table.client.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: keys.stopMarker(agentId, marker.region),
+          UpdateExpression: 'SET #region = :region, #action = :action, actor = :actor, reason = :reason, #at = :at, agentCreatedAt = :created, itemType = :type ADD seq :one',
+          ExpressionAttributeNames: { '#region': 'region', '#action': 'action', '#at': 'at' },
+          ExpressionAttributeValues: {
+            ':region': marker.region,
+            ':action': marker.action,
+            ':actor': marker.actor,
+            ':reason': marker.reason,
+            ':at': marker.at,
+            ':created': marker.agentCreatedAt,
+            ':type': 'stop',
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toStopMarker(Attributes as Item);
+    },
     listAgents: async () =>
       (await table.queryAll({ IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :list', ExpressionAttributeValues: { ':list': LISTS.agents } }))
         .map(toAgent)
@@ -141,5 +181,5 @@ export const agentItems = (table: TableAccess) => {
         return agent ? [agent] : [];
       });
     },
-  } satisfies Pick<AgentRepository, 'getAgent' | 'createAgent' | 'updateAgent' | 'deleteAgent' | 'listAgents' | 'listAgentIdsByTag' | 'getAgents'>;
+  } satisfies Pick<AgentRepository, 'getAgent' | 'putStopMarker' | 'createAgent' | 'updateAgent' | 'deleteAgent' | 'listAgents' | 'listAgentIdsByTag' | 'getAgents'>;
 };

@@ -79,8 +79,13 @@ export const ACK_MARK = 'ackedAt';
  */
 export const STREAM_RETRY_ATTEMPTS = 10;
 
+/** Sort-key prefix of stop markers (domain/stop-markers.ts). */
+export const STOP_MARKER_PREFIX = 'AGENT#STOP#';
+
 export const STATE_STREAM_FILTERS = [
   { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } },
+  // A stop marker written (here, or arriving by replication): the write region folds it.
+  { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [{ prefix: STOP_MARKER_PREFIX }] } } } },
   { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },
   // A key revoked (its by-id item removed, here or by replication): close its connections.
   { eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'KEYID#' }] } } } },
@@ -131,6 +136,8 @@ export const leadingKeys = (...kinds: readonly PartitionKind[]): string[] => kin
 /** Item keys, one helper per item type. */
 export const keys = {
   agent: (agentId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: 'AGENT' }),
+  /** A region's stop marker: under the agent's key, its sort key starting like the agent item's (one query reads both). */
+  stopMarker: (agentId: string, region: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `${STOP_MARKER_PREFIX}${region}` }),
   agentTag: (tag: string, agentId: string) => ({ pk: `${PARTITION.tag}${tag}`, sk: `AGENT#${agentId}` }),
   instance: (agentId: string, instanceId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `INSTANCE#${instanceId}` }),
   /**

@@ -19,13 +19,15 @@ export interface SocketRouteDefinition {
   readonly message?: boolean;
   /** Puts events on the bus itself (`BudgetBreached`: a heartbeat's cost can breach the budget). */
   readonly publishes?: boolean;
+  /** May stop the agent (a policy's automatic kill): writes agent items in the write region (see RouteWrites.everyRegion). */
+  readonly everyRegion?: boolean;
 }
 
 export const SOCKET_ROUTES = {
   connect: { routeKey: '$connect', entry: 'websocket/connect.ts', construct: 'Connect', presence: true },
   disconnect: { routeKey: '$disconnect', entry: 'websocket/disconnect.ts', construct: 'Disconnect', presence: true },
   ack: { routeKey: 'ack', entry: 'websocket/ack.ts', construct: 'Ack', message: true },
-  heartbeat: { routeKey: 'heartbeat', entry: 'websocket/heartbeat.ts', construct: 'Heartbeat', message: true, publishes: true },
+  heartbeat: { routeKey: 'heartbeat', entry: 'websocket/heartbeat.ts', construct: 'Heartbeat', message: true, publishes: true, everyRegion: true },
   // The SDK's keep-alive: answered by API Gateway itself (no Lambda, no write).
   keepAlive: { routeKey: KEEPALIVE_ACTION, construct: 'KeepAlive' },
   fallback: { routeKey: '$default', entry: 'websocket/default.ts', construct: 'Default' },

@@ -303,6 +303,8 @@ describe('HaltStack', () => {
         FilterCriteria: {
           Filters: [
             { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["AGENT"]}}}}' },
+            // a stop marker written or replicated: the write region folds it into the agent's history
+            { Pattern: '{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"AGENT#STOP#"}]}}}}' },
             { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"INSTANCE#"}]}},"NewImage":{"ackedAt":{"S":[{"exists":true}]}}}}' },
             // a key revoked: the consumer closes the connections it opened
             { Pattern: '{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"KEYID#"}]}}}}' },

@@ -62,7 +62,7 @@ describe('Halt across regions', () => {
       const primary = new HaltStack(app, 'Primary', { env: env('us-east-1'), replicaRegions: ['eu-west-1'], crossRegionReferences: true });
       const secondary = new HaltStack(app, 'Secondary', {
         env: env('eu-west-1'),
-        replicaOf: { tableName: primary.controlPlane.table.tableName },
+        replicaOf: { tableName: primary.controlPlane.table.tableName, writeRegion: 'us-east-1' },
         crossRegionReferences: true,
       });
       return { app, primary, secondary };
@@ -92,7 +92,7 @@ describe('Halt across regions', () => {
 
     it('refuses a replica stack that also asks for replicas', () => {
       expect(
-        () => new HaltStack(newApp(), 'Both', { env: env('eu-west-1'), replicaRegions: ['us-east-1'], replicaOf: { tableName: 't' } }),
+        () => new HaltStack(newApp(), 'Both', { env: env('eu-west-1'), replicaRegions: ['us-east-1'], replicaOf: { tableName: 't', writeRegion: 'us-east-1' } }),
       ).toThrow(/either replicaRegions .* or replicaOf/);
     });
   });

@@ -110,8 +110,9 @@ describe('the one kill path', () => {
     const ctx = contextOf(repository, notifier);
     const paused = await bulkChange(ctx, { action: 'pause', reason: 'maintenance', actor: 'ops', tags: ['team=growth'] });
     expect(paused.agents).toEqual([
-      { agentId: 'a', version: 2, changed: true, pushed: 2 },
-      { agentId: 'b', version: 7, changed: false, pushed: 2 },
+      // one region here: each change is confirmed in it before the answer
+      { agentId: 'a', version: 2, changed: true, pushed: 2, enforcedIn: ['eu-west-1'], pendingIn: [] },
+      { agentId: 'b', version: 7, changed: false, pushed: 2, enforcedIn: ['eu-west-1'], pendingIn: [] },
     ]);
     expect(pushes.map((p) => [p.agentId, p.message.type, p.message.version])).toEqual([
       ['a', 'pause', 2],
