@@ -20,4 +20,5 @@ export const FUNCTION_IDS = {
   streamConsumer: 'Pipeline/Consumer',
   sweeper: 'Sweep/Sweeper',
   busProbe: 'Doctor/BusProbe',
+  reminders: 'Reminders/Remind',
 } as const;

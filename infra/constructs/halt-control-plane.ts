@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { HaltAlarms } from './alarms';
 import { DoctorProbe } from './doctor-probe';
+import { StopReminders } from './stop-reminders';
 import { DashboardHosting } from './dashboard-hosting';
 import { HaltRestApi } from './rest-api';
 import { StateTable, type Consistency } from './state-table';
@@ -66,6 +67,7 @@ export class HaltControlPlane extends Construct {
   public readonly sweeper: SweeperSchedule;
   public readonly alarms: HaltAlarms;
   public readonly doctor: DoctorProbe;
+  public readonly reminders: StopReminders;
   public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
@@ -112,6 +114,14 @@ export class HaltControlPlane extends Construct {
       otherRegions,
       ...retention,
     });
+    this.reminders = new StopReminders(this, 'Reminders', {
+      table: this.table,
+      environment,
+      websocket: this.websocket,
+      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+      ...retention,
+    });
+    this.reminders.sendsReminders(this.pipeline.consumer);
     this.sweeper = new SweeperSchedule(this, 'Sweep', {
       table: this.table,
       eventBus: this.eventBus,

@@ -39,6 +39,8 @@ import { createSocketAuthorizer } from '../../lambdas/websocket/socket-authorize
 import { FUNCTION_IDS, restFunctionId, socketFunctionId } from '../function-ids';
 import { LOCAL_ACCOUNT, LocalIam, localFunctionOf, stackPolicies, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 import { startS3StandIn } from './s3-stand-in';
+import { startSqsStandIn } from './sqs-stand-in';
+import { createRemindStops } from '../../lambdas/reminders/remind-stops';
 import type { SinkedEvent } from './event-sink';
 import { createBusProbe } from '../../lambdas/doctor/bus-probe';
 import { isDoctorEvent } from '../../lambdas/doctor/doctor-events';
@@ -126,6 +128,8 @@ export interface LocalRegion {
   ready(): void;
   /** The region bus's rules (the local sink hands them each event put in this region). */
   onBusEvent(event: SinkedEvent): void;
+  /** The stop reminders' queue: messages not yet handled, and a wait for those in hand. */
+  readonly reminders: { pending(): number; idle(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -143,6 +147,7 @@ export const passesStreamFilter = (record: DynamoDBRecord): boolean => {
 };
 
 const pushWorkerName = (region: string) => `halt-push-worker-${region}`;
+const remindersQueueName = (region: string) => `halt-reminders-${region}`;
 const consumerName = (region: string) => `halt-stream-consumer-${region}`;
 const failedBatchesBucket = (region: string) => `halt-failed-batches-${region}`;
 
@@ -180,6 +185,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
         webSocketApi: LOCAL_WEBSOCKET_API,
         failedBatches: failedBatchesBucket(options.region),
         streamConsumer: consumerName(options.region),
+        remindersQueue: remindersQueueName(options.region),
       },
       hardStopFunctions: options.hardStopFunctionArns ?? [],
       partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name, [LOCAL_CONNECTIONS_TABLE]: CONNECTIONS_TABLE.partitionKey.name },
@@ -188,6 +194,15 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     const iam = new LocalIam(iamOptions);
     const denied = (denial: AccessDenial) => options.onAccessDenied?.(denial);
     // The stream consumer's on-failure destination: a bucket, as in the stack.
+    // Stop reminders wait in a queue, each message delayed, as in the stack (SQS).
+    const sqs = await startSqsStandIn({
+      dir: join(options.dataDir, 'sqs'),
+      region: options.region,
+      queues: [{ name: remindersQueueName(options.region) }],
+      ...(options.host ? { host: options.host } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    cleanups.push(() => sqs.stop());
     const s3 = await startS3StandIn({ dir: join(options.dataDir, 's3'), buckets: [failedBatchesBucket(options.region)], ...(options.host ? { host: options.host } : {}) });
     cleanups.push(() => s3.stop());
     const websocket = await startWebSocketGateway({
@@ -220,6 +235,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_EVENTS_ENDPOINT: options.eventsEndpoint,
       ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: pushWorkerName(options.region), HALT_STREAM_CONSUMER_FUNCTION: consumerName(options.region) } : {}),
       HALT_S3_ENDPOINT: s3.endpoint,
+      HALT_SQS_ENDPOINT: sqs.endpoint,
+      HALT_REMINDERS_QUEUE: sqs.queueUrl(remindersQueueName(options.region)),
       HALT_FAILED_BATCHES_BUCKET: failedBatchesBucket(options.region),
       // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS
       // it is a Lambda of its own): it hands every shard to the push worker threads, shards of
@@ -332,6 +349,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     });
     cleanups.push(() => poller.stop());
 
+    // The reminders' event source mapping: the queue's visible messages, in batches of 10.
+    sqs.consume(remindersQueueName(options.region), timed(FUNCTION_IDS.reminders, createRemindStops(providerOf(FUNCTION_IDS.reminders))));
     const sweeper = timed(FUNCTION_IDS.sweeper, createSweeper(providerOf(FUNCTION_IDS.sweeper)));
     const busProbe = timed(FUNCTION_IDS.busProbe, createBusProbe(providerOf(FUNCTION_IDS.busProbe)));
     const onBusEvent = (event: SinkedEvent) => {
@@ -379,6 +398,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       depsOf,
       scheduler,
       streamIdle: () => poller.idle(),
+      reminders: { pending: () => sqs.pending(remindersQueueName(options.region)), idle: () => sqs.idle() },
       functions,
       ready: () => gateway.ready(),
       onBusEvent,

@@ -58,6 +58,11 @@ export interface WebSocketGateway {
   throttleManagement(limits: { readonly rateLimit: number; readonly burstLimit: number } | undefined): void;
   /** Management API calls refused by `throttleManagement` so far. */
   managementThrottledCount(): number;
+  /**
+   * Fault tests: the management API answers every call with `status` (e.g. 500, an internal
+   * error of API Gateway) until called with `undefined`. Resolves to how many it failed so far.
+   */
+  failManagement(status: number | undefined): number;
   /** Resolves once no handler is running (e.g. after many clients disconnect at once). */
   settled(): Promise<void>;
   /**
@@ -124,6 +129,8 @@ export const startWebSocketGateway = async (options: {
   const admit = bucketsPerKey(options.throttle ?? SOCKET_STAGE_THROTTLE);
   let throttled = 0;
   let admitManagement: (() => boolean) | undefined;
+  let failing: number | undefined;
+  let failedManagement = 0;
   let managementThrottled = 0;
   const live = new Map<string, LiveConnection>();
   /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
@@ -265,6 +272,12 @@ export const startWebSocketGateway = async (options: {
     const body = await readBody(req);
     const accessKeyId = /Credential=([^/,\s]+)\//.exec(req.headers.authorization ?? '')?.[1];
     const refused = options.authorize?.({ accessKeyId, method: req.method ?? 'GET', connectionId });
+    if (failing !== undefined) {
+      failedManagement++;
+      res.writeHead(failing, { 'content-type': 'application/json', 'x-amzn-errortype': 'InternalServerErrorException' });
+      res.end(JSON.stringify({ message: 'Internal server error' }));
+      return;
+    }
     if (!refused && admitManagement && !admitManagement()) {
       managementThrottled++;
       res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'LimitExceededException' });
@@ -340,6 +353,10 @@ export const startWebSocketGateway = async (options: {
       admitManagement = limits ? tokenBucket(limits.rateLimit, limits.burstLimit) : undefined;
     },
     managementThrottledCount: () => managementThrottled,
+    failManagement: (status) => {
+      failing = status;
+      return failedManagement;
+    },
     settled,
     vanish: (connectionId) => {
       const entry = live.get(connectionId);

@@ -41,6 +41,8 @@ export interface HaltConfig {
    */
   readonly regions: readonly string[];
   readonly writeRegion: string;
+  /** The queue of stop reminders (`HALT_REMINDERS_QUEUE`, its URL); absent: no reminders. */
+  readonly remindersQueueUrl?: string;
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   /** Each region's DynamoDB endpoint, set only by the local runtime (`HALT_DYNAMODB_ENDPOINTS`, `region=url,…`). */
@@ -50,6 +52,8 @@ export interface HaltConfig {
   readonly lambdaEndpoint?: string;
   /** S3 (local stand-in, path-style). */
   readonly s3Endpoint?: string;
+  /** SQS (local stand-in). */
+  readonly sqsEndpoint?: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
@@ -119,6 +123,8 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   const eventsEndpoint = optionalUrl(env, 'HALT_EVENTS_ENDPOINT');
   const lambdaEndpoint = optionalUrl(env, 'HALT_LAMBDA_ENDPOINT');
   const s3Endpoint = optionalUrl(env, 'HALT_S3_ENDPOINT');
+  const sqsEndpoint = optionalUrl(env, 'HALT_SQS_ENDPOINT');
+  const remindersQueueUrl = optionalUrl(env, 'HALT_REMINDERS_QUEUE');
   const failedBatchesBucket = env.HALT_FAILED_BATCHES_BUCKET?.trim();
   const consumerFunction = env.HALT_STREAM_CONSUMER_FUNCTION?.trim();
   const connectionsTableName = env.HALT_CONNECTIONS_TABLE?.trim();
@@ -155,6 +161,8 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     hardStopAllowList: commaList(env.HALT_HARD_STOP_FUNCTIONS),
     ...(failedBatchesBucket ? { failedBatches: { bucket: failedBatchesBucket, ...(consumerFunction ? { consumerFunction } : {}) } } : {}),
     ...(s3Endpoint ? { s3Endpoint } : {}),
+    ...(sqsEndpoint ? { sqsEndpoint } : {}),
+    ...(remindersQueueUrl ? { remindersQueueUrl } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     ...(lambdaEndpoint ? { lambdaEndpoint } : {}),

@@ -21,6 +21,9 @@ import { LambdaThrottle } from '../adapters/lambda-throttle';
 import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import type { EventPublisher } from '../ports/event-publisher';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsReminderQueue } from '../adapters/sqs-reminders';
+import type { ReminderQueue } from '../ports/reminders';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ManagementApiCloser } from '../adapters/push/connection-closer';
 import { loadConfig, type HaltConfig } from './config';
@@ -62,7 +65,7 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
  */
 export interface LocalFunction {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient | S3Client, service: 'dynamodb' | 'events' | 'lambda' | 's3'): void;
+  prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient, service: 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs'): void;
 }
 
 export const createDependencies = (config: HaltConfig, localFunction?: LocalFunction): Dependencies => {
@@ -163,6 +166,15 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     const replicaDocuments = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
     return createDynamoRepository({ client: replicaDocuments, tableName: config.stateTableName, region: config.region });
   };
+  let reminders: ReminderQueue | undefined;
+  if (config.remindersQueueUrl) {
+    const sqs = new SQSClient({
+      region: config.region,
+      ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, credentials: localCredentials } : {}),
+    });
+    localFunction?.prepareClient?.(sqs, 'sqs');
+    reminders = new SqsReminderQueue({ client: sqs, queueUrl: config.remindersQueueUrl });
+  }
   const replicas = config.regions.map((region) => ({ region, repository: replicaIn(region) }));
   const regions: RegionalAccess = {
     writeRegion: config.writeRegion,
@@ -188,6 +200,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       ...(websocket.notifier ? { notifier: websocket.notifier } : {}),
       hardStopAllowList: config.hardStopAllowList,
       regions,
+      ...(reminders ? { reminders } : {}),
     },
     publisher,
     logger,

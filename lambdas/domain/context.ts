@@ -3,6 +3,7 @@ import type { Role } from '../../sdk/protocol/schemas';
 import type { Notifier } from '../ports/notifier';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { AgentRepository } from '../ports/repository';
+import type { ReminderQueue } from '../ports/reminders';
 
 export interface DomainContext {
   readonly repository: AgentRepository;
@@ -18,6 +19,8 @@ export interface DomainContext {
    * the only ones the stream consumer may brake. Absent or empty: none.
    */
   readonly hardStopAllowList?: readonly string[];
+  /** Where reminders of a stop wait (absent: no reminders, as in unit tests). */
+  readonly reminders?: ReminderQueue;
   /** The deployment's regions (absent: this region alone, which is its own write region). */
   readonly regions?: RegionalAccess;
 }

@@ -21,6 +21,10 @@ import { announceChange, announceProgress, announceStoredChange } from '../domai
 import { foldStops } from '../domain/control';
 import { isWriteRegion } from '../domain/regions';
 import { effectiveAgent } from '../domain/stop-markers';
+import { scheduleReminder } from '../domain/reminders';
+
+/** Changes that stop an agent: its silent instances are reminded until they acknowledge. */
+const STOPS = new Set(['killed', 'paused']);
 import { ProgressTracker } from '../domain/progress';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
@@ -93,7 +97,11 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
             await foldStops(deps.ctx, agentId);
           } else if (image<StopMarker>(record.dynamodb?.NewImage)?.region !== deps.ctx.region) {
             const stored = await deps.ctx.repository.getAgent(agentId, { consistent: true });
-            if (stored && !stored.deleted) await announceChange(deps.ctx, effectiveAgent(stored)).catch((error: unknown) => deps.logger.warn('could not announce a stop marker', { agentId, error: error as Error }));
+            if (stored && !stored.deleted) {
+              const stopped = effectiveAgent(stored);
+              await announceChange(deps.ctx, stopped).catch((error: unknown) => deps.logger.warn('could not announce a stop marker', { agentId, error: error as Error }));
+              await scheduleReminder(deps.ctx, stopped);
+            }
           }
           return;
         }
@@ -116,6 +124,8 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
             // Instances first: the brake is the slower, second line, and its failure must
             // not delay (or, retried, repeat) the push.
             await announce(after);
+            // Told until it listens: silent instances of this region are reminded every 15 s.
+            if (STOPS.has(after.lastChange.type)) await scheduleReminder(deps.ctx, after);
             await brake(after);
           }
         } catch (error) {

@@ -94,6 +94,7 @@ export const extractFunctionPolicies = (): FunctionPolicies => {
     [logicalId(plane.websocket.pushWorker), { ref: '{pushWorker}', attributes: { Arn: 'arn:aws:lambda:{region}:{account}:function:{pushWorker}' } }],
     [logicalId(plane.websocket.api), { ref: '{webSocketApi}', attributes: {} }],
     [logicalId(plane.pipeline.failedBatches), { ref: '{failedBatches}', attributes: { Arn: 'arn:aws:s3:::{failedBatches}' } }],
+    [logicalId(plane.reminders.queue), { ref: 'http://{sqsEndpoint}/{account}/{remindersQueue}', attributes: { Arn: 'arn:aws:sqs:{region}:{account}:{remindersQueue}', QueueName: '{remindersQueue}', QueueUrl: 'http://{sqsEndpoint}/{account}/{remindersQueue}' } }],
     [logicalId(plane.pipeline.consumer), { ref: '{streamConsumer}', attributes: { Arn: 'arn:aws:lambda:{region}:{account}:function:{streamConsumer}' } }],
   ]);
 

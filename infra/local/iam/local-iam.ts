@@ -15,6 +15,7 @@ import { DynamoDBServiceException, type DynamoDBClient } from '@aws-sdk/client-d
 import { EventBridgeServiceException, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { SQSServiceException, type SQSClient } from '@aws-sdk/client-sqs';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import type { LocalFunction } from '../../../lambdas/config/dependencies';
 import { LOCAL_ACCOUNT } from '../lambda-context';
@@ -32,6 +33,7 @@ export interface LocalResourceNames {
   readonly webSocketApi: string;
   readonly failedBatches: string;
   readonly streamConsumer: string;
+  readonly remindersQueue: string;
 }
 
 export interface AccessDenial {
@@ -144,6 +146,7 @@ export class LocalIam {
     if (service === 'dynamodb') return this.dynamoRequests(operation, input, region);
     if (service === 'events') return this.eventsRequests(operation, input);
     if (service === 's3') return s3Requests(operation, input);
+    if (service === 'sqs') return this.sqsRequests(operation, input, region);
     return this.lambdaRequests(operation, input);
   }
 
@@ -255,6 +258,12 @@ export class LocalIam {
     }));
   }
 
+  /** SQS acts on the queue its URL names (`…/<account>/<queue name>`). */
+  private sqsRequests(operation: string, input: Record<string, unknown>, region: string): AuthorizationRequest[] {
+    const name = String(input.QueueUrl ?? '').split('/').pop() ?? '';
+    return [{ action: `sqs:${operation}`, resource: `arn:aws:sqs:${region}:${LOCAL_ACCOUNT}:${name}` }];
+  }
+
   private lambdaRequests(operation: string, input: Record<string, unknown>): AuthorizationRequest[] {
     const name = input.FunctionName as string;
     const resource = name.startsWith('arn:') ? name : `arn:aws:lambda:${this.options.region}:${LOCAL_ACCOUNT}:function:${name}`;
@@ -263,8 +272,8 @@ export class LocalIam {
   }
 }
 
-type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient | S3Client;
-type Service = 'dynamodb' | 'events' | 'lambda' | 's3';
+type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient;
+type Service = 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs';
 
 /**
  * S3's actions are not its operations' names: listing a bucket is `s3:ListBucket` on the
@@ -284,6 +293,7 @@ const EXCEPTIONS: Record<Service, { type: new (options: { name: string; $fault: 
   events: { type: EventBridgeServiceException, status: 400 },
   lambda: { type: LambdaServiceException, status: 403 },
   s3: { type: S3ServiceException, status: 403 },
+  sqs: { type: SQSServiceException, status: 400 },
 };
 
 /**

@@ -147,8 +147,8 @@ describe('HaltStack', () => {
       }[];
       const halt = functions.filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
       // a function per route, the REST authorizer, the stream consumer, the sweeper and the
-      // doctor's bus probe, and the WebSocket API's authorizer, five routes and the push worker
-      expect(halt.length).toBe(Object.keys(ROUTES).length + 4 + 7);
+      // doctor's bus probe, the stop reminders, and the WebSocket API's authorizer, five routes and the push worker
+      expect(halt.length).toBe(Object.keys(ROUTES).length + 5 + 7);
       for (const fn of halt) {
         expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
       }
@@ -186,6 +186,18 @@ describe('HaltStack', () => {
       expect(consumer).toContainEqual(
         expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } }),
       );
+    });
+
+    it('reminds silent instances from an encrypted SQS queue (15 s per message, dead letters after 5 receives), fed by the consumer', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], EventSourceArn: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }) });
+      const consumer = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('HaltPipelineConsumer'))?.[1] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+      expect(consumer.Properties.Environment.Variables.HALT_REMINDERS_QUEUE).toBeDefined();
+      expect(actionsOf(statementsOf(template, 'HaltPipelineConsumer'))).toContain('sqs:SendMessage');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS' });
     });
 
     it('lets the heartbeat function update its agent\'s items only on the state table (and push, when a policy stops the agent)', () => {
@@ -312,7 +324,8 @@ describe('HaltStack', () => {
         },
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HaltPipelineFailedBatches'), 'Arn'] } } },
       });
-      template.resourceCountIs('AWS::SQS::Queue', 0);
+      // failed batches go to S3, not to a queue: the only queues are the stop reminders' and their dead letters
+      template.resourceCountIs('AWS::SQS::Queue', 2);
       template.hasResourceProperties('AWS::S3::Bucket', {
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },

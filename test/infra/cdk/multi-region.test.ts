@@ -80,9 +80,30 @@ describe('Halt across regions', () => {
       const lookups = Object.values(second.findResources('Custom::AWS')) as { Properties: { Update: unknown } }[];
       expect(lookups).toHaveLength(1);
       expect(JSON.stringify(lookups[0]?.Properties.Update)).toContain('describeTable');
-      second.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      // the replica's stream feeds the consumer; the reminders queue feeds the Remind function
+      second.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       second.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
       second.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    });
+
+    it('writes agent items in the write region and confirms each change in every replica', () => {
+      const { primary, secondary } = build();
+      const functionEnv = (template: Template, prefix: string) => {
+        const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix)) ?? [];
+        return (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+      };
+      for (const stack of [primary, secondary]) {
+        expect(functionEnv(Template.fromStack(stack), 'HaltRestKillAgent')).toMatchObject({ HALT_WRITE_REGION: 'us-east-1', HALT_REGIONS: expect.stringMatching(/us-east-1/) });
+      }
+      // the secondary's kill may read and update agent items in the write region's replica, nothing more
+      const policies = Object.values(Template.fromStack(secondary).findResources('AWS::IAM::Policy')) as { Properties: { PolicyName: string; PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] } } }[];
+      const kill = policies.filter((p) => p.Properties.PolicyName.startsWith('HaltRestKillAgent')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const onWriteRegion = kill.filter((st) => JSON.stringify(st.Resource).includes(':dynamodb:us-east-1:'));
+      expect(onWriteRegion.flatMap((st) => [st.Action].flat()).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect(onWriteRegion.find((st) => [st.Action].flat().includes('dynamodb:UpdateItem'))?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } });
+      // a read-only route gets nothing outside its own region
+      const list = policies.filter((p) => p.Properties.PolicyName.startsWith('HaltRestListAgents')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(JSON.stringify(list)).not.toContain(':dynamodb:us-east-1:');
     });
 
     it('passes cdk-nag in both regions', () => {
