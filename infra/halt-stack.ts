@@ -81,6 +81,12 @@ export class HaltStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${this.region}:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}:<${wsApi}>/*/*/@connections/*]`,
       reason: 'Pushing needs execute-api:ManageConnections on @connections/*: connection ids are made at run time. Limited to this region\'s WebSocket API.',
     });
+    for (const region of this.controlPlane.otherRegions) {
+      accepted.push({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account}:*/*/POST/@connections/*]`,
+        reason: `A change is pushed straight to the instances connected in ${region} (POST @connections only); that region's API id is known there, from the region registry, not here.`,
+      });
+    }
     if (this.controlPlane.dashboard) {
       accepted.push(
         { id: 'AwsSolutions-CFR1', reason: 'Operators work from anywhere; no geo restriction is wanted.' },

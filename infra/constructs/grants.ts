@@ -54,3 +54,20 @@ export const grantOtherReplicas = (options: {
     }),
   );
 };
+
+/**
+ * Posting to the other regions' WebSocket connections (a change is told there at once, not
+ * after replication): `POST @connections/*` of any API in those regions, since their API ids
+ * are only known there (each region finds the others' endpoints in the region registry).
+ */
+export const grantPeerPushes = (fn: IFunction, regions: readonly string[]): void => {
+  if (regions.length === 0) return;
+  const stack = Stack.of(fn);
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['execute-api:ManageConnections'],
+      resources: regions.map((region) => stack.formatArn({ service: 'execute-api', region, resource: '*', resourceName: '*/POST/@connections/*' })),
+    }),
+  );
+};

@@ -14,7 +14,8 @@ import type { EventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
+import { keys, leadingKeys, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { HaltAlarms } from './alarms';
 import { DoctorProbe } from './doctor-probe';
 import { StopReminders } from './stop-reminders';
@@ -68,6 +69,8 @@ export class HaltControlPlane extends Construct {
   public readonly alarms: HaltAlarms;
   public readonly doctor: DoctorProbe;
   public readonly reminders: StopReminders;
+  /** The deployment's other regions (its functions reach their replicas and connections). */
+  public readonly otherRegions: readonly string[];
   public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
@@ -87,6 +90,7 @@ export class HaltControlPlane extends Construct {
       ? [...new Set([writeRegion, ownRegion, ...(props.replicaOf.regions ?? [])])]
       : [ownRegion, ...(props.replicaRegions ?? [])];
     const otherRegions = regions.filter((r) => r !== ownRegion);
+    this.otherRegions = otherRegions;
     const environment = {
       ...(otherRegions.length > 0 ? { HALT_REGIONS: regions.join(','), HALT_WRITE_REGION: writeRegion } : {}),
       HALT_STATE_TABLE: this.table.tableName,
@@ -114,6 +118,7 @@ export class HaltControlPlane extends Construct {
       otherRegions,
       ...retention,
     });
+    if (otherRegions.length > 0) this.registerRegion(ownRegion);
     this.reminders = new StopReminders(this, 'Reminders', {
       table: this.table,
       environment,
@@ -149,6 +154,33 @@ export class HaltControlPlane extends Construct {
       ...(props.replicaRegions ? { replicaRegions: props.replicaRegions } : {}),
       ...(props.consistency ? { consistency: props.consistency } : {}),
     }).table;
+  }
+
+  /**
+   * This region's entry in the region registry (a state-table item, replicated): the other
+   * regions read its WebSocket management endpoint to push to its connections directly.
+   */
+  private registerRegion(region: string): void {
+    const { pk, sk } = keys.region(region);
+    new AwsCustomResource(this, 'RegionRegistry', {
+      onUpdate: {
+        service: 'DynamoDB',
+        action: 'putItem',
+        parameters: {
+          TableName: this.table.tableName,
+          Item: { pk: { S: pk }, sk: { S: sk }, itemType: { S: 'region' }, region: { S: region }, managementEndpoint: { S: this.websocket.pushEnvironment.HALT_WEBSOCKET_ENDPOINT } },
+        },
+        physicalResourceId: PhysicalResourceId.of(`halt-region-${region}`),
+      },
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [Stack.of(this).formatArn({ service: 'dynamodb', resource: 'table', resourceName: this.table.tableName })],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys('region') } },
+        }),
+      ]),
+      installLatestAwsSdk: false,
+    });
   }
 
   /** The replica in this region: its stream ARN is only known there, so it is looked up at deploy time. */

@@ -21,7 +21,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REST_STAGE_THROTTLE, ROUTES, type RouteDefinition, type RouteId } from '../../lambdas/edge/route-table';
-import { grantItemWrites, grantOtherReplicas } from './grants';
+import { grantItemWrites, grantOtherReplicas, grantPeerPushes } from './grants';
 import { HaltFunction } from './halt-function';
 import { leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import type { HaltWebSocketApi } from './websocket-api';
@@ -113,6 +113,7 @@ export class HaltRestApi extends Construct {
       props.table.grantReadData(fn);
       if (route.writes) grantItemWrites({ fn, table: props.table, actions: route.writes.actions, prefixes: route.writes.prefixes });
       if (route.writes?.everyRegion) grantOtherReplicas({ fn, table: props.table, regions: props.otherRegions ?? [], writes: route.writes });
+      if (route.writes?.everyRegion && route.connections === 'push') grantPeerPushes(fn, props.otherRegions ?? []);
       if (route.connections === 'push') props.websocket?.grantPush(fn);
       if (route.publishes) props.eventBus.grantPutEventsTo(fn);
       if (failedBatches) {

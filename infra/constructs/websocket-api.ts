@@ -16,7 +16,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CONNECTIONS_TABLE, leadingKeys } from '../../lambdas/adapters/dynamo/table-schema';
 import { SOCKET_ROUTES, SOCKET_STAGE_THROTTLE, type SocketRouteDefinition } from '../../lambdas/edge/websocket/socket-routes';
-import { grantItemWrites, grantOtherReplicas } from './grants';
+import { grantItemWrites, grantOtherReplicas, grantPeerPushes } from './grants';
 import { HaltFunction } from './halt-function';
 
 export interface HaltWebSocketApiProps {
@@ -124,6 +124,7 @@ export class HaltWebSocketApi extends Construct {
       }
       if ('everyRegion' in route && route.everyRegion) {
         grantOtherReplicas({ fn, table: props.stateTable, regions: props.otherRegions ?? [], writes: { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') } });
+        grantPeerPushes(fn, props.otherRegions ?? []);
       }
       if (route.publishes) props.eventBus.grantPutEventsTo(fn);
       this.api.addRoute(route.routeKey, {

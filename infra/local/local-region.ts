@@ -95,6 +95,8 @@ export interface LocalRegionOptions {
    * the port of its own), and the write region. @default this region alone
    */
   readonly deployment?: { readonly writeRegion: string; readonly dynamoEndpoints: Readonly<Record<string, string>> };
+  /** Every region's IAM, by region (each region adds its own): a management API call from another region's function is held to that function's policy. */
+  readonly iamDirectory?: Map<string, LocalIam>;
 }
 
 export interface LocalRegion {
@@ -192,6 +194,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       ...(options.iamPolicies ? { policies: options.iamPolicies } : {}),
     };
     const iam = new LocalIam(iamOptions);
+    options.iamDirectory?.set(options.region, iam);
     const denied = (denial: AccessDenial) => options.onAccessDenied?.(denial);
     // The stream consumer's on-failure destination: a bucket, as in the stack.
     // Stop reminders wait in a queue, each message delayed, as in the stack (SQS).
@@ -209,9 +212,12 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       region: options.region,
       ...(options.socketThrottle ? { throttle: options.socketThrottle } : {}),
       authorize: ({ accessKeyId, method, connectionId }) => {
-        const functionId = accessKeyId === undefined ? undefined : iam.functionOfAccessKey(accessKeyId);
-        if (functionId === undefined) return { status: 403, type: 'ForbiddenException', message: 'The security token included in the request is invalid.' };
-        const denial = iam.check(functionId, [iam.connectionRequest(method, LOCAL_WEBSOCKET_STAGE, connectionId)]);
+        // The caller may be a function of another region (a push straight to this region's
+        // connections): it is held to its own region's policy, on this region's API.
+        const callerIam = accessKeyId === undefined ? undefined : [iam, ...(options.iamDirectory?.values() ?? [])].find((candidate) => candidate.functionOfAccessKey(accessKeyId) !== undefined);
+        const functionId = accessKeyId === undefined ? undefined : callerIam?.functionOfAccessKey(accessKeyId);
+        if (callerIam === undefined || functionId === undefined) return { status: 403, type: 'ForbiddenException', message: 'The security token included in the request is invalid.' };
+        const denial = callerIam.check(functionId, [callerIam.connectionRequest(method, LOCAL_WEBSOCKET_STAGE, connectionId, options.region)]);
         if (!denial) return undefined;
         denied(denial);
         return { status: 403, type: 'AccessDeniedException', message: denial.message };
@@ -313,6 +319,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     const { streamArn } = await ensureTableWithStream(admin);
     await ensureTable({ client: admin, tableName: LOCAL_CONNECTIONS_TABLE, table: CONNECTIONS_TABLE });
     admin.destroy();
+    // The region registry: the other regions post to this region's connections through it (in
+    // AWS a custom resource writes it at deploy). Written at every start: ports may change.
+    await deps.ctx.repository.putRegion({ region: options.region, managementEndpoint: websocket.managementEndpoint });
     /** A route run on the gateways' event loop, invocations limited and timed as in Lambda. */
     const limited = (functionId: string, handler: SocketHandler): SocketInvoke => {
       const limit = invocationLimit({ ...runAs(functionId), region: options.region });

@@ -17,7 +17,7 @@ import { startReplicator, type ReplicaEndpoint, type Replicator } from './replic
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 import { bootstrapOperatorKey, type OperatorKeyResult } from './operator-key';
 import { findFreePort } from './free-port';
-import type { AccessDenial } from './iam/local-iam';
+import type { AccessDenial, LocalIam } from './iam/local-iam';
 
 export interface LocalRuntimeOptions {
   /** Where data lives between restarts. @default '.halt' */
@@ -123,9 +123,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       writeRegion: 'local-1',
       dynamoEndpoints: Object.fromEntries(await Promise.all(regionNames.map(async (r) => [r, `http://127.0.0.1:${await findFreePort()}`] as const))),
     };
+    const iamDirectory = new Map<string, LocalIam>();
     const region = await startLocalRegion({
       ...shared,
       deployment,
+      iamDirectory,
       region: 'local-1',
       dataDir: join(stateDir, 'local-1'),
       port: options.port ?? 4700,
@@ -140,6 +142,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       const second = await startLocalRegion({
         ...shared,
         deployment,
+        iamDirectory,
         region: 'local-2',
         dataDir: join(stateDir, 'local-2'),
         port: next(options.port, 4700),

@@ -26,6 +26,7 @@ import { SqsReminderQueue } from '../adapters/sqs-reminders';
 import type { ReminderQueue } from '../ports/reminders';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ManagementApiCloser } from '../adapters/push/connection-closer';
+import { RegistryPeerPushes } from '../adapters/push/peer-pushes';
 import { loadConfig, type HaltConfig } from './config';
 import { S3FailedBatchStore } from '../adapters/s3-failed-batches';
 import { LambdaConsumerInvoker } from '../adapters/lambda-consumer-invoker';
@@ -176,6 +177,17 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     reminders = new SqsReminderQueue({ client: sqs, queueUrl: config.remindersQueueUrl });
   }
   const replicas = config.regions.map((region) => ({ region, repository: replicaIn(region) }));
+  const peerRegions = config.regions.filter((r) => r !== config.region);
+  const peers =
+    config.websocket && peerRegions.length > 0
+      ? new RegistryPeerPushes({
+          peers: peerRegions,
+          lookup: (names) => repository.getRegions(names),
+          credentials: local ? localCredentials : dynamo.config.credentials,
+          concurrency: config.push.concurrency,
+          onError: (error, connectionId) => logger.warn('push to another region failed', { connectionId, error }),
+        })
+      : undefined;
   const regions: RegionalAccess = {
     writeRegion: config.writeRegion,
     writer: replicas.find((r) => r.region === config.writeRegion)?.repository ?? repository,
@@ -201,6 +213,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       hardStopAllowList: config.hardStopAllowList,
       regions,
       ...(reminders ? { reminders } : {}),
+      ...(peers ? { peers } : {}),
     },
     publisher,
     logger,

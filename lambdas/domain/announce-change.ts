@@ -36,6 +36,26 @@ export const announceChange = async (
 };
 
 /**
+ * Tell the agent's instances connected to the other regions, straight to their regions'
+ * management endpoints (each instance item carries its connection and region): they hear of
+ * the change in about a cross-region round trip, before it has replicated there. Their
+ * regions' stream consumers remain the safety net. Resolves to how many were sent.
+ */
+export const announceElsewhere = async (ctx: DomainContext, agent: AgentRecord): Promise<number> => {
+  if (!ctx.peers || agent.deleted) return 0;
+  const peers = new Set(ctx.peers.regions());
+  const byRegion = new Map<string, string[]>();
+  for (const instance of await ctx.repository.listInstances(agent.agentId)) {
+    if (!instance.connectionId || instance.region === ctx.region || !peers.has(instance.region)) continue;
+    byRegion.set(instance.region, [...(byRegion.get(instance.region) ?? []), instance.connectionId]);
+  }
+  const peerPushes = ctx.peers;
+  const message = controlMessage(agent);
+  const sent = await Promise.all([...byRegion].map(([region, connectionIds]) => peerPushes.push(region, connectionIds, message)));
+  return sent.reduce((a, b) => a + b, 0);
+};
+
+/**
  * Tell one instance again: it asked to act although the agent is stopped, so it missed or
  * ignored the push. Its presence says which connection it holds; only this region's
  * connections can be posted to from here.

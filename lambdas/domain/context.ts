@@ -1,6 +1,6 @@
 /** What every domain function receives: storage, a clock and the region it runs in. */
 import type { Role } from '../../sdk/protocol/schemas';
-import type { Notifier } from '../ports/notifier';
+import type { Notifier, PeerPushes } from '../ports/notifier';
 import type { EventPublisher } from '../ports/event-publisher';
 import type { AgentRepository } from '../ports/repository';
 import type { ReminderQueue } from '../ports/reminders';
@@ -19,6 +19,8 @@ export interface DomainContext {
    * the only ones the stream consumer may brake. Absent or empty: none.
    */
   readonly hardStopAllowList?: readonly string[];
+  /** Pushes to other regions' connections (absent: one region, or no WebSocket API). */
+  readonly peers?: PeerPushes;
   /** Where reminders of a stop wait (absent: no reminders, as in unit tests). */
   readonly reminders?: ReminderQueue;
   /** The deployment's regions (absent: this region alone, which is its own write region). */

@@ -14,7 +14,7 @@ import { mapWithConcurrency } from './concurrency';
 import type { DomainContext } from './context';
 import { AgentNotFoundError, InvalidTransitionError, VersionConflictError, WriteRegionUnavailableError } from './errors';
 import type { AgentRecord } from '../ports/records';
-import { announceChange } from './announce-change';
+import { announceChange, announceElsewhere } from './announce-change';
 import { assertHardStopAllowed } from './hard-stop';
 import { confirmEnforcement, inWriteRegion, type Enforcement } from './regions';
 import { foldedAgent } from './stop-markers';
@@ -119,8 +119,11 @@ export const changeStatus = async (ctx: DomainContext, change: StatusChange): Pr
     if (!(error instanceof WriteRegionUnavailableError) || change.action === 'resume') throw error;
     outcome = await markStopped(ctx, change);
   }
-  const pushed = outcome.changed || change.repeatPush ? await announceChange(ctx, outcome.agent) : 0;
-  return { ...outcome, pushed };
+  if (!(outcome.changed || change.repeatPush)) return { ...outcome, pushed: 0 };
+  // This region's instances and the other regions' at once; a push elsewhere that fails is
+  // left to that region's stream consumer and reminders.
+  const [here, elsewhere] = await Promise.all([announceChange(ctx, outcome.agent), announceElsewhere(ctx, outcome.agent).catch(() => 0)]);
+  return { ...outcome, pushed: here + elsewhere };
 };
 
 /**

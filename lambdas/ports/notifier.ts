@@ -30,3 +30,15 @@ export interface ConnectionCloser {
   /** Close every connection opened with `keyId` and forget it; resolves to how many there were. */
   closeConnectionsOfKey(keyId: string): Promise<number>;
 }
+
+/**
+ * Pushes from this region straight to another region's WebSocket connections (each region's
+ * management endpoint from the region registry): an instance connected elsewhere hears of a
+ * change in about a cross-region round trip, not after replication.
+ */
+export interface PeerPushes {
+  /** The other regions this one can post to. */
+  regions(): readonly string[];
+  /** Send `message` to these connections of `region`; resolves to how many it was sent to. */
+  push(region: string, connectionIds: readonly string[], message: object): Promise<number>;
+}

@@ -105,3 +105,10 @@ export interface AuditEventRecord extends AuditEvent {
   /** Set once the event is on the event bus. */
   published?: boolean;
 }
+
+/** A region of the deployment in the region registry: where its WebSocket connections are posted to. */
+export interface RegionEntry {
+  region: string;
+  /** `https://{api}.execute-api.{region}.amazonaws.com/{stage}` (the local gateway's locally). */
+  managementEndpoint: string;
+}

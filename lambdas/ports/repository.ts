@@ -10,6 +10,7 @@ import type {
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
+  RegionEntry,
   StopMarker,
   UsageRecord,
 } from './records';
@@ -139,6 +140,11 @@ export interface AgentRepository {
   listAuditChain(agentId: string): Promise<AuditEventRecord[]>;
   /** Ids of every agent that has an audit trail (deleted agents included). */
   listAuditedAgentIds(): Promise<string[]>;
+
+  /** Register this region in the region registry (at deploy, or when a local region starts). */
+  putRegion(entry: RegionEntry): Promise<void>;
+  /** The registry entries of `regions` that exist. */
+  getRegions(regions: readonly string[]): Promise<RegionEntry[]>;
 
   /** A cheap read that fails when storage is unreachable. */
   ping(): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * Two local regions with replication between their engines: a kill in local-1 reaches an
- * instance connected to local-2, local-2's gateway refuses the agent once the change has
- * arrived, and each region holds exactly one audit event per change (and the bus got one).
+ * instance connected to local-2 straight away (posted to local-2's management API, not after
+ * replication), local-2's gateway refuses the agent once the change has arrived, and each region holds exactly one audit event per change (and the bus got one).
  */
 import { readFileSync } from 'node:fs';
 import { HaltClient } from '../../sdk/operator-client';
@@ -47,15 +47,26 @@ describe('two regions (local runtime)', () => {
         what: 'connected in local-2',
       });
       expect((await agent.intent('email.send')).intentId).toMatch(/^int_/);
-      const killed = new Promise((resolve) => agent.once('kill', resolve));
+      const killed = new Promise<number>((resolve) => agent.once('kill', () => resolve(performance.now())));
 
-      // WHEN local-1 takes the kill
-      const result = await first.kill({ agentId: 'global-mailer', reason: 'stop everywhere' });
-      expect(result).toMatchObject({ changed: true, pushed: 0 });
-
-      // THEN the instance in local-2 is told (by local-2's stream consumer) and stops
-      await killed;
+      // WHEN local-1 takes the kill while replication to local-2 lags by 4 s
+      t.runtime.replicator?.setDelay(4_000);
+      const startedAt = performance.now();
+      let result;
+      try {
+        result = await first.kill({ agentId: 'global-mailer', reason: 'stop everywhere' });
+      } finally {
+        t.runtime.replicator?.setDelay(0);
+      }
+      // THEN local-1 posted straight to the instance's connection in local-2
+      expect(result).toMatchObject({ changed: true, pushed: 1 });
+      // AND the instance stopped long before the change could replicate there
+      expect((await killed) - startedAt).toBeLessThan(1_000);
       expect(agent.signal.aborted).toBe(true);
+      // AND the answer says local-2 had not confirmed it within the wait (3 s; the lag is 4)
+      expect(result.enforcedIn).toEqual(['local-1']);
+      expect(result.pendingIn).toEqual(['local-2']);
+      await waitFor(async () => (await second.getAgent({ agentId: 'global-mailer' })).status === 'killed', { what: 'the kill replicated to local-2' });
 
       // AND local-2's gateway refuses the agent
       await expect(agent.intent('email.send')).rejects.toMatchObject({ code: 'agent_killed' });

@@ -12,6 +12,7 @@ import type {
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
+  RegionEntry,
   StopMarker,
   UsageRecord,
 } from '../../lambdas/ports/records';
@@ -40,6 +41,7 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
   const audit = new Map<string, AuditEventRecord>();
   const agentWrites: AgentRecord[] = [];
   const stops = new Map<string, StopMarker>();
+  const regions = new Map<string, RegionEntry>();
   const stopsOf = (agentId: string) => [...stops.entries()].filter(([key]) => key.startsWith(`${agentId}/`)).map(([, m]) => m);
   const instancesOf = (agentId: string) => [...instances.values()].filter((i) => i.agentId === agentId);
   const usageOf = (agentId: string, window: string) => usage.get(`${agentId}/${window}`) ?? EMPTY_USAGE;
@@ -52,6 +54,8 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
       const markers = stopsOf(agentId);
       return agent && markers.length > 0 ? { ...agent, stops: markers } : agent;
     },
+    putRegion: async (entry) => void regions.set(entry.region, entry),
+    getRegions: async (names) => names.flatMap((name) => (regions.has(name) ? [regions.get(name) as RegionEntry] : [])),
     putStopMarker: async (agentId, marker) => {
       const key = `${agentId}/${marker.region}`;
       const next = { ...marker, seq: (stops.get(key)?.seq ?? 0) + 1 };

@@ -65,10 +65,11 @@ export const stackPolicies = (): FunctionPolicies => {
 };
 
 /**
- * The access key a local function signs with: the management API knows the function by it.
- * Letters and digits only, which is all DynamoDB Local accepts in an access key id.
+ * The access key a local function signs with: the management API (of its own region or
+ * another's) knows the function, and its region, by it. Letters and digits only, which is all
+ * DynamoDB Local accepts in an access key id.
  */
-export const accessKeyIdOf = (functionId: string): string => `LOCAL${functionId.replace(/[^A-Za-z0-9]/g, '')}`;
+export const accessKeyIdOf = (functionId: string, region: string): string => `LOCAL${`${region}${functionId}`.replace(/[^A-Za-z0-9]/g, '')}`;
 
 const principalOf = (functionId: string): string => `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/halt-${functionId.replace(/\//g, '-')}-role/halt-${functionId.replace(/\//g, '-')}`;
 
@@ -101,7 +102,7 @@ export class LocalIam {
         // A statement left with no resource (no hard-stop functions) is one the stack would not make.
         .filter((statement) => statement.resources.length > 0);
       this.statements.set(functionId, resolved);
-      const accessKeyId = accessKeyIdOf(functionId);
+      const accessKeyId = accessKeyIdOf(functionId, options.region);
       const other = this.byAccessKey.get(accessKeyId);
       if (other !== undefined) throw new Error(`functions ${other} and ${functionId} would sign with the same local access key; rename one`);
       this.byAccessKey.set(accessKeyId, functionId);
@@ -154,11 +155,14 @@ export class LocalIam {
     return `arn:aws:dynamodb:${region}:${LOCAL_ACCOUNT}:table/${table}`;
   }
 
-  /** `execute-api:ManageConnections` on one connection (`POST`, `GET` or `DELETE`). */
-  public connectionRequest(method: string, stage: string, connectionId: string): AuthorizationRequest {
+  /**
+   * `execute-api:ManageConnections` on one connection (`POST`, `GET` or `DELETE`) of the
+   * WebSocket API of `region` (this one's by default; a push to another region's names that one).
+   */
+  public connectionRequest(method: string, stage: string, connectionId: string, region = this.options.region): AuthorizationRequest {
     return {
       action: 'execute-api:ManageConnections',
-      resource: `arn:aws:execute-api:${this.options.region}:${LOCAL_ACCOUNT}:${this.options.names.webSocketApi}/${stage}/${method}/@connections/${connectionId}`,
+      resource: `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT}:${this.options.names.webSocketApi}/${stage}/${method}/@connections/${connectionId}`,
     };
   }
 
@@ -328,6 +332,6 @@ export const enforcePolicy = (options: {
  * management API knows it by that), every SDK client it builds held to its policy.
  */
 export const localFunctionOf = (iam: LocalIam, functionId: string, onDenied?: (denial: AccessDenial) => void): LocalFunction => ({
-  credentials: { accessKeyId: accessKeyIdOf(functionId), secretAccessKey: 'local' },
+  credentials: { accessKeyId: accessKeyIdOf(functionId, iam.region), secretAccessKey: 'local' },
   prepareClient: (client, service) => enforcePolicy({ client, service, functionId, iam, ...(onDenied ? { onDenied } : {}) }),
 });

@@ -12,6 +12,7 @@ import { auditItems } from './audit-items';
 import { checkpointItems } from './checkpoint-items';
 import { hardStopItems } from './hard-stop-items';
 import { doctorItems } from './doctor-items';
+import { regionItems } from './region-items';
 import type { DoctorEventStore } from '../../ports/doctor-events';
 import { instanceItems } from './instance-items';
 import { keyItems } from './key-items';
@@ -31,6 +32,7 @@ export const createDynamoRepository = (options: DynamoRepositoryOptions): AgentR
     ...auditItems(table),
     ...hardStopItems(table),
     ...doctorItems(table),
+    ...regionItems(table),
     ping: async () => {
       await table.client.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
     },

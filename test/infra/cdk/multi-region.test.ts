@@ -77,9 +77,15 @@ describe('Halt across regions', () => {
       // only its regional connections table: the state table is the primary's replica
       second.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
       // the replica's stream ARN is looked up in its region at deploy time, and feeds the consumer
-      const lookups = Object.values(second.findResources('Custom::AWS')) as { Properties: { Update: unknown } }[];
-      expect(lookups).toHaveLength(1);
-      expect(JSON.stringify(lookups[0]?.Properties.Update)).toContain('describeTable');
+      const custom = (Object.values(second.findResources('Custom::AWS')) as { Properties: { Update: unknown } }[]).map((c) => JSON.stringify(c.Properties.Update));
+      expect(custom.filter((update) => update.includes('describeTable'))).toHaveLength(1);
+      // and each region enters itself in the region registry (its management endpoint), for the others' direct pushes
+      for (const [stack, region] of [[primary, 'us-east-1'], [secondary, 'eu-west-1']] as const) {
+        const registry = (Object.values(Template.fromStack(stack).findResources('Custom::AWS')) as { Properties: { Update: unknown } }[]).map((c) => JSON.stringify(c.Properties.Update)).filter((u) => u.includes('putItem'));
+        expect(registry).toHaveLength(1);
+        expect(registry[0]).toContain(`REGION#${region}`);
+        expect(registry[0]).toContain('managementEndpoint');
+      }
       // the replica's stream feeds the consumer; the reminders queue feeds the Remind function
       second.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       second.resourceCountIs('AWS::ApiGatewayV2::Api', 1);

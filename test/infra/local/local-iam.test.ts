@@ -156,7 +156,7 @@ describe('local IAM', () => {
 
     it('refuses to run a function the stack does not have', () => {
       expect(() => clients('Rest/NoSuchRoute')).toThrow(/not a function of the stack/);
-      expect(iam.functionOfAccessKey(accessKeyIdOf('Test/Writer'))).toBe('Test/Writer');
+      expect(iam.functionOfAccessKey(accessKeyIdOf('Test/Writer', 'local-1'))).toBe('Test/Writer');
       expect(iam.functionOfAccessKey('local')).toBeUndefined();
     });
   });
