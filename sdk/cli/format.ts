@@ -10,6 +10,14 @@ export const table = (headers: readonly string[], rows: readonly (readonly strin
 export const stoppedLine = (acknowledged: number, total: number): string =>
   `${acknowledged} of ${total} instance${total === 1 ? '' : 's'} stopped`;
 
+/** Where a change holds: "enforced in us-east-1, eu-west-1", and where it is not yet confirmed. */
+export const enforcedLine = (result: { readonly enforcedIn?: readonly string[]; readonly pendingIn?: readonly string[] }): string => {
+  const enforced = result.enforcedIn ?? [];
+  const pending = result.pendingIn ?? [];
+  const here = enforced.length > 0 ? `enforced in ${enforced.join(', ')}` : 'not yet confirmed in any region';
+  return pending.length > 0 ? `${here}; not yet confirmed in ${pending.join(', ')} (its gateway may admit the agent's actions until the change arrives)` : here;
+};
+
 export const agentRows = (agents: readonly Agent[]): string =>
   table(
     ['AGENT', 'STATUS', 'HEALTH', 'INSTANCES', 'VERSION', 'INTENTS TODAY', 'COST TODAY', 'TAGS'],

@@ -12,7 +12,7 @@ import { runDoctor, type DoctorCheck } from './doctor';
 import { HaltClient, type ControlOutcome, type FailedBatchSummary, type ReplayResult } from '../operator-client';
 import { policySchema, roleSchema } from '../protocol/schemas';
 import { CliConfigError, loadCliConfig } from './config';
-import { agentRows, auditLine, stoppedLine, table } from './format';
+import { agentRows, enforcedLine, auditLine, stoppedLine, table } from './format';
 
 /** Calls a bulk command makes at most while the control plane answers that time ran out. */
 const BULK_ROUNDS = 20;
@@ -92,14 +92,15 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
     });
     if (io.isTty && seconds && !globals().json) process.stderr.write('\n');
     const verb = { kill: 'killed', pause: 'paused', resume: 'resumed' }[action];
-    const lines = [
-      result.changed ? `${agentId} ${verb} (version ${result.version}); told ${result.pushed} connected instance${result.pushed === 1 ? '' : 's'} at once` : `${agentId} was already ${result.status} (version ${result.version})`,
-    ];
+    // "email-campaign killed (version 5); enforced in us-east-1, eu-west-1; 3 of 3 instances stopped"
+    const summary = [result.changed ? `${agentId} ${verb} (version ${result.version})` : `${agentId} was already ${result.status} (version ${result.version})`, enforcedLine(result)];
     if (result.total !== undefined) {
       const done = action === 'resume' ? `${result.acknowledged} of ${result.total} instances resumed` : stoppedLine(result.acknowledged ?? 0, result.total);
-      lines.push(result.complete ? done : `${done}: timed out after ${seconds} s`);
+      summary.push(result.complete ? done : `${done}: timed out after ${seconds} s`);
       if (!result.complete) exitCode = EXIT.waitTimedOut;
     }
+    const lines = [summary.join('; ')];
+    if (result.changed) lines.push(`told ${result.pushed} connected instance${result.pushed === 1 ? '' : 's'} at once`);
     print(lines.join('\n'), result);
   };
 
@@ -191,7 +192,7 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
     print(
       [
         `${done} ${changed} agent${changed === 1 ? '' : 's'} (${result.agents.length - changed} unchanged)`,
-        ...result.agents.map((a) => `  ${a.agentId} v${a.version}${a.changed ? '' : ' (unchanged)'}, told ${a.pushed}`),
+        ...result.agents.map((a) => `  ${a.agentId} v${a.version}${a.changed ? '' : ' (unchanged)'}, told ${a.pushed}; ${enforcedLine(a)}`),
       ].join('\n'),
       result,
     );

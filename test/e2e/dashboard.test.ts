@@ -61,6 +61,8 @@ describe('dashboard (Chromium, local runtime)', () => {
     await row.getByRole('button', { name: 'Kill' }).click();
     await page.getByLabel('Reason (recorded in the audit trail)').fill('template breaks the law');
     await page.getByRole('button', { name: 'Kill email-campaign' }).click();
+    // the answer says where the kill is enforced
+    await page.locator('#toast', { hasText: 'email-campaign: killed (version 2); enforced in local-1;' }).waitFor({ timeout: 15_000 });
 
     // the row turns killed and the instance acknowledges, without a reload
     await row.locator('.badge.killed').waitFor({ timeout: 15_000 });

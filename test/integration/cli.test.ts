@@ -44,8 +44,8 @@ describe('halt CLI (local runtime)', () => {
     try {
       const killed = await halt(['kill', 'cli-agent', '--reason', 'bad template', '--wait', '20']);
       expect(killed.code).toBe(0);
-      expect(killed.stdout).toContain('cli-agent killed (version 2)');
-      expect(killed.stdout).toContain('1 of 1 instance stopped');
+      expect(killed.stdout).toContain('cli-agent killed (version 2); enforced in local-1; 1 of 1 instance stopped');
+      expect(killed.stdout).toContain('told 1 connected instance at once');
       expect(agent.signal.aborted).toBe(true);
     } finally {
       await agent.close();

@@ -73,7 +73,7 @@ export const api = {
   control: (id: string, action: 'kill' | 'pause' | 'resume', reason: string) =>
     call<ControlResult>('POST', `/agents/${encodeURIComponent(id)}/${action}`, { reason }),
   bulkKill: (tags: string[], reason: string) =>
-    call<{ agents: { agentId: string; changed: boolean }[] }>('POST', '/kill', { reason, tags }),
+    call<{ agents: { agentId: string; changed: boolean; enforcedIn: string[]; pendingIn: string[] }[] }>('POST', '/kill', { reason, tags }),
   audit: (agentId?: string) => call<{ events: AuditEvent[] }>('GET', `/audit?limit=100${agentId ? `&agentId=${encodeURIComponent(agentId)}` : ''}`),
   verify: (agentId?: string) =>
     call<{ ok: boolean; checked: number; firstBrokenEventId?: string }>('GET', `/audit/verify${agentId ? `?agentId=${encodeURIComponent(agentId)}` : ''}`),

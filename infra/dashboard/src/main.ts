@@ -284,7 +284,8 @@ document.addEventListener('submit', (event) => {
       if (!reason) return;
       try {
         const result = await api.bulkKill([tag], reason);
-        toast(`Killed ${result.agents.filter((a) => a.changed).length} of ${result.agents.length} tagged agents`);
+        const pending = [...new Set(result.agents.flatMap((a) => a.pendingIn))];
+        toast(`Killed ${result.agents.filter((a) => a.changed).length} of ${result.agents.length} tagged agents${pending.length > 0 ? `; not yet confirmed in ${pending.join(', ')}` : '; enforced in every region'}`);
         await route();
       } catch (error) {
         toast((error as Error).message);
@@ -325,7 +326,8 @@ document.addEventListener('click', (event) => {
     if (!reason) return;
     try {
       const result = await api.control(agentId, action, reason);
-      toast(result.changed ? `${agentId}: ${result.status} (version ${result.version}), ${result.pushed} instance(s) told at once` : `${agentId} was already ${result.status}`);
+      const where = `enforced in ${result.enforcedIn.join(', ') || 'no region yet'}${result.pendingIn.length > 0 ? `; not yet confirmed in ${result.pendingIn.join(', ')}` : ''}`;
+      toast(result.changed ? `${agentId}: ${result.status} (version ${result.version}); ${where}; ${result.pushed} instance(s) told at once` : `${agentId} was already ${result.status}; ${where}`);
       await route();
     } catch (error) {
       toast((error as Error).message);
