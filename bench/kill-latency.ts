@@ -31,6 +31,8 @@ export interface KillLatencyResult {
   acknowledgedSeen: Summary;
   /** Connections the kill call reported reaching, per kill. */
   pushed: number[];
+  /** Kills whose answer said every region enforced it (`pendingIn: []`). */
+  enforcedEverywhere: number;
 }
 
 export interface MiddlewareOverheadResult {
@@ -121,6 +123,7 @@ export const measureKillLatency = async (options: {
   const killCalls: number[] = [];
   const acknowledged: number[] = [];
   const pushed: number[] = [];
+  let enforcedEverywhere = 0;
   try {
     for (let round = 0; round < options.kills; round++) {
       const { arrivals } = await fleet.armForKill();
@@ -128,6 +131,7 @@ export const measureKillLatency = async (options: {
       const result = await options.operator.kill({ agentId, reason: `bench round ${round}` });
       killCalls.push(monotonicMs() - start);
       pushed.push(result.pushed);
+      if (result.pendingIn.length === 0) enforcedEverywhere++;
       const { atMs } = await arrivals;
       notified.push(...atMs.map((t) => t - start));
       // every instance writes its acknowledgement: at fleet size the local engine's write rate rules
@@ -152,6 +156,7 @@ export const measureKillLatency = async (options: {
     killCall: summarize(killCalls),
     acknowledgedSeen: summarize(acknowledged),
     pushed,
+    enforcedEverywhere,
   };
 };
 
@@ -209,7 +214,7 @@ const describe = (r: KillLatencyResult, where: string) =>
   `kill → ${where}, ${String(r.instances).padStart(5)} instances, ${r.kills} kills: ` +
   `last told p50 ${r.lastNotified.p50.toFixed(1)} ms, p99 ${r.lastNotified.p99.toFixed(1)} ms ` +
   `(each instance p50 ${r.notified.p50.toFixed(1)}, p99 ${r.notified.p99.toFixed(1)}); ` +
-  `kill call p50 ${r.killCall.p50.toFixed(1)} ms; all acknowledged, as a watcher sees it, p50 ${r.acknowledgedSeen.p50.toFixed(1)} ms, ` +
+  `kill call p50 ${r.killCall.p50.toFixed(1)} ms, p99 ${r.killCall.p99.toFixed(1)} ms (enforced in every region when it answered: ${r.enforcedEverywhere} of ${r.kills}); all acknowledged, as a watcher sees it, p50 ${r.acknowledgedSeen.p50.toFixed(1)} ms, ` +
   `p99 ${r.acknowledgedSeen.p99.toFixed(1)} ms; pushed ${[...new Set(r.pushed)].join('/')}`;
 
 /** Kills per size: enough for a p99 where it is cheap, fewer where a round takes seconds. */
@@ -253,7 +258,11 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
   }
 };
 
-/** Kill in local-1, instances connected to local-2: replication, then local-2's stream consumer pushes. */
+/**
+ * Kill in local-1, instances connected to local-2: local-1 posts straight to local-2's
+ * management API (the instance items say where each is connected); local-2's stream consumer,
+ * after replication, is the safety net.
+ */
 export const runCrossRegionKillBench = async (sizes: readonly number[] = [1, 100, 1000], kills = 10) => {
   const stateDir = benchStateDir('halt-bench-x-');
   const runtime = await startLocalRuntime({ stateDir, port: 0, wsPort: 0, regions: 2, logLevel: 'SILENT' });

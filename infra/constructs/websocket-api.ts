@@ -87,6 +87,8 @@ export class HaltWebSocketApi extends Construct {
     this.pushWorker.configureAsyncInvoke({ retryAttempts: 1, maxEventAge: Duration.minutes(1) });
     this.connectionsTable.grantReadWriteData(this.pushWorker);
     this.api.grantManageConnections(this.pushWorker);
+    // Shards of another region's connections (a change told straight to them) go to its endpoint.
+    grantPeerPushes(this.pushWorker, props.otherRegions ?? []);
     this.pushEnvironment = { ...connectionsEnvironment, HALT_PUSH_WORKER_FUNCTION: this.pushWorker.functionName };
     const environment = { ...props.environment, ...this.pushEnvironment };
     const make = (name: string, entry: string) =>

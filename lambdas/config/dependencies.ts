@@ -69,6 +69,10 @@ export interface LocalFunction {
   prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient, service: 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs'): void;
 }
 
+/** The repository's document client: attributes left undefined are not written. */
+const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+
 export const createDependencies = (config: HaltConfig, localFunction?: LocalFunction): Dependencies => {
   const local = config.dynamoEndpoint !== undefined;
   const localCredentials = localFunction?.credentials ?? LOCAL_CREDENTIALS;
@@ -78,9 +82,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     ...(local ? { maxAttempts: 3 } : {}),
   });
   localFunction?.prepareClient?.(dynamo, 'dynamodb');
-  const documents = DynamoDBDocumentClient.from(dynamo, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+  const documents = documentClient(dynamo);
   const events = new EventBridgeClient({
     region: config.region,
     ...(config.eventsEndpoint ? { endpoint: config.eventsEndpoint, credentials: localCredentials } : {}),
@@ -100,7 +102,9 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     logLevel: config.logLevel,
     persistentKeys: { region: config.region },
   });
+  const repository = createDynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
   let websocket: Pick<Dependencies, 'connections' | 'notifier' | 'pushShard' | 'closer'> = {};
+  let peers: RegistryPeerPushes | undefined;
   if (config.websocket) {
     const connections = new DynamoConnectionRepository({ client: documents, tableName: config.websocket.connectionsTableName });
     const poster = new SignedHttpPoster({
@@ -127,11 +131,30 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       endpoint: config.websocket.managementEndpoint,
       ...(local ? { credentials: localCredentials } : {}),
     });
+    const peerRegions = config.regions.filter((r) => r !== config.region);
+    const peerPushes =
+      peerRegions.length > 0
+        ? new RegistryPeerPushes({
+            peers: peerRegions,
+            lookup: (names) => repository.getRegions(names),
+            credentials: local ? localCredentials : dynamo.config.credentials,
+            concurrency: config.push.concurrency,
+            shardSize: config.push.shardSize,
+            ...(workers ? { workers } : {}),
+            onError: (error, connectionId) => logger.warn('push to another region failed', { connectionId, error }),
+          })
+        : undefined;
+    peers = peerPushes;
     websocket = {
       connections,
       notifier,
       closer: new ManagementApiCloser({ client: management, connections }),
-      pushShard: (shard) => notifier.postShard(shard),
+      // A shard names its target when it holds another region's connections.
+      pushShard: (shard) => {
+        if (!shard.target) return notifier.postShard(shard);
+        if (!peerPushes) throw new Error(`a shard for region ${shard.target.region}, which HALT_REGIONS does not name`);
+        return peerPushes.postShard(shard);
+      },
     };
   }
   let failedBatches: Dependencies['failedBatches'];
@@ -147,7 +170,6 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     failedBatches = { store: new S3FailedBatchStore({ client: s3, bucket: config.failedBatches.bucket }), ...(consumer ? { consumer } : {}) };
   }
   const publisher = new EventBridgePublisher({ client: events, eventBusName: config.eventBusName });
-  const repository = createDynamoRepository({ client: documents, tableName: config.stateTableName, region: config.region });
   /**
    * Another region's replica of the state table: the write region's (agent-item writes) and
    * every region's (confirming a change). Bounded timeouts and one retry: a region that does
@@ -164,8 +186,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       maxAttempts: 2,
     });
     localFunction?.prepareClient?.(client, 'dynamodb');
-    const replicaDocuments = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
-    return createDynamoRepository({ client: replicaDocuments, tableName: config.stateTableName, region: config.region });
+    return createDynamoRepository({ client: documentClient(client), tableName: config.stateTableName, region: config.region });
   };
   let reminders: ReminderQueue | undefined;
   if (config.remindersQueueUrl) {
@@ -177,17 +198,6 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     reminders = new SqsReminderQueue({ client: sqs, queueUrl: config.remindersQueueUrl });
   }
   const replicas = config.regions.map((region) => ({ region, repository: replicaIn(region) }));
-  const peerRegions = config.regions.filter((r) => r !== config.region);
-  const peers =
-    config.websocket && peerRegions.length > 0
-      ? new RegistryPeerPushes({
-          peers: peerRegions,
-          lookup: (names) => repository.getRegions(names),
-          credentials: local ? localCredentials : dynamo.config.credentials,
-          concurrency: config.push.concurrency,
-          onError: (error, connectionId) => logger.warn('push to another region failed', { connectionId, error }),
-        })
-      : undefined;
   const regions: RegionalAccess = {
     writeRegion: config.writeRegion,
     writer: replicas.find((r) => r.region === config.writeRegion)?.repository ?? repository,

@@ -70,21 +70,17 @@ export const remindInstance = async (ctx: DomainContext, agent: AgentRecord, ins
 const STATUS_CHANGES = new Set(['killed', 'paused', 'resumed']);
 
 /**
- * The stream's part, in every region, for each stored change: tell this region's instances
- * (the only push they get when another region took the change; the safety net, skipping
- * instances that already acknowledged, when this region took it and pushed at once), then
- * show watchers the agent as it now stands.
+ * The stream's part, in every region, for each stored change: the safety net for this
+ * region's instances (the region that took the change pushed to them at once, here or straight
+ * from another region): those that have not acknowledged it are told again. Then watchers are
+ * shown the agent as it now stands.
  */
 export const announceStoredChange = async (ctx: DomainContext, after: AgentRecord, progress?: ProgressTracker): Promise<void> => {
   if (!ctx.notifier || after.deleted) return;
   if (STATUS_CHANGES.has(after.lastChange.type)) {
-    if (after.lastChange.region !== ctx.region) {
-      await announceChange(ctx, after);
-    } else {
-      const instances = await ctx.repository.listInstances(after.agentId);
-      const told = new Set(instances.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
-      if (told.size < instances.length) await announceChange(ctx, after, { skipInstances: told });
-    }
+    const instances = await ctx.repository.listInstances(after.agentId);
+    const told = new Set(instances.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
+    if (told.size < instances.length) await announceChange(ctx, after, { skipInstances: told });
   }
   await ctx.notifier.pushToWatchers(() => agentMessage(ctx, after, progress));
 };

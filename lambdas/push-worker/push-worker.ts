@@ -1,6 +1,7 @@
 /**
  * The push worker: posts one shard of a fan-out (a few hundred connections) that the kill
- * call, the bulk routes or the stream consumer handed it as an asynchronous invocation. Gone
+ * call, the bulk routes or the stream consumer handed it as an asynchronous invocation, to
+ * this region's connections or (`target`) to another region's, straight to its endpoint. Gone
  * connections are forgotten; posts that still fail after their retries are logged (the
  * stream consumer's push is the safety net).
  */
@@ -20,6 +21,7 @@ export const pushShardSchema = z
   .object({
     data: z.string().min(2).max(MAX_PUSH_MESSAGE_BYTES),
     connectionIds: z.array(z.string().min(1).max(128)).min(1).max(5_000),
+    target: z.object({ region: z.string().min(1).max(64), endpoint: z.url() }).strict().optional(),
   })
   .strict();
 

@@ -12,6 +12,11 @@ export interface PushShard {
   /** The message, JSON-encoded once for the whole fan-out. */
   readonly data: string;
   readonly connectionIds: readonly string[];
+  /**
+   * Connections of another region, posted to its management endpoint (a change told straight
+   * to the other regions' instances). Absent: this region's own.
+   */
+  readonly target?: { readonly region: string; readonly endpoint: string };
 }
 
 export interface ShardOutcome {
