@@ -63,6 +63,12 @@ export interface WebSocketGateway {
    * error of API Gateway) until called with `undefined`. Resolves to how many it failed so far.
    */
   failManagement(status: number | undefined): number;
+  /**
+   * Fault tests: hold each `$connect` this long after its handler has answered, before the
+   * handshake completes (a slow `$connect`): meanwhile the connection is not open, and the
+   * management API answers 410 for it, as API Gateway does. 0 lifts it.
+   */
+  holdConnect(ms: number): void;
   /** Resolves once no handler is running (e.g. after many clients disconnect at once). */
   settled(): Promise<void>;
   /**
@@ -130,6 +136,7 @@ export const startWebSocketGateway = async (options: {
   let throttled = 0;
   let admitManagement: (() => boolean) | undefined;
   let failing: number | undefined;
+  let connectHoldMs = 0;
   let failedManagement = 0;
   let managementThrottled = 0;
   const live = new Map<string, LiveConnection>();
@@ -248,6 +255,7 @@ export const startWebSocketGateway = async (options: {
       live.delete(connectionId);
       return rejectUpgrade(socket, connected.statusCode === 403 ? 403 : 500, connected.statusCode === 403 ? 'Forbidden' : 'Internal Server Error');
     }
+    if (connectHoldMs > 0) await new Promise((resolve) => setTimeout(resolve, connectHoldMs));
     wss.handleUpgrade(req, socket, head, (ws) => {
       const entry = live.get(connectionId);
       if (!entry) {
@@ -353,6 +361,9 @@ export const startWebSocketGateway = async (options: {
       admitManagement = limits ? tokenBucket(limits.rateLimit, limits.burstLimit) : undefined;
     },
     managementThrottledCount: () => managementThrottled,
+    holdConnect: (ms) => {
+      connectHoldMs = ms;
+    },
     failManagement: (status) => {
       failing = status;
       return failedManagement;

@@ -1,7 +1,8 @@
 /**
  * Told until it listens (issue 14): a kill whose pushes all fail (the management API answering
  * 500 for 20 s) is pushed again every 15 s from the reminders queue, so the instance learns it
- * within 15 s of the API recovering; an instance that acknowledges ends the reminders.
+ * within 15 s of the API recovering; an instance that acknowledges ends the reminders. A push
+ * that races an instance's `$connect` (410) does not forget its connection.
  */
 import { HaltAgent } from '../../sdk/agent';
 import { useTestRuntime, waitFor } from '../support/local-runtime';
@@ -55,4 +56,34 @@ describe('stop reminders (local runtime)', () => {
     });
     await waitFor(() => region.reminders.pending() === 0 || undefined, { what: 'no reminder left', ceilingMs: 20_000, intervalMs: 250 });
   }, 90_000);
+
+  it('keeps the connection of an instance whose $connect a kill raced (410), so the next change still reaches it', async () => {
+    const t = runtime();
+    const region = t.runtime.regions[0];
+    if (!region) throw new Error('no region');
+    const { agentKey } = (await t.api('POST', '/v1/agents', { body: { agentId: 'racer' } })).body as { agentKey: string };
+    const agent = new HaltAgent({ url: t.runtime.restUrl, wsUrl: t.runtime.wsUrl, key: agentKey, agentId: 'racer', instanceId: 'i-1', heartbeatIntervalMs: 600_000 });
+    agent.on('error', () => undefined);
+    agents.push(agent);
+    // GIVEN a slow $connect: its items are written, but the handshake is held for 3 s
+    region.websocket.holdConnect(3_000);
+    const started = agent.start();
+    try {
+      await waitFor(async () => (await t.api('GET', '/v1/agents/racer')).body.instanceList.some((i: { connected: boolean }) => i.connected), { what: 'the connection written' });
+      // WHEN a kill is pushed to it while $connect is still running (API Gateway answers 410)
+      const killed = await t.api('POST', '/v1/agents/racer/kill', { body: { reason: 'raced the connect' } });
+      expect(killed.body).toMatchObject({ changed: true });
+      expect(agent.signal.aborted).toBe(false);
+    } finally {
+      region.websocket.holdConnect(0);
+    }
+    await started;
+    // THEN the instance still learns it (its sync on connect, or a reminder)
+    await waitFor(() => agent.signal.aborted || undefined, { what: 'the instance stopped', ceilingMs: 20_000 });
+    // AND its connection was not forgotten: a resume is pushed to it at once
+    const resumed = new Promise<number>((resolve) => agent.once('resume', () => resolve(performance.now())));
+    const resumeAt = performance.now();
+    await t.api('POST', '/v1/agents/racer/resume', { body: { reason: 'fixed' } });
+    expect((await resumed) - resumeAt).toBeLessThan(2_000);
+  }, 60_000);
 });
