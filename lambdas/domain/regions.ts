@@ -67,9 +67,12 @@ export const confirmEnforcement = async (
   ctx: DomainContext,
   agentId: string,
   version: number,
-  waitMs = CONFIRM_WAIT_MS,
+  options: { waitMs?: number; unreachable?: readonly string[] } = {},
 ): Promise<Enforcement> => {
-  const replicas = ctx.regions?.replicas ?? [{ region: ctx.region, repository: ctx.repository }];
+  const waitMs = options.waitMs ?? CONFIRM_WAIT_MS;
+  // Regions already known not to answer (in this call) are pending without being waited on.
+  const unreachable = new Set(options.unreachable ?? []);
+  const replicas = (ctx.regions?.replicas ?? [{ region: ctx.region, repository: ctx.repository }]).filter((r) => !unreachable.has(r.region));
   const deadline = Date.now() + waitMs;
   const holds = async (repository: AgentRepository): Promise<boolean> => {
     for (;;) {
@@ -86,6 +89,6 @@ export const confirmEnforcement = async (
   const outcomes = await Promise.all(replicas.map(async (r) => ({ region: r.region, holds: await holds(r.repository) })));
   return {
     enforcedIn: outcomes.filter((o) => o.holds).map((o) => o.region).sort(),
-    pendingIn: outcomes.filter((o) => !o.holds).map((o) => o.region).sort(),
+    pendingIn: [...outcomes.filter((o) => !o.holds).map((o) => o.region), ...unreachable].sort(),
   };
 };

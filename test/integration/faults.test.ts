@@ -183,7 +183,7 @@ describe('faults (local runtime)', () => {
       await t?.dispose();
     });
 
-    it('has the second region enforce the kill once it arrives, applied once', async () => {
+    it('says where a kill is not yet enforced, tells the instance there anyway, and has that region enforce it once it arrives, applied once', async () => {
       const first = new HaltClient({ url: t.runtime.restUrl, key: t.operatorKey });
       const secondRegion = t.runtime.regions[1];
       if (!secondRegion || !t.runtime.replicator) throw new Error('two regions expected');
@@ -196,17 +196,26 @@ describe('faults (local runtime)', () => {
       agents.push(agent);
       await agent.start();
 
-      // WHEN replication is slowed to 3 s (room for a slow machine to make the kill call and one
-      // intent before the change lands) and the agent is killed in the first region
-      t.runtime.replicator.setDelay(3_000);
-      const killedAt = Date.now();
-      await first.kill({ agentId: 'far-away', reason: 'slow link' });
+      // GIVEN the first region knows where the instance is connected (its presence replicated)
+      await waitFor(async () => (await first.getAgent({ agentId: 'far-away' })).instanceList.some((i) => i.connected && i.region === 'local-2'), { what: 'the presence in local-1' });
+      // WHEN replication is slowed to 5 s and the agent is killed in the first region
+      t.runtime.replicator.setDelay(5_000);
+      const killed = await first.kill({ agentId: 'far-away', reason: 'slow link' });
 
-      // THEN the second region still admits the agent's intents until the change arrives …
-      await agent.intent('email.send');
-      // … and refuses them once it has, with the instance told
-      await waitFor(() => agent.status === 'killed', { what: 'the kill in the second region', ceilingMs: 10_000 });
-      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(2_900);
+      // THEN the answer says the second region has not confirmed it (the wait is 3 s) …
+      expect(killed).toMatchObject({ enforcedIn: ['local-1'], pendingIn: ['local-2'] });
+      // … the instance there was told anyway, straight from the first region …
+      await waitFor(() => agent.status === 'killed', { what: 'the instance in the second region told', ceilingMs: 1_000 });
+      // … and the second region's gateway, as `pendingIn` warned, admits until the change lands
+      const intent = () =>
+        fetch(`${secondRegion.restUrl}/agents/far-away/intents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ instanceId: 'far-1', action: 'email.send' }),
+        });
+      expect((await intent()).status).toBe(202);
+      // … then refuses
+      await waitFor(async () => (await intent()).status === 403, { what: 'the kill enforced in the second region', ceilingMs: 10_000 });
       await expect(agent.intent('email.send')).rejects.toMatchObject({ code: 'agent_killed' });
 
       // AND each region audits the kill once

@@ -77,13 +77,17 @@ describe('one truth per agent, two regions (local runtime)', () => {
           : second.setPolicy({ agentId: 'truth-race', policy: { actions: { deny: [`round-${round}.*`] } } });
       const [kill] = await Promise.all([first.kill({ agentId: 'truth-race', reason: `kill ${round}` }), other]);
       expect(kill).toMatchObject({ status: 'killed' });
-      // THEN both regions end killed, at the same version
-      await t.runtime.streamIdle();
-      const [a1, a2] = await Promise.all([first.getAgent({ agentId: 'truth-race' }), second.getAgent({ agentId: 'truth-race' })]);
-      expect([a1.status, a2.status]).toEqual(['killed', 'killed']);
-      expect(a2.version).toBe(a1.version);
+      // THEN both regions end killed, at the same version (local-2 once the last change has replicated)
+      const a1 = await first.getAgent({ agentId: 'truth-race' });
+      expect(a1.status).toBe('killed');
+      const a2 = await waitFor(async () => {
+        const there = await second.getAgent({ agentId: 'truth-race' });
+        return there.version >= a1.version && there;
+      }, { what: `round ${round} replicated`, intervalMs: 25 });
+      expect([a2.status, a2.version]).toEqual(['killed', a1.version]);
     }
     // AND the audit trail holds one event per version, identical in both regions, and verifies in both
+    await t.runtime.streamIdle();
     const [e1, e2] = await Promise.all([auditOf(first, 'truth-race'), auditOf(second, 'truth-race')]);
     const versions = e1.map((e) => e.version).sort((a, b) => a - b);
     expect(new Set(versions).size).toBe(versions.length);
@@ -143,5 +147,26 @@ describe('one truth per agent, two regions (local runtime)', () => {
     } finally {
       await agent.close();
     }
+  }, 90_000);
+
+  it('bulk-kills from local-2 while the write region is frozen: every agent stopped there, once the write region is found down', async () => {
+    const fleet = ['frozen-a', 'frozen-b', 'frozen-c', 'frozen-d', 'frozen-e', 'frozen-f'];
+    for (const agentId of fleet) await first.createAgent({ agentId, tags: ['fleet=frozen'] });
+    await waitFor(async () => (await second.listAgents({ tags: ['fleet=frozen'] })).agents.length === fleet.length, { what: 'the fleet in local-2' });
+    const engine = regionAt(0).engine;
+    process.kill(-engine.pid, 'SIGSTOP');
+    try {
+      const result = await second.bulkKill({ reason: 'outage drill', tags: ['fleet=frozen'] });
+      expect(result.complete).toBe(true);
+      expect(result.agents.map((a) => a.agentId).sort()).toEqual(fleet);
+      for (const a of result.agents) expect(a).toMatchObject({ changed: true, enforcedIn: ['local-2'], pendingIn: ['local-1'] });
+      for (const agentId of fleet) expect(await second.getAgent({ agentId })).toMatchObject({ status: 'killed' });
+    } finally {
+      process.kill(-engine.pid, 'SIGCONT');
+    }
+    await waitFor(async () => (await Promise.all(fleet.map((agentId) => first.getAgent({ agentId })))).every((a) => a.status === 'killed'), {
+      what: 'every kill folded into local-1',
+      ceilingMs: 30_000,
+    });
   }, 90_000);
 });

@@ -43,7 +43,8 @@ describe('two regions (local runtime)', () => {
     const { agent } = agentIn(t, { regionIndex: 1, region: 'local-2', key: agentKey, agentId: 'global-mailer', instanceId: 'eu-1' });
     await agent.start();
     try {
-      await waitFor(async () => (await second.getAgent({ agentId: 'global-mailer' })).instanceList.some((i) => i.connected), {
+      // (and known in local-1, where the kill is made: the presence has replicated)
+      await waitFor(async () => (await first.getAgent({ agentId: 'global-mailer' })).instanceList.some((i) => i.connected && i.region === 'local-2'), {
         what: 'connected in local-2',
       });
       expect((await agent.intent('email.send')).intentId).toMatch(/^int_/);
