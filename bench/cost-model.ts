@@ -17,6 +17,7 @@
 import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../lambdas/domain/agent-state';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_REPORT_INTERVAL_MS } from '../sdk/agent';
 import { KEEPALIVE_INTERVAL_MS } from '../sdk/protocol/messages';
+import { DEFAULT_CACHE_TTL_MS } from '../sdk/middleware';
 
 export const PRICES = {
   /** aws.amazon.com/api-gateway/pricing — WebSocket: messages (32 KB units), first 1 billion. */
@@ -99,6 +100,20 @@ export const PER_REST_HEARTBEAT: Work = { restRequests: 1, lambdaInvocations: 2,
  * handler, key/agent/usage reads, the day and hour counters.
  */
 export const PER_INTENT: Work = { restRequests: 1, lambdaInvocations: 2, dynamoReads: 4, globalTableWrites: 2 };
+
+/**
+ * A Lambda-hosted agent's status read through the REST API (sdk/middleware.ts today): a
+ * heartbeat per `cacheTtlMs` while the container is busy, carrying its counts, so on top of a
+ * REST heartbeat's work the day's usage counter is written (lambdas/domain/heartbeat.ts).
+ */
+export const PER_MIDDLEWARE_REST_READ: Work = { ...PER_REST_HEARTBEAT, globalTableWrites: (PER_REST_HEARTBEAT.globalTableWrites ?? 0) + 1 };
+
+/**
+ * What one Lambda container running an agent's handler all month costs Halt when its middleware
+ * reads the status over REST every `cacheTtlMs` (the default 1 s: 2.6 million reads a month).
+ */
+export const lambdaHostedRestPerBusyContainerMonthUsd = (options: { cacheTtlMs?: number; regions?: number } = {}): number =>
+  priceWork(PER_MIDDLEWARE_REST_READ, MS_PER_MONTH / (options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS), options.regions ?? 2).reduce((sum, l) => sum + l.monthlyUsd, 0);
 
 export interface CostLine {
   item: string;
@@ -199,7 +214,21 @@ export const perMillionIntentsUsd = (regions = 2): number => total(priceWork(PER
 /** The workload's own traffic: per million metrics reports over the WebSocket. */
 export const perMillionReportsUsd = (regions = 2): number => total(priceWork(PER_REPORT, M, regions));
 
-if (require.main === module) {
+/** The figures `npm run cost-model -- --json` prints, for scripts and the docs. */
+export const costFigures = () => ({
+  regions: 2,
+  perThousandConnectedInstancesUsd: estimateMonthlyCost({ instances: 1_000 }).perThousandInstancesUsd,
+  perThousandRestHeartbeatInstancesUsd: estimateMonthlyCost({ instances: 1_000, presence: 'rest' }).perThousandInstancesUsd,
+  perMillionIntentsUsd: perMillionIntentsUsd(),
+  perMillionReportsUsd: perMillionReportsUsd(),
+  /** A busy Lambda container whose middleware reads the status over REST at the default cache. */
+  lambdaHostedRestPerBusyContainerMonthUsd: lambdaHostedRestPerBusyContainerMonthUsd(),
+  lambdaHostedCacheTtlMs: DEFAULT_CACHE_TTL_MS,
+});
+
+if (require.main === module && process.argv.includes('--json')) {
+  console.log(JSON.stringify(costFigures(), null, 2));
+} else if (require.main === module) {
   const usd = (n: number) => `$${n.toFixed(2)}`;
   for (const instances of [10, 1_000, 10_000]) {
     const estimate = estimateMonthlyCost({ instances });
@@ -212,4 +241,5 @@ if (require.main === module) {
   console.log(`\nworkload: ${usd(perMillionIntentsUsd())} per million intents, ${usd(perMillionReportsUsd())} per million metrics reports (2 regions)`);
   console.log(`1,000 instances all reporting metrics every ${DEFAULT_REPORT_INTERVAL_MS / 60_000} min, all month: ${usd(busy.totalUsd)} a month`);
   console.log(`1,000 instances without a WebSocket (REST heartbeat every ${DEFAULT_HEARTBEAT_INTERVAL_MS / 1000} s): ${usd(rest.totalUsd)} a month`);
+  console.log(`a busy Lambda container, middleware reading the status over REST every ${DEFAULT_CACHE_TTL_MS / 1000} s: ${usd(lambdaHostedRestPerBusyContainerMonthUsd())} a month`);
 }

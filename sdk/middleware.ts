@@ -60,7 +60,10 @@ interface Cached {
   fetchedAt: number;
 }
 
-const defaults = { cacheTtlMs: 1_000, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000 };
+/** How long a container reuses a status read, by default (the cost model prices it). */
+export const DEFAULT_CACHE_TTL_MS = 1_000;
+
+const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000 };
 
 /** Left of the invocation for the handler's own answer when the first read waits long. */
 const ANSWER_MARGIN_MS = 500;

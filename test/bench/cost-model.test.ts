@@ -1,5 +1,8 @@
 import {
+  costFigures,
   estimateMonthlyCost,
+  lambdaHostedRestPerBusyContainerMonthUsd,
+  PER_MIDDLEWARE_REST_READ,
   keepAlivesPerConnection,
   PER_CONNECTION,
   perMillionReportsUsd,
@@ -44,6 +47,20 @@ describe('cost model', () => {
     const three = priceWork({ globalTableWrites: 1 }, 1e6, 3);
     expect(three.find((l) => l.item === 'DynamoDB replicated writes')?.monthlyUsd).toBeCloseTo(2 * PRICES.dynamoReplicatedWritePerMillion, 6);
     expect(one.find((l) => l.item === 'DynamoDB replicated writes')?.monthlyUsd).toBe(0);
+  });
+
+  it('prices a busy Lambda container whose middleware reads the status over REST: a heartbeat (and its counts) per cache period', () => {
+    // 2,592,000 reads a month at the default 1 s, each a REST request, two invocations, three
+    // reads, the instance and the day's counter written and replicated
+    const reads = (30 * 86_400_000) / 1_000;
+    const expected = priceWork(PER_MIDDLEWARE_REST_READ, reads, 2).reduce((sum, l) => sum + l.monthlyUsd, 0);
+    expect(lambdaHostedRestPerBusyContainerMonthUsd()).toBeCloseTo(expected, 6);
+    expect(PER_MIDDLEWARE_REST_READ).toMatchObject({ restRequests: 1, lambdaInvocations: 2, dynamoReads: 3, globalTableWrites: 2 });
+    // the problem issue 15 solves: more per busy container than 1,000 connected instances cost
+    expect(lambdaHostedRestPerBusyContainerMonthUsd()).toBeGreaterThan(15);
+    // a longer cache costs proportionally less (and stops later)
+    expect(lambdaHostedRestPerBusyContainerMonthUsd({ cacheTtlMs: 10_000 })).toBeCloseTo(lambdaHostedRestPerBusyContainerMonthUsd() / 10, 6);
+    expect(costFigures()).toMatchObject({ lambdaHostedRestPerBusyContainerMonthUsd: lambdaHostedRestPerBusyContainerMonthUsd(), lambdaHostedCacheTtlMs: 1_000 });
   });
 
   it('shows why presence matters: a REST heartbeat every 30 s costs an order of magnitude more', () => {
