@@ -20,6 +20,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
 import type { HeartbeatResult } from './protocol/types';
+import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
 
 export interface HaltLambdaContext {
   /** Aborted when the agent is found killed while the handler runs (a pause lets it finish). */
@@ -53,6 +54,16 @@ export interface HaltMiddlewareOptions {
   readonly coldTimeoutMs?: number;
   /** Answer for a refused invocation instead of throwing `AgentStoppedError`. */
   readonly refusedResponse?: (error: AgentStoppedError) => unknown;
+  /**
+   * Read the status straight from the state table's regional replica (agents in Halt's own
+   * account; the role needs `protectedReadStatement`'s read of this agent's items). The REST
+   * API then only registers the container and takes its counts, once at the start and every
+   * `reportIntervalMs` (and at once when the status moves, to acknowledge it). Absent: every
+   * status read is a REST heartbeat.
+   */
+  readonly direct?: DirectStatusOptions;
+  /** Direct mode: how often counts are reported over REST. @default 60000 */
+  readonly reportIntervalMs?: number;
 }
 
 interface Cached {
@@ -63,7 +74,7 @@ interface Cached {
 /** How long a container reuses a status read, by default (the cost model prices it). */
 export const DEFAULT_CACHE_TTL_MS = 1_000;
 
-const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000 };
+const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000, reportIntervalMs: 60_000 };
 
 /** Left of the invocation for the handler's own answer when the first read waits long. */
 const ANSWER_MARGIN_MS = 500;
@@ -82,18 +93,64 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
   /** What the invocation being served has left (Lambda's context), for the first read's bound. */
   let remainingMs: (() => number) | undefined;
 
+  const reader = settings.direct ? new DirectStatusReader(settings.direct) : undefined;
+  let lastReportAt: number | undefined;
+  let reporting: Promise<void> | undefined;
+  /**
+   * Direct mode: register the container and hand over its counts with one REST heartbeat,
+   * acknowledging the version it obeys. Not awaited by the invocation; counts that do not get
+   * through are kept for the next report.
+   */
+  const report = (version: number | undefined): void => {
+    if (reporting) return;
+    const metrics = { ...pending };
+    const hasMetrics = metrics.succeeded > 0 || metrics.failed > 0 || metrics.costUsd > 0;
+    pending.succeeded = 0;
+    pending.failed = 0;
+    pending.costUsd = 0;
+    reporting = http
+      .request<HeartbeatResult>('POST', `${base}/heartbeat`, {
+        body: { instanceId, ...(version !== undefined ? { acknowledgedVersion: version } : {}), ...(hasMetrics ? { metrics } : {}) },
+      })
+      .then(
+        () => {
+          lastReportAt = Date.now();
+        },
+        () => {
+          pending.succeeded += metrics.succeeded;
+          pending.failed += metrics.failed;
+          pending.costUsd += metrics.costUsd;
+        },
+      )
+      .finally(() => {
+        reporting = undefined;
+      });
+  };
+
+  /** Direct mode: the status from the regional replica; a report when due or when the status moved. */
+  const readDirect = async (directReader: DirectStatusReader, timeoutMs: number): Promise<HeartbeatResult> => {
+    const answer = await directReader.read(settings.agentId, { signal: AbortSignal.timeout(timeoutMs) });
+    const moved = cached !== undefined && cached.answer.version !== answer.version;
+    cached = { answer, fetchedAt: Date.now() };
+    lastContactAt = Date.now();
+    const due = lastReportAt === undefined || (Date.now() - lastReportAt >= settings.reportIntervalMs && (pending.succeeded > 0 || pending.failed > 0 || pending.costUsd > 0));
+    if (moved || due) report(answer.version);
+    return answer;
+  };
+
   /** One heartbeat: registers the container, carries its metrics, reads the status. */
   const refresh = async (): Promise<HeartbeatResult> => {
+    // The first read waits out cold starts; later ones are quick or fall back on the cache.
+    const timeoutMs = cached
+      ? settings.timeoutMs
+      : Math.max(settings.timeoutMs, Math.min(settings.coldTimeoutMs, (remainingMs?.() ?? Infinity) - ANSWER_MARGIN_MS));
+    if (reader) return readDirect(reader, timeoutMs);
     const metrics = { ...pending };
     const hasMetrics = metrics.succeeded > 0 || metrics.failed > 0 || metrics.costUsd > 0;
     pending.succeeded = 0;
     pending.failed = 0;
     pending.costUsd = 0;
     try {
-      // The first read waits out cold starts; later ones are quick or fall back on the cache.
-      const timeoutMs = cached
-        ? settings.timeoutMs
-        : Math.max(settings.timeoutMs, Math.min(settings.coldTimeoutMs, (remainingMs?.() ?? Infinity) - ANSWER_MARGIN_MS));
       const answer = await http.request<HeartbeatResult>('POST', `${base}/heartbeat`, {
         timeoutMs,
         body: {

@@ -10,21 +10,10 @@
  * marker that changes the status makes it the marker's status at `version + 1`, which is the
  * very version the fold writes, so instances told by the marker and by the fold agree.
  */
-import type { AgentRecord, StopMarker } from '../ports/records';
+import type { AgentRecord } from '../ports/records';
+import { decidingStop, unfoldedStops } from '../../sdk/protocol/stop-markers';
 
-/** Markers of this agent (this life of its id) not yet folded into its item. */
-export const unfoldedStops = (agent: AgentRecord): StopMarker[] =>
-  (agent.stops ?? []).filter((m) => m.agentCreatedAt === agent.createdAt && m.seq > (agent.foldedStops?.[m.region] ?? 0));
-
-/** The marker that decides the agent's status, if any changes it: the newest kill, else the newest pause. */
-const decidingStop = (agent: AgentRecord, stops: readonly StopMarker[]): StopMarker | undefined => {
-  const newest = (action: StopMarker['action']) =>
-    stops.filter((m) => m.action === action).sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))[0];
-  const kill = newest('kill');
-  if (kill) return agent.status === 'killed' ? undefined : kill;
-  const pause = newest('pause');
-  return pause && agent.status === 'active' ? pause : undefined;
-};
+export { unfoldedStops };
 
 /**
  * The agent as every gateway must treat it: its item, stopped by an unfolded marker where one
@@ -32,7 +21,7 @@ const decidingStop = (agent: AgentRecord, stops: readonly StopMarker[]): StopMar
  */
 export const effectiveAgent = (agent: AgentRecord): AgentRecord => {
   if (agent.deleted) return agent;
-  const marker = decidingStop(agent, unfoldedStops(agent));
+  const marker = decidingStop(agent);
   if (!marker) return agent;
   const toStatus = marker.action === 'kill' ? 'killed' : 'paused';
   return {
