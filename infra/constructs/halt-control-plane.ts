@@ -7,7 +7,10 @@
  * @example
  * new HaltControlPlane(stack, 'Halt', { replicaRegions: ['eu-west-1'] });
  */
-import { Stack } from 'aws-cdk-lib';
+import { ArnFormat, Lazy, Stack, Token } from 'aws-cdk-lib';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { protectedReadStatement } from './protect';
+import { HaltFunction } from './halt-function';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { EventBus } from 'aws-cdk-lib/aws-events';
@@ -15,6 +18,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { keys, leadingKeys, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
+import { ID_PATTERN } from '../../sdk/protocol/schemas';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { HaltAlarms } from './alarms';
 import { DoctorProbe } from './doctor-probe';
@@ -71,10 +75,13 @@ export class HaltControlPlane extends Construct {
   public readonly reminders: StopReminders;
   /** The deployment's other regions (its functions reach their replicas and connections). */
   public readonly otherRegions: readonly string[];
+  /** Functions a hard stop may brake: the props' and those `protect` added. */
+  private readonly hardStopArns: string[] = [];
   public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
     super(scope, id);
+    this.hardStopArns.push(...(props.hardStopFunctionArns ?? []));
     if (props.replicaOf && props.replicaRegions && props.replicaRegions.length > 0) {
       throw new Error('HaltControlPlane: give either replicaRegions (this stack owns the global table) or replicaOf (another stack does), not both');
     }
@@ -96,8 +103,9 @@ export class HaltControlPlane extends Construct {
       HALT_STATE_TABLE: this.table.tableName,
       HALT_EVENT_BUS: this.eventBus.eventBusName,
       HALT_LOG_LEVEL: props.logLevel ?? 'INFO',
-      // What a hardStop policy may name: checked when a policy is set, not at the first kill.
-      ...(props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0 ? { HALT_HARD_STOP_FUNCTIONS: props.hardStopFunctionArns.join(',') } : {}),
+      // What a hardStop policy may name: checked when a policy is set, not at the first kill;
+      // functions `protect` adds later join the list.
+      ...(this.hardStopArns.length > 0 ? { HALT_HARD_STOP_FUNCTIONS: Lazy.string({ produce: () => this.hardStopArns.join(',') }) } : {}),
     };
     const retention = props.logRetention ? { logRetention: props.logRetention } : {};
     this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, otherRegions, ...retention });
@@ -146,6 +154,42 @@ export class HaltControlPlane extends Construct {
       restApi: this.restApi.api,
       ...(props.alarmAction ? { action: props.alarmAction } : {}),
     });
+  }
+
+  /**
+   * Put a Lambda-hosted agent's function under Halt (one line for the user):
+   * `halt.protect(myFunction, { agentId: 'email-campaign' })`. The function may read its
+   * agent's items in this region's replica and nothing else (`haltMiddleware`'s direct status
+   * reads), and gets the environment the middleware reads (`HALT_URL`, `HALT_AGENT_ID`,
+   * `HALT_STATE_TABLE`). Unless `hardStop: false`, it is allow-listed for the hard stop
+   * (reserved concurrency 0 on a kill, restored on resume, when the agent's policy names it):
+   * that needs the function's `functionName` set, so Halt's configuration names it by an ARN
+   * made of the name (its generated name would make Halt's functions depend on it, and it
+   * depends on Halt's API: a cycle).
+   */
+  public protect(fn: LambdaFunction, options: { readonly agentId: string; readonly hardStop?: boolean }): void {
+    if (!ID_PATTERN.test(options.agentId)) throw new Error(`protect: agentId "${options.agentId}" is not an agent id (lowercase letters, digits, - _ . ; up to 64)`);
+    const brakeable = options.hardStop ?? true;
+    // The name given to the function (`fn.functionName` is always a reference to it).
+    const physicalName = (fn.node.defaultChild as CfnFunction | undefined)?.functionName;
+    if (brakeable && (physicalName === undefined || Token.isUnresolved(physicalName))) {
+      throw new Error(`protect: give ${fn.node.path} a functionName (e.g. "${options.agentId}-agent") so Halt can allow-list it for the hard stop, or pass hardStop: false`);
+    }
+    const statement = protectedReadStatement(options.agentId, this.table.tableArn);
+    fn.addToRolePolicy(new PolicyStatement({ actions: [...statement.actions], resources: [...statement.resources], conditions: statement.condition }));
+    fn.addEnvironment('HALT_URL', this.restApi.url);
+    fn.addEnvironment('HALT_AGENT_ID', options.agentId);
+    fn.addEnvironment('HALT_STATE_TABLE', this.table.tableName);
+    if (!brakeable) return;
+    const arn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: physicalName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    if (this.hardStopArns.length === 0) {
+      // No list yet: every Halt function learns it now (lazily, so later `protect`s join it).
+      for (const halt of this.node.findAll().filter((c): c is HaltFunction => c instanceof HaltFunction)) {
+        halt.addEnvironment('HALT_HARD_STOP_FUNCTIONS', Lazy.string({ produce: () => this.hardStopArns.join(',') }));
+      }
+    }
+    this.hardStopArns.push(arn);
+    this.pipeline.allowHardStop(arn);
   }
 
   private ownTable(props: HaltControlPlaneProps): TableV2 {

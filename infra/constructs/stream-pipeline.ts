@@ -85,15 +85,7 @@ export class StreamPipeline extends Construct {
     props.eventBus.grantPutEventsTo(this.consumer);
     // The hard stop: saved settings live under HARDSTOP#<agent>; the brake is on the named functions only.
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('hardStop') });
-    if (props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0) {
-      this.consumer.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
-          resources: [...props.hardStopFunctionArns],
-        }),
-      );
-    }
+    if (props.hardStopFunctionArns && props.hardStopFunctionArns.length > 0) this.allowHardStop(...props.hardStopFunctionArns);
     props.websocket?.grantPush(this.consumer);
     this.consumer.addEventSource(
       new DynamoEventSource(props.table, {
@@ -107,6 +99,17 @@ export class StreamPipeline extends Construct {
         parallelizationFactor: 1,
         onFailure: new FailedBatchesDestination(this.failedBatches),
         filters: STATE_STREAM_FILTERS.map((pattern) => FilterCriteria.filter(pattern as unknown as Record<string, unknown>)),
+      }),
+    );
+  }
+
+  /** Let the consumer brake these functions (reserved concurrency) for an agent's hard stop. */
+  public allowHardStop(...functionArns: string[]): void {
+    this.consumer.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['lambda:GetFunctionConcurrency', 'lambda:PutFunctionConcurrency', 'lambda:DeleteFunctionConcurrency'],
+        resources: functionArns,
       }),
     );
   }
