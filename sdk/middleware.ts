@@ -101,8 +101,13 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
    * acknowledging the version it obeys. Not awaited by the invocation; counts that do not get
    * through are kept for the next report.
    */
+  let reportAgain: number | undefined | null = null;
   const report = (version: number | undefined): void => {
-    if (reporting) return;
+    // One report at a time; one asked for meanwhile follows it (counts are never left behind).
+    if (reporting) {
+      reportAgain = version;
+      return;
+    }
     const metrics = { ...pending };
     const hasMetrics = metrics.succeeded > 0 || metrics.failed > 0 || metrics.costUsd > 0;
     pending.succeeded = 0;
@@ -124,6 +129,11 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
       )
       .finally(() => {
         reporting = undefined;
+        if (reportAgain !== null) {
+          const next = reportAgain;
+          reportAgain = null;
+          report(next);
+        }
       });
   };
 

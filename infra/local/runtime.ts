@@ -187,8 +187,12 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       ...(replicator ? { replicator } : {}),
       accessDenials,
       streamIdle: async () => {
-        await replicator?.idle();
-        await Promise.all(regions.map((r) => r.streamIdle()));
+        // Twice: what a consumer writes while the first round settles (an audit event, a
+        // folded stop marker) must reach the other region and its consumer too.
+        for (let round = 0; round < (replicator ? 2 : 1); round++) {
+          await replicator?.idle();
+          await Promise.all(regions.map((r) => r.streamIdle()));
+        }
       },
       stop: stopAll,
     };

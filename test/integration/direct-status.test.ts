@@ -77,9 +77,14 @@ describe('direct status reads (local runtime, local IAM)', () => {
     const resumed = await operator.resume({ agentId: 'direct-mailer', reason: 'fixed' });
     await new Promise((r) => setTimeout(r, 250));
     expect(await invoke(handler)).toBe('sent');
-    await new Promise((r) => setTimeout(r, 350));
-    expect(await invoke(handler)).toBe('sent');
-    await waitFor(async () => ((await operator.getUsage({ agentId: 'direct-mailer', days: 1 })).days[0]?.succeeded ?? 0) >= 2, { what: 'the counts reported' });
+    // counts go with a read once the report interval (300 ms here) has passed: keep invoking
+    await waitFor(
+      async () => {
+        expect(await invoke(handler)).toBe('sent');
+        return ((await operator.getUsage({ agentId: 'direct-mailer', days: 1 })).days[0]?.succeeded ?? 0) >= 2;
+      },
+      { what: 'the counts reported', intervalMs: 350 },
+    );
 
     // a stop marker (another region's kill while the write region is down) stops it as well
     const region = t.runtime.regions[0];
