@@ -93,39 +93,52 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
   /** What the invocation being served has left (Lambda's context), for the first read's bound. */
   let remainingMs: (() => number) | undefined;
 
+  const hasCounts = () => pending.succeeded > 0 || pending.failed > 0 || pending.costUsd > 0;
+
+  /**
+   * One heartbeat of this container: registers it, hands over the counts since the last one
+   * (put back if it fails, for the next), acknowledges `version`, answers the status.
+   */
+  const heartbeat = async (version: number | undefined, timeoutMs?: number): Promise<HeartbeatResult> => {
+    const metrics = { ...pending };
+    const withCounts = hasCounts();
+    pending.succeeded = 0;
+    pending.failed = 0;
+    pending.costUsd = 0;
+    try {
+      return await http.request<HeartbeatResult>('POST', `${base}/heartbeat`, {
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        body: { instanceId, ...(version !== undefined ? { acknowledgedVersion: version } : {}), ...(withCounts ? { metrics } : {}) },
+      });
+    } catch (error) {
+      pending.succeeded += metrics.succeeded;
+      pending.failed += metrics.failed;
+      pending.costUsd += metrics.costUsd;
+      throw error;
+    }
+  };
+
   const reader = settings.direct ? new DirectStatusReader(settings.direct) : undefined;
   let lastReportAt: number | undefined;
   let reporting: Promise<void> | undefined;
+  let reportAgain: number | undefined | null = null;
   /**
    * Direct mode: register the container and hand over its counts with one REST heartbeat,
-   * acknowledging the version it obeys. Not awaited by the invocation; counts that do not get
-   * through are kept for the next report.
+   * acknowledging the version it obeys. Not awaited by the invocation; one report at a time,
+   * one asked for meanwhile follows it (counts are never left behind).
    */
-  let reportAgain: number | undefined | null = null;
   const report = (version: number | undefined): void => {
-    // One report at a time; one asked for meanwhile follows it (counts are never left behind).
     if (reporting) {
       reportAgain = version;
       return;
     }
-    const metrics = { ...pending };
-    const hasMetrics = metrics.succeeded > 0 || metrics.failed > 0 || metrics.costUsd > 0;
-    pending.succeeded = 0;
-    pending.failed = 0;
-    pending.costUsd = 0;
-    reporting = http
-      .request<HeartbeatResult>('POST', `${base}/heartbeat`, {
-        body: { instanceId, ...(version !== undefined ? { acknowledgedVersion: version } : {}), ...(hasMetrics ? { metrics } : {}) },
-      })
+    reporting = heartbeat(version)
       .then(
         () => {
           lastReportAt = Date.now();
         },
-        () => {
-          pending.succeeded += metrics.succeeded;
-          pending.failed += metrics.failed;
-          pending.costUsd += metrics.costUsd;
-        },
+        // The counts were put back: the next report carries them.
+        () => undefined,
       )
       .finally(() => {
         reporting = undefined;
@@ -137,48 +150,26 @@ export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & 
       });
   };
 
-  /** Direct mode: the status from the regional replica; a report when due or when the status moved. */
-  const readDirect = async (directReader: DirectStatusReader, timeoutMs: number): Promise<HeartbeatResult> => {
-    const answer = await directReader.read(settings.agentId, { signal: AbortSignal.timeout(timeoutMs) });
-    const moved = cached !== undefined && cached.answer.version !== answer.version;
-    cached = { answer, fetchedAt: Date.now() };
-    lastContactAt = Date.now();
-    const due = lastReportAt === undefined || (Date.now() - lastReportAt >= settings.reportIntervalMs && (pending.succeeded > 0 || pending.failed > 0 || pending.costUsd > 0));
-    if (moved || due) report(answer.version);
-    return answer;
-  };
-
-  /** One heartbeat: registers the container, carries its metrics, reads the status. */
+  /**
+   * One status read: a heartbeat (registers the container, carries its counts), or in direct
+   * mode the regional replica's item, with a report when one is due or the status moved.
+   */
   const refresh = async (): Promise<HeartbeatResult> => {
     // The first read waits out cold starts; later ones are quick or fall back on the cache.
     const timeoutMs = cached
       ? settings.timeoutMs
       : Math.max(settings.timeoutMs, Math.min(settings.coldTimeoutMs, (remainingMs?.() ?? Infinity) - ANSWER_MARGIN_MS));
-    if (reader) return readDirect(reader, timeoutMs);
-    const metrics = { ...pending };
-    const hasMetrics = metrics.succeeded > 0 || metrics.failed > 0 || metrics.costUsd > 0;
-    pending.succeeded = 0;
-    pending.failed = 0;
-    pending.costUsd = 0;
-    try {
-      const answer = await http.request<HeartbeatResult>('POST', `${base}/heartbeat`, {
-        timeoutMs,
-        body: {
-          instanceId,
-          // A container obeys the version it read last: it refuses work once that is a stop.
-          ...(cached ? { acknowledgedVersion: cached.answer.version } : {}),
-          ...(hasMetrics ? { metrics } : {}),
-        },
-      });
-      cached = { answer, fetchedAt: Date.now() };
-      lastContactAt = Date.now();
-      return answer;
-    } catch (error) {
-      pending.succeeded += metrics.succeeded;
-      pending.failed += metrics.failed;
-      pending.costUsd += metrics.costUsd;
-      throw error;
+    // A container obeys the version it read last: it refuses work once that is a stop.
+    const previous = cached?.answer.version;
+    const answer = reader ? await reader.read(settings.agentId, { signal: AbortSignal.timeout(timeoutMs) }) : await heartbeat(previous, timeoutMs);
+    cached = { answer, fetchedAt: Date.now() };
+    lastContactAt = Date.now();
+    if (reader) {
+      const moved = previous !== undefined && previous !== answer.version;
+      const due = lastReportAt === undefined || (Date.now() - lastReportAt >= settings.reportIntervalMs && hasCounts());
+      if (moved || due) report(answer.version);
     }
+    return answer;
   };
 
   const currentStatus = async (): Promise<HeartbeatResult> => {

@@ -214,7 +214,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       authorize: ({ accessKeyId, method, connectionId }) => {
         // The caller may be a function of another region (a push straight to this region's
         // connections): it is held to its own region's policy, on this region's API.
-        const callerIam = accessKeyId === undefined ? undefined : [iam, ...(options.iamDirectory?.values() ?? [])].find((candidate) => candidate.functionOfAccessKey(accessKeyId) !== undefined);
+        const callerIam = accessKeyId === undefined ? undefined : [...(options.iamDirectory?.values() ?? [iam])].find((candidate) => candidate.functionOfAccessKey(accessKeyId) !== undefined);
         const functionId = accessKeyId === undefined ? undefined : callerIam?.functionOfAccessKey(accessKeyId);
         if (callerIam === undefined || functionId === undefined) return { status: 403, type: 'ForbiddenException', message: 'The security token included in the request is invalid.' };
         const denial = callerIam.check(functionId, [callerIam.connectionRequest(method, LOCAL_WEBSOCKET_STAGE, connectionId, options.region)]);

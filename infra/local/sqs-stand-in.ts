@@ -69,7 +69,7 @@ export const startSqsStandIn = async (options: { dir: string; region: string; qu
   const save = (name: string) => writeFileSync(fileOf(name), JSON.stringify(messages.get(name) ?? []));
   const consumers = new Map<string, (event: SQSEvent) => Promise<SQSBatchResponse | void>>();
   const inFlight = new Set<Promise<void>>();
-  const timers = new Set<NodeJS.Timeout>();
+  const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   let stopped = false;
 
   /** Hand the visible messages of `name` to its consumer, and plan the next look. */
@@ -133,15 +133,21 @@ export const startSqsStandIn = async (options: { dir: string; region: string; qu
     plan(name);
   };
 
-  /** Look again when the next message becomes visible. */
+  /**
+   * Look again when the next message becomes visible: one timer per queue, set for its earliest
+   * message (a later plan for a time already covered sets none).
+   */
   const plan = (name: string) => {
     const next = Math.min(...(messages.get(name) ?? []).map((m) => m.visibleAt));
     if (!Number.isFinite(next) || stopped) return;
+    const current = timers.get(name);
+    if (current && current.at <= next) return;
+    if (current) clearTimeout(current.timer);
     const timer = setTimeout(() => {
-      timers.delete(timer);
+      timers.delete(name);
       deliver(name);
     }, Math.max(next - Date.now(), 0) + 5);
-    timers.add(timer);
+    timers.set(name, { at: next, timer });
   };
 
   const server = createServer(KEEP_ALIVE, (req, res) => {
@@ -186,7 +192,7 @@ export const startSqsStandIn = async (options: { dir: string; region: string; qu
     },
     stop: async () => {
       stopped = true;
-      for (const timer of timers) clearTimeout(timer);
+      for (const { timer } of timers.values()) clearTimeout(timer);
       await Promise.allSettled([...inFlight]);
       await closeServer(server);
     },

@@ -9,7 +9,7 @@ import type { AgentRecord } from '../ports/records';
 import { mapWithConcurrency } from './concurrency';
 import { assertHardStopAllowed } from './hard-stop';
 import { inWriteRegion } from './regions';
-import { effectiveAgent, foldedAgent } from './stop-markers';
+import { effectiveAgent, foldIn } from './stop-markers';
 import type { AgentRepository } from '../ports/repository';
 
 const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
@@ -115,35 +115,26 @@ export const listAgents = async (ctx: DomainContext, tags: readonly string[] = [
 /** Delete the agent: it becomes a tombstone (its audit trail stays) and its keys stop working. */
 export const deleteAgent = async (ctx: DomainContext, caller: Caller, agentId: string): Promise<void> => {
   await inWriteRegion(ctx, async (writer) => {
-    for (;;) {
-      const stored = await writer.getAgent(agentId, { consistent: true });
-      if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
-      // Its stops become history first: the trail shows the kill, then the deletion.
-      const fold = foldedAgent(stored);
-      if (fold) {
-        await writer.updateAgent(fold, stored.version);
-        continue;
-      }
-      const now = ctx.now().toISOString();
-      await writer.deleteAgent(
-        {
-          ...stored,
-          deleted: true,
-          version: stored.version + 1,
-          lastChange: {
-            type: 'agent_deleted',
-            actor: caller.name,
-            reason: null,
-            at: now,
-            fromStatus: stored.status,
-            toStatus: null,
-            region: ctx.region,
-          },
+    // Its stops become history first: the trail shows the kill, then the deletion.
+    const stored = await foldIn(writer, agentId);
+    if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
+    await writer.deleteAgent(
+      {
+        ...stored,
+        deleted: true,
+        version: stored.version + 1,
+        lastChange: {
+          type: 'agent_deleted',
+          actor: caller.name,
+          reason: null,
+          at: ctx.now().toISOString(),
+          fromStatus: stored.status,
+          toStatus: null,
+          region: ctx.region,
         },
-        stored.version,
-      );
-      return;
-    }
+      },
+      stored.version,
+    );
   });
   const keys = await ctx.repository.listKeys();
   await Promise.all(keys.filter((k) => k.role === 'agent' && k.agentId === agentId).map((k) => ctx.repository.deleteKey(k)));

@@ -6,7 +6,7 @@
 import type { AgentMessage, ControlMessage } from '../../sdk/protocol/messages';
 import { toAgentView } from './agent-views';
 import { usageWindows, type DomainContext } from './context';
-import type { AgentRecord } from '../ports/records';
+import type { AgentRecord, InstanceRecord } from '../ports/records';
 import type { ProgressTracker } from './progress';
 
 const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
@@ -56,6 +56,15 @@ export const announceElsewhere = async (ctx: DomainContext, agent: AgentRecord):
 };
 
 /**
+ * Tell this region's connections of the agent's `instances` that have not acknowledged its
+ * current version (the stream's safety net, and the reminders); 0 when all have.
+ */
+export const announceToUnacknowledged = async (ctx: DomainContext, agent: AgentRecord, instances: readonly InstanceRecord[]): Promise<number> => {
+  const told = new Set(instances.filter((i) => (i.acknowledgedVersion ?? -1) >= agent.version).map((i) => i.instanceId));
+  return told.size < instances.length ? announceChange(ctx, agent, { skipInstances: told }) : 0;
+};
+
+/**
  * Tell one instance again: it asked to act although the agent is stopped, so it missed or
  * ignored the push. Its presence says which connection it holds; only this region's
  * connections can be posted to from here.
@@ -77,11 +86,7 @@ const STATUS_CHANGES = new Set(['killed', 'paused', 'resumed']);
  */
 export const announceStoredChange = async (ctx: DomainContext, after: AgentRecord, progress?: ProgressTracker): Promise<void> => {
   if (!ctx.notifier || after.deleted) return;
-  if (STATUS_CHANGES.has(after.lastChange.type)) {
-    const instances = await ctx.repository.listInstances(after.agentId);
-    const told = new Set(instances.filter((i) => (i.acknowledgedVersion ?? -1) >= after.version).map((i) => i.instanceId));
-    if (told.size < instances.length) await announceChange(ctx, after, { skipInstances: told });
-  }
+  if (STATUS_CHANGES.has(after.lastChange.type)) await announceToUnacknowledged(ctx, after, await ctx.repository.listInstances(after.agentId));
   await ctx.notifier.pushToWatchers(() => agentMessage(ctx, after, progress));
 };
 

@@ -17,7 +17,7 @@ import type { AgentRecord } from '../ports/records';
 import { announceChange, announceElsewhere } from './announce-change';
 import { assertHardStopAllowed } from './hard-stop';
 import { confirmEnforcement, inWriteRegion, writeRegionOf, type Enforcement } from './regions';
-import { foldedAgent } from './stop-markers';
+import { foldIn } from './stop-markers';
 import type { AgentRepository } from '../ports/repository';
 
 const MAX_ATTEMPTS = 10;
@@ -40,17 +40,10 @@ export interface StatusChange {
 const backoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
 
-/** The live agent as the write region stores it (markers attached, not applied). */
-const requireStored = async (writer: AgentRepository, agentId: string): Promise<AgentRecord> => {
-  const agent = await writer.getAgent(agentId, { consistent: true });
-  if (!agent || agent.deleted) throw new AgentNotFoundError(agentId);
-  return agent;
-};
-
 /**
  * Run `write` in the write region on fresh state until it wins or the caller's expected version
- * is gone. Stop markers are folded first: a change is always made on top of every stop that
- * came before it.
+ * is gone. Stop markers are folded first (`foldIn`): a change is always made on top of every
+ * stop that came before it.
  */
 const withRetries = <T>(
   ctx: DomainContext,
@@ -60,13 +53,9 @@ const withRetries = <T>(
 ): Promise<T> =>
   inWriteRegion(ctx, async (writer) => {
     for (let attempt = 1; ; attempt++) {
-      const stored = await requireStored(writer, agentId);
       try {
-        const fold = foldedAgent(stored);
-        if (fold) {
-          await writer.updateAgent(fold, stored.version);
-          continue;
-        }
+        const stored = await foldIn(writer, agentId);
+        if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
         if (expectedVersion !== undefined && stored.version !== expectedVersion) {
           throw new VersionConflictError(agentId, expectedVersion, stored.version);
         }
@@ -86,12 +75,8 @@ const withRetries = <T>(
 export const foldStops = (ctx: DomainContext, agentId: string): Promise<AgentRecord | undefined> =>
   inWriteRegion(ctx, async (writer) => {
     for (let attempt = 1; ; attempt++) {
-      const stored = await writer.getAgent(agentId, { consistent: true });
-      const fold = stored && foldedAgent(stored);
-      if (!stored || !fold) return stored;
       try {
-        await writer.updateAgent(fold, stored.version);
-        return fold;
+        return await foldIn(writer, agentId);
       } catch (error) {
         if (error instanceof AgentNotFoundError) return undefined;
         if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;

@@ -4,7 +4,7 @@
  * agent moves on (another version), or they disconnect. A push that failed (throttled, 5xx,
  * a connection still in its `$connect`) is therefore never the last word.
  */
-import { announceChange } from './announce-change';
+import { announceToUnacknowledged } from './announce-change';
 import type { DomainContext } from './context';
 import { AgentNotFoundError } from './errors';
 import { requireAgent } from './agents';
@@ -50,7 +50,5 @@ export const remindStop = async (ctx: DomainContext, reminder: StopReminder): Pr
   const silent = instances.filter((i) => i.region === ctx.region && i.connectionId !== undefined && (i.acknowledgedVersion ?? -1) < agent.version);
   if (silent.length === 0) return { done: true, why: 'all_acknowledged' };
   if (ctx.now().getTime() - Date.parse(reminder.since) > REMIND_FOR_MS) return { done: true, why: 'expired' };
-  const told = new Set(instances.filter((i) => (i.acknowledgedVersion ?? -1) >= agent.version).map((i) => i.instanceId));
-  const reminded = await announceChange(ctx, agent, { skipInstances: told });
-  return { done: false, reminded };
+  return { done: false, reminded: await announceToUnacknowledged(ctx, agent, instances) };
 };

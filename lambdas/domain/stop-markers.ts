@@ -11,6 +11,7 @@
  * very version the fold writes, so instances told by the marker and by the fold agree.
  */
 import type { AgentRecord } from '../ports/records';
+import type { AgentRepository } from '../ports/repository';
 import { decidingStop, unfoldedStops } from '../../sdk/protocol/stop-markers';
 
 export { unfoldedStops };
@@ -47,4 +48,18 @@ export const foldedAgent = (agent: AgentRecord): AgentRecord | undefined => {
   for (const m of stops) folded[m.region] = Math.max(folded[m.region] ?? 0, m.seq);
   const { stops: _stops, ...next } = effectiveAgent(agent);
   return { ...next, foldedStops: folded };
+};
+
+/**
+ * The agent as the write region stores it, its unfolded markers folded in first (one
+ * conditional write, whose `VersionConflictError` a lost race raises for the caller to handle).
+ * `undefined` when there is no item. Every change the write region makes starts here, so it is
+ * made on top of every stop that came before it.
+ */
+export const foldIn = async (writer: AgentRepository, agentId: string): Promise<AgentRecord | undefined> => {
+  const stored = await writer.getAgent(agentId, { consistent: true });
+  const fold = stored && foldedAgent(stored);
+  if (!stored || !fold) return stored;
+  await writer.updateAgent(fold, stored.version);
+  return fold;
 };

@@ -22,12 +22,12 @@ import { foldStops } from '../domain/control';
 import { isWriteRegion } from '../domain/regions';
 import { effectiveAgent } from '../domain/stop-markers';
 import { scheduleReminder } from '../domain/reminders';
-
-/** Changes that stop an agent: its silent instances are reminded until they acknowledge. */
-const STOPS = new Set(['killed', 'paused']);
 import { ProgressTracker } from '../domain/progress';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
+
+/** Changes that stop an agent: its silent instances are reminded until they acknowledge. */
+const STOPS = new Set(['killed', 'paused']);
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 

@@ -137,9 +137,9 @@ export const leadingKeys = (...kinds: readonly PartitionKind[]): string[] => kin
 /** Item keys, one helper per item type. */
 export const keys = {
   agent: (agentId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: 'AGENT' }),
-  /** A region's stop marker: under the agent's key, its sort key starting like the agent item's (one query reads both). */
   /** A region of the deployment, as others find it at run time (its WebSocket management endpoint). */
   region: (region: string) => ({ pk: `${PARTITION.region}${region}`, sk: 'REGION' }),
+  /** A region's stop marker: under the agent's key, its sort key starting like the agent item's (one query reads both). */
   stopMarker: (agentId: string, region: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `${STOP_MARKER_PREFIX}${region}` }),
   agentTag: (tag: string, agentId: string) => ({ pk: `${PARTITION.tag}${tag}`, sk: `AGENT#${agentId}` }),
   instance: (agentId: string, instanceId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `INSTANCE#${instanceId}` }),

@@ -36,6 +36,26 @@ export interface FanOutSettings {
 export const DEFAULT_SHARD_SIZE = 500;
 export const DEFAULT_PUSH_CONCURRENCY = 50;
 
+/**
+ * Hand a shard to a worker; if no worker takes it, post it here (`postHere`) rather than lose
+ * it. Resolves to how many connections it was handed or sent to.
+ */
+export const handOffShard = async (
+  workers: PushWorkers,
+  shard: PushShard,
+  postHere: (shard: PushShard) => Promise<ShardOutcome>,
+  onError: (error: Error, connectionId: string) => void,
+): Promise<number> => {
+  try {
+    await workers.dispatch(shard);
+    return shard.connectionIds.length;
+  } catch (error) {
+    const where = shard.target ? ` for ${shard.target.region}` : '';
+    onError(new Error(`no push worker took a shard of ${shard.connectionIds.length}${where}; posting it here`, { cause: error }), shard.connectionIds[0] ?? '');
+    return (await postHere(shard)).sent;
+  }
+};
+
 export class FanOutNotifier implements Notifier {
   private readonly connections: ConnectionRepository;
   private readonly poster: ConnectionPoster;
@@ -103,14 +123,7 @@ export class FanOutNotifier implements Notifier {
     return pushShard({ poster: this.poster, connections: this.connections, concurrency: this.concurrency, onError: this.onError }, shard);
   }
 
-  /** Hand the shard to a worker; if no worker takes it, post it here rather than lose it. */
-  private async handOff(shard: PushShard): Promise<number> {
-    try {
-      await (this.workers as PushWorkers).dispatch(shard);
-      return shard.connectionIds.length;
-    } catch (error) {
-      this.onError(new Error(`no push worker took a shard of ${shard.connectionIds.length}; posting it here`, { cause: error }), shard.connectionIds[0] ?? '');
-      return (await this.postShard(shard)).sent;
-    }
+  private handOff(shard: PushShard): Promise<number> {
+    return handOffShard(this.workers as PushWorkers, shard, (s) => this.postShard(s), this.onError);
   }
 }

@@ -8,7 +8,7 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { PeerPushes } from '../../ports/notifier';
 import type { RegionEntry } from '../../ports/records';
-import type { PushWorkers } from './fan-out-notifier';
+import { handOffShard, type PushWorkers } from './fan-out-notifier';
 import { pushShard, type PushShard, type ShardOutcome } from './push-shard';
 import { SignedHttpPoster, type ConnectionPoster } from './signed-poster';
 
@@ -81,13 +81,7 @@ export class RegistryPeerPushes implements PeerPushes {
 
   private async handOff(shard: PushShard): Promise<number> {
     if (!this.workers) return (await this.postShard(shard)).sent;
-    try {
-      await this.workers.dispatch(shard);
-      return shard.connectionIds.length;
-    } catch (error) {
-      this.onError(new Error(`no push worker took a shard of ${shard.connectionIds.length} for ${shard.target?.region}; posting it here`, { cause: error }), shard.connectionIds[0] ?? '');
-      return (await this.postShard(shard)).sent;
-    }
+    return handOffShard(this.workers, shard, (s) => this.postShard(s), this.onError);
   }
 
   private async endpointOf(region: string): Promise<string | undefined> {
