@@ -84,6 +84,7 @@ describe('stop reminders (local runtime)', () => {
     const resumed = new Promise<number>((resolve) => agent.once('resume', () => resolve(performance.now())));
     const resumeAt = performance.now();
     await t.api('POST', '/v1/agents/racer/resume', { body: { reason: 'fixed' } });
-    expect((await resumed) - resumeAt).toBeLessThan(2_000);
+    // (a forgotten connection would never hear it: resumes have no reminders)
+    expect((await resumed) - resumeAt).toBeLessThan(10_000);
   }, 60_000);
 });

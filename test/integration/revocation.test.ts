@@ -35,7 +35,7 @@ describe('revocation closes connections (local runtime, two regions)', () => {
     return { first, second };
   };
 
-  it("closes a revoked viewer's watchers in both regions within 3 s, and its key opens nothing after", async () => {
+  it("closes a revoked viewer's watchers in both regions within seconds (not the 2 h a connection lives), and its key opens nothing after", async () => {
     const t = runtime();
     const { first, second } = regions();
     const viewer = (await t.api('POST', '/v1/keys', { body: { name: 'night-shift', role: 'viewer' } })).body as { key: string; keyId: string };
@@ -50,8 +50,8 @@ describe('revocation closes connections (local runtime, two regions)', () => {
     expect((await t.api('DELETE', `/v1/keys/${viewer.keyId}`)).status).toBe(204);
 
     const [inFirst, inSecond] = await closes;
-    expect(inFirst).toBeLessThan(3_000);
-    expect(inSecond).toBeLessThan(3_000);
+    expect(inFirst).toBeLessThan(10_000);
+    expect(inSecond).toBeLessThan(10_000);
     await expect(open(watchUrl(first.wsUrl))).rejects.toThrow('handshake 401');
   });
 
@@ -70,12 +70,12 @@ describe('revocation closes connections (local runtime, two regions)', () => {
 
     let at = performance.now();
     expect((await t.api('DELETE', `/v1/keys/${oldKey.keyId}`)).status).toBe(204);
-    expect(await closedWithin(old, () => at)).toBeLessThan(3_000);
+    expect(await closedWithin(old, () => at)).toBeLessThan(10_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(fresh.readyState).toBe(WebSocket.OPEN);
 
     at = performance.now();
     expect((await t.api('DELETE', '/v1/agents/rotating')).status).toBe(204);
-    expect(await closedWithin(fresh, () => at)).toBeLessThan(3_000);
+    expect(await closedWithin(fresh, () => at)).toBeLessThan(10_000);
   });
 });
