@@ -17,7 +17,7 @@
 import { WEBSOCKET_CONNECTION_LIMIT_MS } from '../lambdas/domain/agent-state';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_REPORT_INTERVAL_MS } from '../sdk/agent';
 import { KEEPALIVE_INTERVAL_MS } from '../sdk/protocol/messages';
-import { DEFAULT_CACHE_TTL_MS } from '../sdk/middleware';
+import { DEFAULT_CACHE_TTL_MS, DEFAULT_DIRECT_REPORT_INTERVAL_MS } from '../sdk/middleware';
 
 export const PRICES = {
   /** aws.amazon.com/api-gateway/pricing — WebSocket: messages (32 KB units), first 1 billion. */
@@ -114,6 +114,40 @@ export const PER_MIDDLEWARE_REST_READ: Work = { ...PER_REST_HEARTBEAT, globalTab
  */
 export const lambdaHostedRestPerBusyContainerMonthUsd = (options: { cacheTtlMs?: number; regions?: number } = {}): number =>
   priceWork(PER_MIDDLEWARE_REST_READ, MS_PER_MONTH / (options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS), options.regions ?? 2).reduce((sum, l) => sum + l.monthlyUsd, 0);
+
+/**
+ * A direct status read (sdk/direct-status.ts): one eventually consistent Query of the agent's
+ * partition's `AGENT…` items in the function's regional replica. A Query is billed on the size
+ * of what it reads, rounded up to 4 KB, halved when eventually consistent: the agent item and
+ * its (rare) stop markers are well under 4 KB, so half a read unit. No API Gateway, no Lambda
+ * of Halt's.
+ */
+export const PER_DIRECT_READ: Work = { dynamoReads: 0.5 };
+
+/**
+ * What one Lambda container running an agent's handler all month costs Halt in direct mode: a
+ * direct read every `cacheTtlMs`, and a REST heartbeat carrying its counts (registration,
+ * presence, usage) every `reportIntervalMs`: the same work as a REST status read.
+ */
+export const lambdaHostedPerBusyContainerMonthUsd = (options: { cacheTtlMs?: number; reportIntervalMs?: number; regions?: number } = {}): number => {
+  const regions = options.regions ?? 2;
+  const reads = MS_PER_MONTH / (options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS);
+  const reports = MS_PER_MONTH / (options.reportIntervalMs ?? DEFAULT_DIRECT_REPORT_INTERVAL_MS);
+  return total([...priceWork(PER_DIRECT_READ, reads, regions), ...priceWork(PER_MIDDLEWARE_REST_READ, reports, regions)]);
+};
+
+/**
+ * Beside Halt's bill, the agent's own function runs longer while a status read is awaited
+ * (once per `cacheTtlMs`; cached invocations wait for nothing): `readMs` per read at the
+ * function's memory. Typical in-region round trips (a DynamoDB query: single-digit ms; API
+ * Gateway, the authorizer and the heartbeat route: tens of ms) as defaults; measure yours with
+ * `npm run bench` (middleware figures) and pass them.
+ */
+export const lambdaHostedAddedDurationPerBusyContainerMonthUsd = (options: { readMs: number; memoryMb?: number; cacheTtlMs?: number }): number =>
+  (MS_PER_MONTH / (options.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS)) * (options.readMs / 1000) * ((options.memoryMb ?? 512) / 1024) * PRICES.lambdaArmGbSecond;
+
+/** The typical in-region wait of one status read, per mode (see above). */
+export const TYPICAL_READ_MS = { direct: 5, rest: 40 } as const;
 
 export interface CostLine {
   item: string;
@@ -223,7 +257,15 @@ export const costFigures = () => ({
   perMillionReportsUsd: perMillionReportsUsd(),
   /** A busy Lambda container whose middleware reads the status over REST at the default cache. */
   lambdaHostedRestPerBusyContainerMonthUsd: lambdaHostedRestPerBusyContainerMonthUsd(),
+  /** The same container in direct mode: a replica read per cache period, counts reported every minute. */
+  lambdaHostedPerBusyContainerMonthUsd: lambdaHostedPerBusyContainerMonthUsd(),
   lambdaHostedCacheTtlMs: DEFAULT_CACHE_TTL_MS,
+  lambdaHostedReportIntervalMs: DEFAULT_DIRECT_REPORT_INTERVAL_MS,
+  /** The agent function's own added duration at 512 MB arm64 (typical waits: direct 5 ms, REST 40 ms a read). */
+  lambdaHostedAddedDurationMonthUsd: {
+    direct: lambdaHostedAddedDurationPerBusyContainerMonthUsd({ readMs: TYPICAL_READ_MS.direct }),
+    rest: lambdaHostedAddedDurationPerBusyContainerMonthUsd({ readMs: TYPICAL_READ_MS.rest }),
+  },
 });
 
 if (require.main === module && process.argv.includes('--json')) {
@@ -242,4 +284,10 @@ if (require.main === module && process.argv.includes('--json')) {
   console.log(`1,000 instances all reporting metrics every ${DEFAULT_REPORT_INTERVAL_MS / 60_000} min, all month: ${usd(busy.totalUsd)} a month`);
   console.log(`1,000 instances without a WebSocket (REST heartbeat every ${DEFAULT_HEARTBEAT_INTERVAL_MS / 1000} s): ${usd(rest.totalUsd)} a month`);
   console.log(`a busy Lambda container, middleware reading the status over REST every ${DEFAULT_CACHE_TTL_MS / 1000} s: ${usd(lambdaHostedRestPerBusyContainerMonthUsd())} a month`);
+  console.log(
+    `the same in direct mode (replica read every ${DEFAULT_CACHE_TTL_MS / 1000} s, counts reported every ${DEFAULT_DIRECT_REPORT_INTERVAL_MS / 60_000} min): ` +
+      `${usd(lambdaHostedPerBusyContainerMonthUsd())} a month (${(lambdaHostedRestPerBusyContainerMonthUsd() / lambdaHostedPerBusyContainerMonthUsd()).toFixed(0)}x less)`,
+  );
+  const added = costFigures().lambdaHostedAddedDurationMonthUsd;
+  console.log(`  plus the agent function's own wait for the reads at 512 MB: direct ${usd(added.direct)}, REST ${usd(added.rest)} a month`);
 }

@@ -73,8 +73,10 @@ interface Cached {
 
 /** How long a container reuses a status read, by default (the cost model prices it). */
 export const DEFAULT_CACHE_TTL_MS = 1_000;
+/** Direct mode: how often a busy container reports its counts over REST, by default (priced too). */
+export const DEFAULT_DIRECT_REPORT_INTERVAL_MS = 60_000;
 
-const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000, reportIntervalMs: 60_000 };
+const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, timeoutMs: 2_000, coldTimeoutMs: 10_000, reportIntervalMs: DEFAULT_DIRECT_REPORT_INTERVAL_MS };
 
 /** Left of the invocation for the handler's own answer when the first read waits long. */
 const ANSWER_MARGIN_MS = 500;

@@ -1,7 +1,10 @@
 import {
   costFigures,
   estimateMonthlyCost,
+  lambdaHostedAddedDurationPerBusyContainerMonthUsd,
+  lambdaHostedPerBusyContainerMonthUsd,
   lambdaHostedRestPerBusyContainerMonthUsd,
+  PER_DIRECT_READ,
   PER_MIDDLEWARE_REST_READ,
   keepAlivesPerConnection,
   PER_CONNECTION,
@@ -61,6 +64,25 @@ describe('cost model', () => {
     // a longer cache costs proportionally less (and stops later)
     expect(lambdaHostedRestPerBusyContainerMonthUsd({ cacheTtlMs: 10_000 })).toBeCloseTo(lambdaHostedRestPerBusyContainerMonthUsd() / 10, 6);
     expect(costFigures()).toMatchObject({ lambdaHostedRestPerBusyContainerMonthUsd: lambdaHostedRestPerBusyContainerMonthUsd(), lambdaHostedCacheTtlMs: 1_000 });
+  });
+
+  it('prices the same container in direct mode: half a read unit per cache period, a REST report of its counts a minute', () => {
+    const reads = (30 * 86_400_000) / 1_000;
+    expect(PER_DIRECT_READ).toEqual({ dynamoReads: 0.5 });
+    // the reads: 2,592,000 x 0.5 read units at $0.125 a million
+    const readsUsd = (reads * 0.5 * PRICES.dynamoReadPerMillion) / 1_000_000;
+    // the reports: one REST heartbeat (the same work as a REST status read) a minute, 43,200 a month
+    const reportsUsd = lambdaHostedRestPerBusyContainerMonthUsd() / 60;
+    expect(lambdaHostedPerBusyContainerMonthUsd()).toBeCloseTo(readsUsd + reportsUsd, 6);
+    // the goal, at the defaults, from $18.81
+    expect(lambdaHostedPerBusyContainerMonthUsd()).toBeLessThanOrEqual(0.5);
+    expect(lambdaHostedRestPerBusyContainerMonthUsd() / lambdaHostedPerBusyContainerMonthUsd()).toBeGreaterThan(30);
+    // reporting less often costs less; a longer cache only cuts the (already small) reads
+    expect(lambdaHostedPerBusyContainerMonthUsd({ reportIntervalMs: 300_000 })).toBeCloseTo(readsUsd + reportsUsd / 5, 6);
+    expect(lambdaHostedPerBusyContainerMonthUsd({ cacheTtlMs: 10_000 })).toBeCloseTo(readsUsd / 10 + reportsUsd, 6);
+    expect(costFigures()).toMatchObject({ lambdaHostedPerBusyContainerMonthUsd: lambdaHostedPerBusyContainerMonthUsd(), lambdaHostedReportIntervalMs: 60_000 });
+    // the agent's own function waits for each read: 2,592,000 x 5 ms at 0.5 GB, arm64
+    expect(lambdaHostedAddedDurationPerBusyContainerMonthUsd({ readMs: 5 })).toBeCloseTo(reads * 0.005 * 0.5 * PRICES.lambdaArmGbSecond, 6);
   });
 
   it('shows why presence matters: a REST heartbeat every 30 s costs an order of magnitude more', () => {
