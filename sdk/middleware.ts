@@ -34,9 +34,12 @@ export interface HaltLambdaContext {
 }
 
 export interface HaltMiddlewareOptions {
-  readonly url: string;
-  readonly key: string;
-  readonly agentId: string;
+  /** The REST API's URL. @default process.env.HALT_URL (set by the stack's `protect`) */
+  readonly url?: string;
+  /** The agent's key. @default process.env.HALT_AGENT_KEY */
+  readonly key?: string;
+  /** @default process.env.HALT_AGENT_ID (set by `protect`) */
+  readonly agentId?: string;
   /** @default a random id per container (`lambda-…`) */
   readonly instanceId?: string;
   /** How long a status read is reused. @default 1000 */
@@ -60,8 +63,9 @@ export interface HaltMiddlewareOptions {
    * API then only registers the container and takes its counts, once at the start and every
    * `reportIntervalMs` (and at once when the status moves, to acknowledge it). Absent: every
    * status read is a REST heartbeat.
+   * @default `{ tableName: process.env.HALT_STATE_TABLE }` when that is set (`protect` sets it); `false` for REST
    */
-  readonly direct?: DirectStatusOptions;
+  readonly direct?: (Omit<DirectStatusOptions, 'tableName'> & { readonly tableName?: string }) | false;
   /** Direct mode: how often counts are reported over REST. @default 60000 */
   readonly reportIntervalMs?: number;
 }
@@ -81,8 +85,33 @@ const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, 
 /** Left of the invocation for the handler's own answer when the first read waits long. */
 const ANSWER_MARGIN_MS = 500;
 
-export const haltMiddleware = (options: HaltMiddlewareOptions): MiddlewareObj & { readonly instanceId: string } => {
-  const settings = { ...defaults, ...options };
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The options with what `protect` puts in the function's environment filled in; a clear error
+ * naming the option and its variable for anything still missing (at cold start, not at the
+ * first kill).
+ */
+export const resolveMiddlewareOptions = (options: HaltMiddlewareOptions, env: Environment = process.env) => {
+  const required = (name: 'url' | 'key' | 'agentId', variable: string): string => {
+    const value = options[name] ?? env[variable];
+    if (!value) throw new TypeError(`haltMiddleware: ${name} is missing: pass { ${name} } or set ${variable}${name === 'key' ? " (the agent's key)" : " (halt.protect sets it)"}`);
+    return value;
+  };
+  const tableName = env.HALT_STATE_TABLE;
+  let direct: DirectStatusOptions | undefined;
+  if (options.direct) {
+    const table = options.direct.tableName ?? tableName;
+    if (!table) throw new TypeError('haltMiddleware: direct.tableName is missing: pass it or set HALT_STATE_TABLE (halt.protect sets it)');
+    direct = { ...options.direct, tableName: table };
+  } else if (options.direct === undefined && tableName) {
+    direct = { tableName };
+  }
+  return { ...defaults, ...options, url: required('url', 'HALT_URL'), key: required('key', 'HALT_AGENT_KEY'), agentId: required('agentId', 'HALT_AGENT_ID'), direct };
+};
+
+export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareObj & { readonly instanceId: string } => {
+  const settings = resolveMiddlewareOptions(options);
   const instanceId = options.instanceId ?? `lambda-${randomBytes(6).toString('hex')}`;
   const http = new HttpClient({ url: settings.url, key: settings.key, timeoutMs: settings.timeoutMs });
   const base = `/agents/${encodeURIComponent(settings.agentId)}`;

@@ -1,7 +1,7 @@
 /**
  * The protected agent's handler: a batch of emails, sent only while the agent is active. The
- * status is read straight from Halt's table (direct mode); `HALT_AGENT_KEY` is the agent's key
- * (from `halt agents create`, kept in your secret store).
+ * status is read straight from Halt's table (direct mode); everything the middleware needs is
+ * in the environment `halt.protect` set (see app.ts).
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -16,11 +16,6 @@ const sendBatch = async (event: { recipients: string[] }, context: Context) => {
   return { sent: event.recipients.length };
 };
 
-export const handler = middy(sendBatch).use(
-  haltMiddleware({
-    url: process.env.HALT_URL ?? '',
-    key: process.env.HALT_AGENT_KEY ?? '',
-    agentId: process.env.HALT_AGENT_ID ?? '',
-    direct: { tableName: process.env.HALT_STATE_TABLE ?? '' },
-  }),
-);
+// halt.protect gave the function HALT_URL, HALT_AGENT_ID and HALT_STATE_TABLE (direct reads);
+// HALT_AGENT_KEY is the agent's key.
+export const handler = middy(sendBatch).use(haltMiddleware());

@@ -77,6 +77,8 @@ export class HaltControlPlane extends Construct {
   public readonly otherRegions: readonly string[];
   /** Functions a hard stop may brake: the props' and those `protect` added. */
   private readonly hardStopArns: string[] = [];
+  /** `agentId=functionArn` of every protected function (the consumer brakes them on the agent's kill). */
+  private readonly protectedPairs: string[] = [];
   public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
@@ -162,7 +164,7 @@ export class HaltControlPlane extends Construct {
    * agent's items in this region's replica and nothing else (`haltMiddleware`'s direct status
    * reads), and gets the environment the middleware reads (`HALT_URL`, `HALT_AGENT_ID`,
    * `HALT_STATE_TABLE`). Unless `hardStop: false`, it is allow-listed for the hard stop
-   * (reserved concurrency 0 on a kill, restored on resume, when the agent's policy names it):
+   * (reserved concurrency 0 on the agent's kill, restored on resume, whatever its policy says):
    * that needs the function's `functionName` set, so Halt's configuration names it by an ARN
    * made of the name (its generated name would make Halt's functions depend on it, and it
    * depends on Halt's API: a cycle).
@@ -190,6 +192,9 @@ export class HaltControlPlane extends Construct {
     }
     this.hardStopArns.push(arn);
     this.pipeline.allowHardStop(arn);
+    // The consumer brakes it on the agent's kill, whatever the agent's policy names.
+    if (this.protectedPairs.length === 0) this.pipeline.consumer.addEnvironment('HALT_PROTECTED_FUNCTIONS', Lazy.string({ produce: () => this.protectedPairs.join(',') }));
+    this.protectedPairs.push(`${options.agentId}=${arn}`);
   }
 
   private ownTable(props: HaltControlPlaneProps): TableV2 {

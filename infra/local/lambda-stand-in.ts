@@ -3,7 +3,13 @@
  * `@aws-sdk/client-lambda` client: the reserved-concurrency calls of the hard stop (each
  * function's setting kept in memory, every call appended to a file that a test or an operator
  * can check) and asynchronous invocations (`InvocationType: Event`) of the functions the local
- * runtime registers (the push workers), with Lambda's 1 MB payload limit.
+ * runtime registers (the push workers), with Lambda's 1 MB payload limit. A synchronous
+ * invocation of a function at its reserved concurrency (0: the hard stop's brake) is throttled
+ * as Lambda throttles it: 429 `TooManyRequestsException`, reason
+ * `ReservedFunctionConcurrentInvocationLimitExceeded`
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html). Asynchronous
+ * invocations are not throttled here: Lambda queues and retries those, and the only ones made
+ * locally (the push workers') are never braked.
  */
 import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -41,6 +47,13 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
   const concurrency = new Map<string, number>();
   const functions = new Map<string, (payload: unknown) => unknown>();
   const invoked = new Map<string, number>();
+  const running = new Map<string, number>();
+  /** A function's reserved concurrency, set by name or by ARN (absent: none, the account's pool). */
+  const reservedFor = (name: string): number | undefined => {
+    let reserved: number | undefined;
+    for (const [key, value] of concurrency) if (functionNameOf(key) === name) reserved = value;
+    return reserved;
+  };
   const deleted = new Set<string>();
   const record = (call: Record<string, unknown>) => appendFileSync(options.callsFile, `${JSON.stringify({ at: new Date().toISOString(), ...call })}\n`);
   const server = createServer(KEEP_ALIVE, (req, res) => {
@@ -65,6 +78,13 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
           if (Buffer.byteLength(text, 'utf8') > limit) {
             return reply(413, { message: `payload over ${limit} bytes for an ${type === 'Event' ? 'asynchronous' : 'synchronous'} invocation` }, 'RequestTooLargeException');
           }
+          if (type === 'RequestResponse') {
+            const reserved = reservedFor(name);
+            if (reserved !== undefined && (running.get(name) ?? 0) >= reserved) {
+              record({ call: 'Invoke', functionName: name, throttled: true, reserved });
+              return reply(429, { message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User' }, 'TooManyRequestsException');
+            }
+          }
           invoked.set(name, (invoked.get(name) ?? 0) + 1);
           if (type === 'Event') {
             Promise.resolve()
@@ -72,8 +92,10 @@ export const startLambdaStandIn = async (options: { callsFile: string; host?: st
               .catch(() => undefined);
             return reply(202);
           }
+          running.set(name, (running.get(name) ?? 0) + 1);
           return Promise.resolve()
             .then(() => run(JSON.parse(text) as unknown))
+            .finally(() => running.set(name, (running.get(name) ?? 1) - 1))
             .then(
               (result) => {
                 res.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });

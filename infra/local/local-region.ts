@@ -68,6 +68,8 @@ export interface LocalRegionOptions {
   readonly push?: { readonly shardSize?: number; readonly concurrency?: number; readonly threads?: number };
   /** Lambda functions a `hardStop` policy may name. @default none */
   readonly hardStopFunctionArns?: readonly string[];
+  /** Functions put under an agent, as the stack's `protect` does: braked on its kill (and allow-listed). @default none */
+  readonly protectedFunctions?: Readonly<Record<string, readonly string[]>>;
   /** The WebSocket stage's throttle, per route. @default the stack's (SOCKET_STAGE_THROTTLE) */
   readonly socketThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
   /** The REST stage's throttle, per method. @default the stack's (REST_STAGE_THROTTLE) */
@@ -176,6 +178,9 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
     cleanups.push(() => engine.stop());
 
     const regions = Object.keys(options.deployment?.dynamoEndpoints ?? { [options.region]: engine.endpoint });
+    // What the consumer may brake: the allow-list and every protected function, as `protect` adds them.
+    const protectedPairs = Object.entries(options.protectedFunctions ?? {}).flatMap(([agentId, arns]) => arns.map((arn) => `${agentId}=${arn}`));
+    const brakeable = [...new Set([...(options.hardStopFunctionArns ?? []), ...Object.values(options.protectedFunctions ?? {}).flat()])];
     const iamOptions: LocalIamOptions = {
       region: options.region,
       otherRegions: regions.filter((r) => r !== options.region),
@@ -189,7 +194,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
         streamConsumer: consumerName(options.region),
         remindersQueue: remindersQueueName(options.region),
       },
-      hardStopFunctions: options.hardStopFunctionArns ?? [],
+      hardStopFunctions: brakeable,
       partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name, [LOCAL_CONNECTIONS_TABLE]: CONNECTIONS_TABLE.partitionKey.name },
       ...(options.iamPolicies ? { policies: options.iamPolicies } : {}),
     };
@@ -249,7 +254,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       // 200 spread over them.
       HALT_PUSH_SHARD_SIZE: String(options.push?.shardSize ?? LOCAL_SHARD_SIZE),
       HALT_PUSH_CALLER_SHARD: 'false',
-      ...(options.hardStopFunctionArns?.length ? { HALT_HARD_STOP_FUNCTIONS: options.hardStopFunctionArns.join(',') } : {}),
+      ...(brakeable.length > 0 ? { HALT_HARD_STOP_FUNCTIONS: brakeable.join(',') } : {}),
+      ...(protectedPairs.length > 0 ? { HALT_PROTECTED_FUNCTIONS: protectedPairs.join(',') } : {}),
       ...(options.push?.concurrency ? { HALT_PUSH_CONCURRENCY: String(options.push.concurrency) } : {}),
       HALT_LOG_LEVEL: options.logLevel,
     });

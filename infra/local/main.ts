@@ -2,7 +2,7 @@
  * `npm start`: the local control plane on this machine, no AWS account needed.
  * Ctrl+C or SIGTERM stops everything, DynamoDB Local's Java process included.
  */
-import { commaList, type HaltConfig } from '../../lambdas/config/config';
+import { commaList, protectedFunctions, type HaltConfig } from '../../lambdas/config/config';
 import { JavaNotFoundError } from './dynamo-engine';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 
@@ -58,6 +58,8 @@ const main = async (): Promise<void> => {
       warm: true,
       // the functions a hardStop policy may name, comma-separated ARNs (the stack's hardStopFunctionArns)
       hardStopFunctionArns: commaList(process.env.HALT_HARD_STOP_FUNCTIONS),
+      // functions put under an agent, as the stack's protect does: agentId=functionArn, comma-separated
+      protectedFunctions: protectedFunctions(process.env.HALT_PROTECTED_FUNCTIONS),
       ...(process.env.HALT_OPERATOR_KEY ? { operatorKey: process.env.HALT_OPERATOR_KEY } : {}),
       logLevel,
     }))();

@@ -39,6 +39,8 @@ export interface LocalRuntimeOptions {
   readonly socketThrottle?: LocalRegionOptions['socketThrottle'];
   /** Lambda functions a `hardStop` policy may name (the stack's `hardStopFunctionArns`). @default none */
   readonly hardStopFunctionArns?: readonly string[];
+  /** Functions put under an agent, as the stack's `protect` does (`{ agentId: [functionArn] }`). @default none */
+  readonly protectedFunctions?: LocalRegionOptions['protectedFunctions'];
   /** Shorter timeouts for some functions, by id (`Rest/ListAgents`): tests of the timeout. @default the stack's */
   readonly functionTimeoutsMs?: LocalRegionOptions['functionTimeoutsMs'];
   /** Retries of a failing stream batch before it goes to the failed-batches bucket (tests lower it). @default 10, the stack's */

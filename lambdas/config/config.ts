@@ -31,6 +31,11 @@ export interface HaltConfig {
   /** Functions a `hardStop` policy may name (`HALT_HARD_STOP_FUNCTIONS`, comma-separated ARNs). */
   readonly hardStopAllowList: readonly string[];
   /**
+   * Functions put under Halt by the stack's `protect`, by agent (`HALT_PROTECTED_FUNCTIONS`,
+   * comma-separated `agentId=functionArn`): a kill of the agent brakes them whatever its policy says.
+   */
+  readonly protectedFunctions: Readonly<Record<string, readonly string[]>>;
+  /**
    * The stream consumer's on-failure bucket (`HALT_FAILED_BATCHES_BUCKET`) and the consumer
    * function that replays its batches (`HALT_STREAM_CONSUMER_FUNCTION`); set on the replay routes.
    */
@@ -114,6 +119,19 @@ const endpointMap = (env: Env, name: string): Record<string, string> | undefined
   return map;
 };
 
+/** `a=arn1,a=arn2,b=arn3` → `{a: [arn1, arn2], b: [arn3]}` (`HALT_PROTECTED_FUNCTIONS`). */
+export const protectedFunctions = (raw: string | undefined): Record<string, string[]> => {
+  const map: Record<string, string[]> = {};
+  for (const part of commaList(raw)) {
+    const [agentId, functionArn, extra] = part.split('=').map((p) => p.trim());
+    if (!agentId || !functionArn?.startsWith('arn:') || extra !== undefined) {
+      throw new ConfigurationError(`HALT_PROTECTED_FUNCTIONS must be agentId=functionArn pairs separated by commas, got "${part}"`);
+    }
+    (map[agentId] ??= []).push(functionArn);
+  }
+  return map;
+};
+
 export const loadConfig = (env: Env = process.env): HaltConfig => {
   const logLevel = (env.HALT_LOG_LEVEL ?? env.POWERTOOLS_LOG_LEVEL ?? 'INFO').toUpperCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -159,6 +177,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
       ...(env.HALT_PUSH_WORKER_FUNCTION?.trim() ? { workerFunction: env.HALT_PUSH_WORKER_FUNCTION.trim() } : {}),
     },
     hardStopAllowList: commaList(env.HALT_HARD_STOP_FUNCTIONS),
+    protectedFunctions: protectedFunctions(env.HALT_PROTECTED_FUNCTIONS),
     ...(failedBatchesBucket ? { failedBatches: { bucket: failedBatchesBucket, ...(consumerFunction ? { consumerFunction } : {}) } } : {}),
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(sqsEndpoint ? { sqsEndpoint } : {}),

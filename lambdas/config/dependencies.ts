@@ -221,6 +221,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       publisher,
       ...(websocket.notifier ? { notifier: websocket.notifier } : {}),
       hardStopAllowList: config.hardStopAllowList,
+      protectedFunctions: config.protectedFunctions,
       regions,
       ...(reminders ? { reminders } : {}),
       ...(peers ? { peers } : {}),

@@ -19,6 +19,8 @@ export interface DomainContext {
    * the only ones the stream consumer may brake. Absent or empty: none.
    */
   readonly hardStopAllowList?: readonly string[];
+  /** Functions the stack's `protect` put under an agent: braked on its kill whatever its policy says. */
+  readonly protectedFunctions?: Readonly<Record<string, readonly string[]>>;
   /** Pushes to other regions' connections (absent: one region, or no WebSocket API). */
   readonly peers?: PeerPushes;
   /** Where reminders of a stop wait (absent: no reminders, as in unit tests). */

@@ -1,5 +1,6 @@
 /**
- * The hard stop for Lambda-hosted agents: on a kill, the agent's named functions get a
+ * The hard stop for Lambda-hosted agents: on a kill, the agent's functions (named by its policy,
+ * or put under it by the stack's `protect`) get a
  * reserved concurrency of 0 (AWS's emergency brake: no new invocation starts; the ones running
  * finish); on resume each gets back the setting it had. The previous setting is saved before
  * the brake goes on, so retries and repeated kills never lose it. Only the region that took the
@@ -67,7 +68,8 @@ export const applyHardStop = async (
     }
   };
   if (agent.status === 'killed' && agent.lastChange.type === 'killed') {
-    const functions = agent.policy.hardStop?.functions ?? [];
+    // The policy's functions, and those `protect` put under this agent.
+    const functions = [...new Set([...(agent.policy.hardStop?.functions ?? []), ...(ctx.protectedFunctions?.[agent.agentId] ?? [])])];
     for (const functionArn of functions) {
       await attempt(functionArn, async () => {
         if (!(await ctx.store.getSavedConcurrency(agent.agentId, functionArn))) {

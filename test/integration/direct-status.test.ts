@@ -6,17 +6,15 @@
  * refused reading another agent (and then runs nothing: fail closed), and still registers the
  * container and reports its counts over REST.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { protectedReadStatement } from '../../infra/constructs/protect';
-import { LocalIam, enforcePolicy, type AccessDenial } from '../../infra/local/iam/local-iam';
-import { LOCAL_ACCOUNT, lambdaContext } from '../../infra/local/lambda-context';
+import type { AccessDenial } from '../../infra/local/iam/local-iam';
+import { lambdaContext } from '../../infra/local/lambda-context';
 import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
-import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { AgentStoppedError } from '../../sdk/errors';
 import { haltMiddleware } from '../../sdk/middleware';
 import { HaltClient } from '../../sdk/operator-client';
+import { protectedFunctionClient } from '../support/iam';
 import { useTestRuntime, waitFor } from '../support/local-runtime';
 
 describe('direct status reads (local runtime, local IAM)', () => {
@@ -27,17 +25,7 @@ describe('direct status reads (local runtime, local IAM)', () => {
   const protectedClient = (agentId: string) => {
     const region = runtime().runtime.regions[0];
     if (!region) throw new Error('no region');
-    const tableArn = `arn:aws:dynamodb:${region.region}:${LOCAL_ACCOUNT}:table/${LOCAL_STATE_TABLE}`;
-    const iam = new LocalIam({
-      region: region.region,
-      names: { stateTable: LOCAL_STATE_TABLE, connectionsTable: 'none', eventBus: 'none', pushWorker: 'none', webSocketApi: 'none', failedBatches: 'none', streamConsumer: 'none', remindersQueue: 'none' },
-      hardStopFunctions: [],
-      partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name },
-      policies: { note: 'a protected user function', functions: { 'User/Mailer': [protectedReadStatement(agentId, tableArn)] }, settings: {} },
-    });
-    const client = new DynamoDBClient({ region: region.region, endpoint: region.dynamoEndpoint, credentials: { accessKeyId: 'usermailer', secretAccessKey: 'local' } });
-    enforcePolicy({ client, service: 'dynamodb', functionId: 'User/Mailer', iam, onDenied: (d) => denials.push(d) });
-    return client;
+    return protectedFunctionClient(region, agentId, (d) => denials.push(d));
   };
 
   const invoke = <R>(handler: (event: unknown, context: Context) => Promise<R>) => handler({}, lambdaContext({ functionName: 'mailer', region: 'local-1' }));

@@ -1,5 +1,14 @@
-/** Stack policies with a grant taken away: how tests show what a missing grant does. */
+/**
+ * Stack policies with a grant taken away (how tests show what a missing grant does), and the
+ * DynamoDB client of a user function `protect` put under an agent, held to its one statement.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { protectedReadStatement } from '../../infra/constructs/protect';
+import { LocalIam, enforcePolicy, type AccessDenial } from '../../infra/local/iam/local-iam';
 import type { FunctionPolicies } from '../../infra/local/iam/policy';
+import { LOCAL_ACCOUNT } from '../../infra/local/lambda-context';
+import { LOCAL_STATE_TABLE, type LocalRegion } from '../../infra/local/local-region';
+import { STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 
 /** `policies`, less `action` in `functionId`'s statements (fails if it had no such grant). */
 export const withoutGrant = (policies: FunctionPolicies, functionId: string, action: string): FunctionPolicies => {
@@ -12,4 +21,22 @@ export const withoutGrant = (policies: FunctionPolicies, functionId: string, act
       [functionId]: statements.map((s) => ({ ...s, actions: s.actions.filter((a) => a !== action) })).filter((s) => s.actions.length > 0),
     },
   };
+};
+
+/**
+ * A DynamoDB client of a user function protected for `agentId` in `region`, held by the local
+ * IAM to `protectedReadStatement` (its own agent's partition, read only), as its role is in AWS.
+ */
+export const protectedFunctionClient = (region: LocalRegion, agentId: string, onDenied: (denial: AccessDenial) => void): DynamoDBClient => {
+  const tableArn = `arn:aws:dynamodb:${region.region}:${LOCAL_ACCOUNT}:table/${LOCAL_STATE_TABLE}`;
+  const iam = new LocalIam({
+    region: region.region,
+    names: { stateTable: LOCAL_STATE_TABLE, connectionsTable: 'none', eventBus: 'none', pushWorker: 'none', webSocketApi: 'none', failedBatches: 'none', streamConsumer: 'none', remindersQueue: 'none' },
+    hardStopFunctions: [],
+    partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name },
+    policies: { note: 'a protected user function', functions: { 'User/Mailer': [protectedReadStatement(agentId, tableArn)] }, settings: {} },
+  });
+  const client = new DynamoDBClient({ region: region.region, endpoint: region.dynamoEndpoint, credentials: { accessKeyId: 'usermailer', secretAccessKey: 'local' } });
+  enforcePolicy({ client, service: 'dynamodb', functionId: 'User/Mailer', iam, onDenied });
+  return client;
 };

@@ -46,6 +46,16 @@ describe('protect', () => {
     expect(JSON.stringify(putPolicy?.Properties.Environment.Variables.HALT_HARD_STOP_FUNCTIONS)).not.toContain(mailerId);
   });
 
+  it('puts it under its agent: the consumer brakes it on that agent\'s kill, whatever the policy names', () => {
+    const consumer = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('HaltPipelineConsumer'))?.[1];
+    const pairs = JSON.stringify(consumer?.Properties.Environment.Variables.HALT_PROTECTED_FUNCTIONS);
+    expect(pairs).toMatch(/^"email-campaign=arn:|\["email-campaign=arn:/);
+    expect(pairs).toContain(':function:email-campaign-mailer');
+    // only the consumer brakes: the REST functions do not carry the pairs
+    const putPolicy = Object.entries(resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('HaltRestPutPolicy'))?.[1];
+    expect(putPolicy?.Properties.Environment.Variables.HALT_PROTECTED_FUNCTIONS).toBeUndefined();
+  });
+
   it('refuses an agent id the API would refuse', () => {
     const other = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Other', { env: { region: 'us-east-1' } });
     const plane = new HaltControlPlane(other, 'Halt');

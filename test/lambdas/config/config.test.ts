@@ -22,3 +22,18 @@ describe('loadConfig: the push fan-out', () => {
     expect(load).toThrow(`environment variable ${name} ${message}`);
   });
 });
+
+describe('loadConfig: functions protect put under an agent', () => {
+  it('reads agentId=functionArn pairs, several per agent', () => {
+    const config = loadConfig({ ...base, HALT_PROTECTED_FUNCTIONS: 'mailer=arn:aws:lambda:eu-west-1:1:function:a, mailer=arn:aws:lambda:eu-west-1:1:function:b,planner=arn:aws:lambda:eu-west-1:1:function:c' });
+    expect(config.protectedFunctions).toEqual({
+      mailer: ['arn:aws:lambda:eu-west-1:1:function:a', 'arn:aws:lambda:eu-west-1:1:function:b'],
+      planner: ['arn:aws:lambda:eu-west-1:1:function:c'],
+    });
+    expect(loadConfig(base).protectedFunctions).toEqual({});
+  });
+
+  it.each(['mailer', 'mailer=my-function', '=arn:aws:lambda:eu-west-1:1:function:a', 'a=arn:x=y'])('refuses "%s", naming the form it takes', (value) => {
+    expect(() => loadConfig({ ...base, HALT_PROTECTED_FUNCTIONS: value })).toThrow('HALT_PROTECTED_FUNCTIONS must be agentId=functionArn pairs');
+  });
+});
