@@ -1,19 +1,15 @@
 /**
  * Kill propagation on the local runtime: with N instances connected over WebSockets, the time
  * from the kill call to each instance receiving the kill message (p50, p99, max, over several
- * kills), and the per-invocation overhead of the middy middleware against a bare handler.
+ * kills). (The middleware's figures: bench/middleware.ts.)
  *
  * Everything runs in this one process (runtime, DynamoDB Local aside, and the clients), so
  * the figures include the clients' own event-loop time: an upper bound for the push path.
  */
 import { rmSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import middy from '@middy/core';
 import WebSocket from 'ws';
 import { monotonicMs, startFleet, type Fleet } from './fleet-process';
 import { startLocalRuntime, type LocalRuntime } from '../infra/local/runtime';
-import { lambdaContext } from '../infra/local/lambda-context';
-import { haltMiddleware } from '../sdk/middleware';
 import { HaltClient } from '../sdk/operator-client';
 import { summarize, type Summary } from './stats';
 import { benchStateDir } from './state-dir';
@@ -33,17 +29,6 @@ export interface KillLatencyResult {
   pushed: number[];
   /** Kills whose answer said every region enforced it (`pendingIn: []`). */
   enforcedEverywhere: number;
-}
-
-export interface MiddlewareOverheadResult {
-  invocations: number;
-  cacheTtlMs: number;
-  bare: Summary;
-  withHalt: Summary;
-  /** p50 and p99 of the wrapped handler over the bare one. */
-  ratio: { p50: number; p99: number };
-  /** Status reads (heartbeats) the wrapped handler made. */
-  statusReads: number;
 }
 
 /**
@@ -167,49 +152,6 @@ const lastPerRound = (values: readonly number[], perRound: number): number[] => 
   return out;
 };
 
-export const measureMiddlewareOverhead = async (options: {
-  runtime: LocalRuntime;
-  operator: HaltClient;
-  invocations: number;
-  cacheTtlMs: number;
-}): Promise<MiddlewareOverheadResult> => {
-  const agentId = `bench-mw-${Date.now().toString(36)}`;
-  const { agentKey } = await options.operator.createAgent({ agentId });
-  const work = async (event: { n: number }) => ({ doubled: event.n * 2 });
-  const bare = middy(work);
-  const wrapped = middy(work).use(haltMiddleware({ url: options.runtime.restUrl, key: agentKey, agentId, cacheTtlMs: options.cacheTtlMs }));
-  const context = lambdaContext({ functionName: 'bench', region: 'local-1' });
-  const time = async (handler: (event: { n: number }, ctx: typeof context) => Promise<unknown>) => {
-    const samples: number[] = [];
-    for (let i = 0; i < options.invocations; i++) {
-      const start = performance.now();
-      await handler({ n: i }, context);
-      samples.push(performance.now() - start);
-    }
-    return samples;
-  };
-  // warm both paths (module loading, first status read)
-  await time(bare);
-  await time(wrapped);
-  const bareSamples = await time(bare);
-  const before = Date.now();
-  const wrappedSamples = await time(wrapped);
-  const elapsed = Date.now() - before;
-  const bareSummary = summarize(bareSamples);
-  const wrappedSummary = summarize(wrappedSamples);
-  return {
-    invocations: options.invocations,
-    cacheTtlMs: options.cacheTtlMs,
-    bare: bareSummary,
-    withHalt: wrappedSummary,
-    ratio: {
-      p50: Math.round((wrappedSummary.p50 / bareSummary.p50) * 100) / 100,
-      p99: Math.round((wrappedSummary.p99 / bareSummary.p99) * 100) / 100,
-    },
-    statusReads: Math.ceil(elapsed / options.cacheTtlMs),
-  };
-};
-
 const describe = (r: KillLatencyResult, where: string) =>
   `kill → ${where}, ${String(r.instances).padStart(5)} instances, ${r.kills} kills: ` +
   `last told p50 ${r.lastNotified.p50.toFixed(1)} ms, p99 ${r.lastNotified.p99.toFixed(1)} ms ` +
@@ -239,18 +181,11 @@ export const runKillLatencyBench = async (sizes: readonly number[] = [1, 100, 10
       killLatency.push(result);
       console.log(describe(result, 'last instance told'));
     }
-    const middleware = await measureMiddlewareOverhead({ runtime, operator, invocations: 5000, cacheTtlMs: 1000 });
-    console.log(
-      `middleware overhead, ${middleware.invocations} invocations, cache ${middleware.cacheTtlMs} ms: ` +
-        `bare p50 ${middleware.bare.p50.toFixed(3)} ms / p99 ${middleware.bare.p99.toFixed(3)} ms; ` +
-        `with Halt p50 ${middleware.withHalt.p50.toFixed(3)} ms / p99 ${middleware.withHalt.p99.toFixed(3)} ms ` +
-        `(×${middleware.ratio.p50} p50, ×${middleware.ratio.p99} p99; ~${middleware.statusReads} status reads)`,
-    );
     const single = killLatency.find((r) => r.instances === 1);
     const thousand = killLatency.find((r) => r.instances === 1000);
     const ratio = single && thousand ? Math.round((thousand.lastNotified.p99 / single.lastNotified.p99) * 10) / 10 : undefined;
     if (ratio !== undefined) console.log(`1,000 instances vs 1: last told p99 ×${ratio}`);
-    return { killLatency, middleware, thousandToOneP99Ratio: ratio };
+    return { killLatency, thousandToOneP99Ratio: ratio };
   } finally {
     await fleet.stop();
     await runtime.stop();

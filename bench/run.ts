@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { runDemo } from './demo';
 import { runGatewayBench } from './gateway';
+import { runMiddlewareBench } from './middleware';
 import { runAwsFanOutModel } from './aws-fan-out-model';
 import { runCrossRegionKillBench, runKillLatencyBench } from './kill-latency';
 import { runPollingFlagBench } from './polling-flag';
@@ -35,6 +36,8 @@ const main = async () => {
   // The same fan-out code against a model of AWS at 10,000 and 100,000 instances.
   const awsModel = await runAwsFanOutModel();
   const gateway = await runGatewayBench();
+  // A Lambda-hosted agent's middleware, direct reads vs REST heartbeats.
+  const middleware = await runMiddlewareBench();
   // 1,000 agent containers holding their routes at the throttle while an operator kills 20 agents.
   const throttle = await runThrottleBench();
   printThrottleBench(throttle);
@@ -43,6 +46,7 @@ const main = async () => {
   console.log(`Halt (demo workload): 3 of 3 stopped ${demo.killToAllStoppedMs} ms after the kill, ${demo.sentAfterKill} emails after it; ${demo.duplicates} duplicates, ${demo.missing} missing`);
   const results = {
     gateway,
+    middleware,
     throttle,
     demo: { killToAllStoppedMs: demo.killToAllStoppedMs, sentAfterKill: demo.sentAfterKill, duplicates: demo.duplicates, missing: demo.missing },
     crossRegion,

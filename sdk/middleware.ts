@@ -68,6 +68,13 @@ export interface HaltMiddlewareOptions {
   readonly direct?: (Omit<DirectStatusOptions, 'tableName'> & { readonly tableName?: string }) | false;
   /** Direct mode: how often counts are reported over REST. @default 60000 */
   readonly reportIntervalMs?: number;
+  /**
+   * Report the counts not yet reported when Lambda shuts the container down. Lambda sends the
+   * runtime SIGTERM (and waits up to 300 ms, 500 ms with an external extension) only when an
+   * extension is registered; without one the last counts since the previous report are lost.
+   * @default true inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set)
+   */
+  readonly reportOnShutdown?: boolean;
 }
 
 interface Cached {
@@ -84,6 +91,23 @@ const defaults = { cacheTtlMs: DEFAULT_CACHE_TTL_MS, failClosedAfterMs: 90_000, 
 
 /** Left of the invocation for the handler's own answer when the first read waits long. */
 const ANSWER_MARGIN_MS = 500;
+
+/** The last report's bound at shutdown: inside the 300 ms Lambda gives the runtime. */
+const SHUTDOWN_REPORT_MS = 250;
+
+/** Every middleware of this process with counts to hand over when Lambda shuts it down. */
+const shutdownReports = new Set<() => Promise<void>>();
+let shutdownHooked = false;
+const hookShutdown = (): void => {
+  if (shutdownHooked) return;
+  shutdownHooked = true;
+  process.once('SIGTERM', () => {
+    void Promise.allSettled([...shutdownReports].map((report) => report())).then(() => {
+      // Ours was the only listener: do what SIGTERM does by default (end the process).
+      if (process.listenerCount('SIGTERM') === 0) process.exit(0);
+    });
+  });
+};
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -107,7 +131,15 @@ export const resolveMiddlewareOptions = (options: HaltMiddlewareOptions, env: En
   } else if (options.direct === undefined && tableName) {
     direct = { tableName };
   }
-  return { ...defaults, ...options, url: required('url', 'HALT_URL'), key: required('key', 'HALT_AGENT_KEY'), agentId: required('agentId', 'HALT_AGENT_ID'), direct };
+  return {
+    ...defaults,
+    reportOnShutdown: env.AWS_LAMBDA_FUNCTION_NAME !== undefined,
+    ...options,
+    url: required('url', 'HALT_URL'),
+    key: required('key', 'HALT_AGENT_KEY'),
+    agentId: required('agentId', 'HALT_AGENT_ID'),
+    direct,
+  };
 };
 
 export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareObj & { readonly instanceId: string } => {
@@ -180,6 +212,17 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
         }
       });
   };
+
+  if (settings.reportOnShutdown) {
+    // The counts since the last report, once what is in flight has settled.
+    shutdownReports.add(async () => {
+      const started = Date.now();
+      await Promise.race([reporting, new Promise((r) => setTimeout(r, SHUTDOWN_REPORT_MS / 2))]);
+      const left = SHUTDOWN_REPORT_MS - (Date.now() - started);
+      if (hasCounts() && left > 0) await heartbeat(cached?.answer.version, left).catch(() => undefined);
+    });
+    hookShutdown();
+  }
 
   /**
    * One status read: a heartbeat (registers the container, carries its counts), or in direct

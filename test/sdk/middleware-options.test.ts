@@ -15,7 +15,11 @@ describe('resolveMiddlewareOptions', () => {
       direct: { tableName: 'halt-state' },
       cacheTtlMs: 1_000,
       reportIntervalMs: 60_000,
+      reportOnShutdown: false,
     });
+    // inside Lambda the last counts go when it shuts the container down
+    expect(resolveMiddlewareOptions({}, { ...protectedEnv, AWS_LAMBDA_FUNCTION_NAME: 'mailer' }).reportOnShutdown).toBe(true);
+    expect(resolveMiddlewareOptions({ reportOnShutdown: false }, { ...protectedEnv, AWS_LAMBDA_FUNCTION_NAME: 'mailer' }).reportOnShutdown).toBe(false);
   });
 
   it('lets options win, and direct: false keep REST reads though the table is known', () => {
