@@ -21,6 +21,7 @@ import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
 import type { HeartbeatResult } from './protocol/types';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface HaltLambdaContext {
   /** Aborted when the agent is found killed while the handler runs (a pause lets it finish). */
@@ -38,6 +39,13 @@ export interface HaltMiddlewareOptions {
   readonly url?: string;
   /** The agent's key. @default process.env.HALT_AGENT_KEY */
   readonly key?: string;
+  /**
+   * Where the agent's key is kept instead (`protect`'s `createKey`): a Secrets Manager secret,
+   * read once at cold start, before the first status read (a secret that cannot be read keeps
+   * the container from running: fail closed). A client of your own may be given.
+   * @default process.env.HALT_AGENT_KEY_SECRET, when no key is given
+   */
+  readonly keySecret?: string | { readonly secretId: string; readonly client?: SecretsManagerClient };
   /** @default process.env.HALT_AGENT_ID (set by `protect`) */
   readonly agentId?: string;
   /** @default a random id per container (`lambda-…`) */
@@ -111,17 +119,34 @@ const hookShutdown = (): void => {
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
+/** The agent's key from its Secrets Manager secret (the client is loaded only when needed). */
+const readKeySecret = async (secret: { secretId: string; client?: SecretsManagerClient } | undefined, timeoutMs: number): Promise<string> => {
+  if (!secret) throw new TypeError('haltMiddleware: no key and no key secret');
+  const { GetSecretValueCommand, SecretsManagerClient: Client } = await import('@aws-sdk/client-secrets-manager');
+  const client = secret.client ?? new Client({ maxAttempts: 3 });
+  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secret.secretId }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+  if (!SecretString?.startsWith('halt_')) throw new Error(`the secret ${secret.secretId} holds no Halt key (halt_…); was it written by halt.protect's createKey?`);
+  return SecretString;
+};
+
 /**
  * The options with what `protect` puts in the function's environment filled in; a clear error
  * naming the option and its variable for anything still missing (at cold start, not at the
  * first kill).
  */
 export const resolveMiddlewareOptions = (options: HaltMiddlewareOptions, env: Environment = process.env) => {
-  const required = (name: 'url' | 'key' | 'agentId', variable: string): string => {
+  const required = (name: 'url' | 'agentId', variable: string): string => {
     const value = options[name] ?? env[variable];
-    if (!value) throw new TypeError(`haltMiddleware: ${name} is missing: pass { ${name} } or set ${variable}${name === 'key' ? " (the agent's key)" : " (halt.protect sets it)"}`);
+    if (!value) throw new TypeError(`haltMiddleware: ${name} is missing: pass { ${name} } or set ${variable} (halt.protect sets it)`);
     return value;
   };
+  // The key itself, or the secret that holds it.
+  const key = options.key ?? env.HALT_AGENT_KEY;
+  const secret = key ? undefined : (options.keySecret ?? env.HALT_AGENT_KEY_SECRET);
+  if (!key && !secret) {
+    throw new TypeError("haltMiddleware: key is missing: pass { key } or set HALT_AGENT_KEY (the agent's key), or keep it in Secrets Manager (HALT_AGENT_KEY_SECRET; halt.protect's createKey sets it)");
+  }
+  const keySecret = typeof secret === 'string' ? { secretId: secret } : secret;
   const tableName = env.HALT_STATE_TABLE;
   let direct: DirectStatusOptions | undefined;
   if (options.direct) {
@@ -136,7 +161,8 @@ export const resolveMiddlewareOptions = (options: HaltMiddlewareOptions, env: En
     reportOnShutdown: env.AWS_LAMBDA_FUNCTION_NAME !== undefined,
     ...options,
     url: required('url', 'HALT_URL'),
-    key: required('key', 'HALT_AGENT_KEY'),
+    key,
+    keySecret,
     agentId: required('agentId', 'HALT_AGENT_ID'),
     direct,
   };
@@ -145,7 +171,22 @@ export const resolveMiddlewareOptions = (options: HaltMiddlewareOptions, env: En
 export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareObj & { readonly instanceId: string } => {
   const settings = resolveMiddlewareOptions(options);
   const instanceId = options.instanceId ?? `lambda-${randomBytes(6).toString('hex')}`;
-  const http = new HttpClient({ url: settings.url, key: settings.key, timeoutMs: settings.timeoutMs });
+  let http: HttpClient | undefined;
+  let keyRead: Promise<string> | undefined;
+  /** The REST client, once the key is known (read from its secret the first time; again after a failure). */
+  const api = async (): Promise<HttpClient> => {
+    if (http) return http;
+    let key = settings.key;
+    if (!key) {
+      keyRead ??= readKeySecret(settings.keySecret, settings.coldTimeoutMs).catch((error: unknown) => {
+        keyRead = undefined;
+        throw error;
+      });
+      key = await keyRead;
+    }
+    http ??= new HttpClient({ url: settings.url, key, timeoutMs: settings.timeoutMs });
+    return http;
+  };
   const base = `/agents/${encodeURIComponent(settings.agentId)}`;
   let cached: Cached | undefined;
   let lastContactAt = Date.now();
@@ -169,7 +210,7 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
     pending.failed = 0;
     pending.costUsd = 0;
     try {
-      return await http.request<HeartbeatResult>('POST', `${base}/heartbeat`, {
+      return await (await api()).request<HeartbeatResult>('POST', `${base}/heartbeat`, {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         body: { instanceId, ...(version !== undefined ? { acknowledgedVersion: version } : {}), ...(withCounts ? { metrics } : {}) },
       });
@@ -233,6 +274,8 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
     const timeoutMs = cached
       ? settings.timeoutMs
       : Math.max(settings.timeoutMs, Math.min(settings.coldTimeoutMs, (remainingMs?.() ?? Infinity) - ANSWER_MARGIN_MS));
+    // Direct reads need no key, but a container that could not report or ask runs for no one.
+    if (!http) await api();
     // A container obeys the version it read last: it refuses work once that is a stop.
     const previous = cached?.answer.version;
     const answer = reader ? await reader.read(settings.agentId, { signal: AbortSignal.timeout(timeoutMs) }) : await heartbeat(previous, timeoutMs);
@@ -304,7 +347,7 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
       },
       intent: async (action, intentOptions = {}) => {
         try {
-          return await http.request<{ intentId: string }>('POST', `${base}/intents`, { body: { instanceId, action, ...intentOptions } });
+          return await (await api()).request<{ intentId: string }>('POST', `${base}/intents`, { body: { instanceId, action, ...intentOptions } });
         } catch (error) {
           if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
             if (error.code === 'agent_killed' || error.code === 'agent_paused') cached = undefined;

@@ -1,7 +1,7 @@
 /**
  * A Lambda-hosted agent protected by Halt, deployed beside it in one stack: the one line is
- * `halt.protect(mailer, { agentId: 'email-campaign' })`. The handler (./handler.ts) wraps
- * its work with `haltMiddleware` in direct mode.
+ * `halt.protect(mailer, { agentId: 'email-campaign', createKey: true })`. The handler
+ * (./handler.ts) wraps its work with `haltMiddleware()`: direct reads, its key from the secret.
  *
  *   npx cdk synth --app "npx tsx examples/protected-agent/app.ts"
  */
@@ -23,7 +23,8 @@ export const buildExampleApp = (app = new App()): Stack => {
     timeout: Duration.seconds(30),
     bundling: { minify: true },
   });
-  halt.protect(mailer, { agentId: 'email-campaign' });
+  // Its agent's key is minted at deploy into a secret only this function may read.
+  halt.protect(mailer, { agentId: 'email-campaign', createKey: true });
   return stack;
 };
 

@@ -16,6 +16,6 @@ const sendBatch = async (event: { recipients: string[] }, context: Context) => {
   return { sent: event.recipients.length };
 };
 
-// halt.protect gave the function HALT_URL, HALT_AGENT_ID and HALT_STATE_TABLE (direct reads);
-// HALT_AGENT_KEY is the agent's key.
+// halt.protect gave the function HALT_URL, HALT_AGENT_ID, HALT_STATE_TABLE (direct reads) and
+// HALT_AGENT_KEY_SECRET (its key, read once at cold start).
 export const handler = middy(sendBatch).use(haltMiddleware());

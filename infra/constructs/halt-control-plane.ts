@@ -9,7 +9,8 @@
  */
 import { ArnFormat, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { protectedReadStatement } from './protect';
+import { protectedKeyStatement, protectedReadStatement } from './protect';
+import { AgentKeys } from './agent-keys';
 import { HaltFunction } from './halt-function';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { TableV2, type ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -63,6 +64,21 @@ export interface HaltControlPlaneProps {
   readonly dashboard?: boolean;
 }
 
+/** `protect`'s options. */
+export interface ProtectOptions {
+  /** The agent the function works for. */
+  readonly agentId: string;
+  /** Brake the function (reserved concurrency 0) on the agent's kill. @default true (needs a functionName) */
+  readonly hardStop?: boolean;
+  /**
+   * Mint the agent's key at deploy into a Secrets Manager secret the function may read
+   * (`HALT_AGENT_KEY_SECRET`; the middleware reads it at cold start); the agent is created if
+   * it does not exist. Removing the function (or this option) revokes the key. @default false:
+   * give the function `HALT_AGENT_KEY` yourself
+   */
+  readonly createKey?: boolean;
+}
+
 export class HaltControlPlane extends Construct {
   public readonly table: ITableV2;
   public readonly eventBus: EventBus;
@@ -79,6 +95,10 @@ export class HaltControlPlane extends Construct {
   private readonly hardStopArns: string[] = [];
   /** `agentId=functionArn` of every protected function (the consumer brakes them on the agent's kill). */
   private readonly protectedPairs: string[] = [];
+  /** What Halt's functions are configured with (the key provisioner is made on first use). */
+  private readonly functionEnvironment: Record<string, string>;
+  private readonly logRetention?: RetentionDays;
+  private agentKeys?: AgentKeys;
   public readonly dashboard?: DashboardHosting;
 
   public constructor(scope: Construct, id: string, props: HaltControlPlaneProps = {}) {
@@ -109,6 +129,8 @@ export class HaltControlPlane extends Construct {
       // functions `protect` adds later join the list.
       ...(this.hardStopArns.length > 0 ? { HALT_HARD_STOP_FUNCTIONS: Lazy.string({ produce: () => this.hardStopArns.join(',') }) } : {}),
     };
+    this.functionEnvironment = environment;
+    if (props.logRetention) this.logRetention = props.logRetention;
     const retention = props.logRetention ? { logRetention: props.logRetention } : {};
     this.websocket = new HaltWebSocketApi(this, 'WebSocket', { stateTable: this.table, eventBus: this.eventBus, environment, otherRegions, ...retention });
     this.pipeline = new StreamPipeline(this, 'Pipeline', {
@@ -169,7 +191,7 @@ export class HaltControlPlane extends Construct {
    * made of the name (its generated name would make Halt's functions depend on it, and it
    * depends on Halt's API: a cycle).
    */
-  public protect(fn: LambdaFunction, options: { readonly agentId: string; readonly hardStop?: boolean }): void {
+  public protect(fn: LambdaFunction, options: ProtectOptions): void {
     if (!ID_PATTERN.test(options.agentId)) throw new Error(`protect: agentId "${options.agentId}" is not an agent id (lowercase letters, digits, - _ . ; up to 64)`);
     const brakeable = options.hardStop ?? true;
     // The name given to the function (`fn.functionName` is always a reference to it).
@@ -182,6 +204,18 @@ export class HaltControlPlane extends Construct {
     fn.addEnvironment('HALT_URL', this.restApi.url);
     fn.addEnvironment('HALT_AGENT_ID', options.agentId);
     fn.addEnvironment('HALT_STATE_TABLE', this.table.tableName);
+    if (options.createKey) {
+      this.agentKeys ??= new AgentKeys(this, 'AgentKeys', {
+        table: this.table,
+        environment: this.functionEnvironment,
+        otherRegions: this.otherRegions,
+        ...(this.logRetention ? { logRetention: this.logRetention } : {}),
+      });
+      const secret = this.agentKeys.provision(fn, 'HaltAgentKey', { agentId: options.agentId, keyName: `protect:${physicalName ?? fn.node.path}` });
+      const statement = protectedKeyStatement(secret.secretArn);
+      fn.addToRolePolicy(new PolicyStatement({ actions: statement.actions, resources: statement.resources }));
+      fn.addEnvironment('HALT_AGENT_KEY_SECRET', secret.secretArn);
+    }
     if (!brakeable) return;
     const arn = Stack.of(this).formatArn({ service: 'lambda', resource: 'function', resourceName: physicalName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     if (this.hardStopArns.length === 0) {

@@ -21,3 +21,6 @@ export const protectedReadStatement = (agentId: string, tableArn: string): Prote
   resources: [tableArn],
   condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`${PARTITION.agent}${agentId}`] } },
 });
+
+/** What a protected function may do with its agent key's secret: read it (at cold start). */
+export const protectedKeyStatement = (secretArn: string) => ({ effect: 'Allow' as const, actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] });

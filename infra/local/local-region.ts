@@ -40,6 +40,7 @@ import { FUNCTION_IDS, restFunctionId, socketFunctionId } from '../function-ids'
 import { LOCAL_ACCOUNT, LocalIam, localFunctionOf, stackPolicies, type AccessDenial, type LocalIamOptions } from './iam/local-iam';
 import { startS3StandIn } from './s3-stand-in';
 import { startSqsStandIn } from './sqs-stand-in';
+import { startSecretsStandIn, type SecretsStandIn } from './secrets-stand-in';
 import { createRemindStops } from '../../lambdas/reminders/remind-stops';
 import type { SinkedEvent } from './event-sink';
 import { createBusProbe } from '../../lambdas/doctor/bus-probe';
@@ -134,6 +135,8 @@ export interface LocalRegion {
   onBusEvent(event: SinkedEvent): void;
   /** The stop reminders' queue: messages not yet handled, and a wait for those in hand. */
   readonly reminders: { pending(): number; idle(): Promise<void> };
+  /** The region's Secrets Manager stand-in (provisioned agent keys). */
+  readonly secrets: SecretsStandIn;
   stop(): Promise<void>;
 }
 
@@ -211,6 +214,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       ...(options.onError ? { onError: options.onError } : {}),
     });
     cleanups.push(() => sqs.stop());
+    const secrets = await startSecretsStandIn({ dir: join(options.dataDir, 'secrets'), region: options.region, ...(options.host ? { host: options.host } : {}) });
+    cleanups.push(() => secrets.stop());
     const s3 = await startS3StandIn({ dir: join(options.dataDir, 's3'), buckets: [failedBatchesBucket(options.region)], ...(options.host ? { host: options.host } : {}) });
     cleanups.push(() => s3.stop());
     const websocket = await startWebSocketGateway({
@@ -247,6 +252,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       ...(options.lambda ? { HALT_LAMBDA_ENDPOINT: options.lambda.endpoint, HALT_PUSH_WORKER_FUNCTION: pushWorkerName(options.region), HALT_STREAM_CONSUMER_FUNCTION: consumerName(options.region) } : {}),
       HALT_S3_ENDPOINT: s3.endpoint,
       HALT_SQS_ENDPOINT: sqs.endpoint,
+      HALT_SECRETS_ENDPOINT: secrets.endpoint,
       HALT_REMINDERS_QUEUE: sqs.queueUrl(remindersQueueName(options.region)),
       HALT_FAILED_BATCHES_BUCKET: failedBatchesBucket(options.region),
       // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS
@@ -414,6 +420,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       scheduler,
       streamIdle: () => poller.idle(),
       reminders: { pending: () => sqs.pending(remindersQueueName(options.region)), idle: () => sqs.idle() },
+      secrets,
       functions,
       ready: () => gateway.ready(),
       onBusEvent,

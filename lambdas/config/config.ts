@@ -59,6 +59,8 @@ export interface HaltConfig {
   readonly s3Endpoint?: string;
   /** SQS (local stand-in). */
   readonly sqsEndpoint?: string;
+  /** Secrets Manager (local stand-in). */
+  readonly secretsEndpoint?: string;
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
@@ -142,6 +144,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   const lambdaEndpoint = optionalUrl(env, 'HALT_LAMBDA_ENDPOINT');
   const s3Endpoint = optionalUrl(env, 'HALT_S3_ENDPOINT');
   const sqsEndpoint = optionalUrl(env, 'HALT_SQS_ENDPOINT');
+  const secretsEndpoint = optionalUrl(env, 'HALT_SECRETS_ENDPOINT');
   const remindersQueueUrl = optionalUrl(env, 'HALT_REMINDERS_QUEUE');
   const failedBatchesBucket = env.HALT_FAILED_BATCHES_BUCKET?.trim();
   const consumerFunction = env.HALT_STREAM_CONSUMER_FUNCTION?.trim();
@@ -181,6 +184,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     ...(failedBatchesBucket ? { failedBatches: { bucket: failedBatchesBucket, ...(consumerFunction ? { consumerFunction } : {}) } } : {}),
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(sqsEndpoint ? { sqsEndpoint } : {}),
+    ...(secretsEndpoint ? { secretsEndpoint } : {}),
     ...(remindersQueueUrl ? { remindersQueueUrl } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),

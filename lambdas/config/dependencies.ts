@@ -22,6 +22,9 @@ import { EventBridgePublisher } from '../adapters/eventbridge-publisher';
 import type { EventPublisher } from '../ports/event-publisher';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerWriter } from '../adapters/secrets-manager';
+import type { SecretWriter } from '../ports/secrets';
 import { SqsReminderQueue } from '../adapters/sqs-reminders';
 import type { ReminderQueue } from '../ports/reminders';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -52,6 +55,8 @@ export interface Dependencies {
   readonly pushShard?: (shard: PushShard) => Promise<ShardOutcome>;
   /** The consumer's failed stream batches, and the consumer to replay them (the replay routes). */
   readonly failedBatches?: { readonly store: FailedBatchStore; readonly consumer?: StreamConsumerInvoker };
+  /** Where provisioned agent keys go (the client is made at the first write). */
+  readonly secrets: SecretWriter;
 }
 
 export type DependencyProvider = () => Dependencies;
@@ -66,7 +71,10 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
  */
 export interface LocalFunction {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  prepareClient?(client: DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient, service: 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs'): void;
+  prepareClient?(
+    client: DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient | SecretsManagerClient,
+    service: 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs' | 'secretsmanager',
+  ): void;
 }
 
 /** The repository's document client: attributes left undefined are not written. */
@@ -207,8 +215,20 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     ...(config.lambdaEndpoint ? { endpoint: config.lambdaEndpoint, credentials: localCredentials } : {}),
     ...(localFunction?.prepareClient ? { prepareClient: (client: LambdaClient) => localFunction.prepareClient?.(client, 'lambda') } : {}),
   });
+  let secretsClient: SecretsManagerClient | undefined;
+  const secrets = new SecretsManagerWriter(() => {
+    if (!secretsClient) {
+      secretsClient = new SecretsManagerClient({
+        region: config.region,
+        ...(config.secretsEndpoint ? { endpoint: config.secretsEndpoint, credentials: localCredentials } : {}),
+      });
+      localFunction?.prepareClient?.(secretsClient, 'secretsmanager');
+    }
+    return secretsClient;
+  });
   return {
     throttle,
+    secrets,
     hardStopStore: repository,
     doctorEvents: repository,
     config,

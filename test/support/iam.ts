@@ -3,7 +3,8 @@
  * DynamoDB client of a user function `protect` put under an agent, held to its one statement.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { protectedReadStatement } from '../../infra/constructs/protect';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { protectedKeyStatement, protectedReadStatement } from '../../infra/constructs/protect';
 import { LocalIam, enforcePolicy, type AccessDenial } from '../../infra/local/iam/local-iam';
 import type { FunctionPolicies } from '../../infra/local/iam/policy';
 import { LOCAL_ACCOUNT } from '../../infra/local/lambda-context';
@@ -24,19 +25,32 @@ export const withoutGrant = (policies: FunctionPolicies, functionId: string, act
 };
 
 /**
- * A DynamoDB client of a user function protected for `agentId` in `region`, held by the local
- * IAM to `protectedReadStatement` (its own agent's partition, read only), as its role is in AWS.
+ * The clients of a user function protected for `agentId` in `region`, held by the local IAM to
+ * what `protect` grants, as its role is in AWS: DynamoDB to `protectedReadStatement` (its own
+ * agent's partition, read only) and, with `createKey`, Secrets Manager to reading its key's
+ * secret (`protectedKeyStatement`).
  */
-export const protectedFunctionClient = (region: LocalRegion, agentId: string, onDenied: (denial: AccessDenial) => void): DynamoDBClient => {
+export const protectedFunctionClients = (region: LocalRegion, agentId: string, onDenied: (denial: AccessDenial) => void, keySecretArn?: string) => {
   const tableArn = `arn:aws:dynamodb:${region.region}:${LOCAL_ACCOUNT}:table/${LOCAL_STATE_TABLE}`;
   const iam = new LocalIam({
     region: region.region,
     names: { stateTable: LOCAL_STATE_TABLE, connectionsTable: 'none', eventBus: 'none', pushWorker: 'none', webSocketApi: 'none', failedBatches: 'none', streamConsumer: 'none', remindersQueue: 'none' },
     hardStopFunctions: [],
     partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name },
-    policies: { note: 'a protected user function', functions: { 'User/Mailer': [protectedReadStatement(agentId, tableArn)] }, settings: {} },
+    policies: {
+      note: 'a protected user function',
+      functions: { 'User/Mailer': [protectedReadStatement(agentId, tableArn), ...(keySecretArn ? [protectedKeyStatement(keySecretArn)] : [])] },
+      settings: {},
+    },
   });
-  const client = new DynamoDBClient({ region: region.region, endpoint: region.dynamoEndpoint, credentials: { accessKeyId: 'usermailer', secretAccessKey: 'local' } });
-  enforcePolicy({ client, service: 'dynamodb', functionId: 'User/Mailer', iam, onDenied });
-  return client;
+  const credentials = { accessKeyId: 'usermailer', secretAccessKey: 'local' };
+  const dynamo = new DynamoDBClient({ region: region.region, endpoint: region.dynamoEndpoint, credentials });
+  enforcePolicy({ client: dynamo, service: 'dynamodb', functionId: 'User/Mailer', iam, onDenied });
+  const secrets = new SecretsManagerClient({ region: region.region, endpoint: region.secrets.endpoint, credentials, maxAttempts: 1 });
+  enforcePolicy({ client: secrets, service: 'secretsmanager', functionId: 'User/Mailer', iam, onDenied });
+  return { dynamo, secrets };
 };
+
+/** The DynamoDB client alone (direct reads, no key secret). */
+export const protectedFunctionClient = (region: LocalRegion, agentId: string, onDenied: (denial: AccessDenial) => void): DynamoDBClient =>
+  protectedFunctionClients(region, agentId, onDenied).dynamo;

@@ -16,6 +16,7 @@ import { EventBridgeServiceException, type EventBridgeClient } from '@aws-sdk/cl
 import { LambdaServiceException, type LambdaClient } from '@aws-sdk/client-lambda';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { SQSServiceException, type SQSClient } from '@aws-sdk/client-sqs';
+import { SecretsManagerServiceException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { BuildMiddleware, MiddlewareStack } from '@smithy/types';
 import type { LocalFunction } from '../../../lambdas/config/dependencies';
 import { LOCAL_ACCOUNT } from '../lambda-context';
@@ -148,6 +149,7 @@ export class LocalIam {
     if (service === 'events') return this.eventsRequests(operation, input);
     if (service === 's3') return s3Requests(operation, input);
     if (service === 'sqs') return this.sqsRequests(operation, input, region);
+    if (service === 'secretsmanager') return this.secretsRequests(operation, input, region);
     return this.lambdaRequests(operation, input);
   }
 
@@ -268,6 +270,15 @@ export class LocalIam {
     return [{ action: `sqs:${operation}`, resource: `arn:aws:sqs:${region}:${LOCAL_ACCOUNT}:${name}` }];
   }
 
+  /**
+   * Secrets Manager acts on the secret's ARN. Halt's calls name secrets by ARN; one named by
+   * name is checked against `…:secret:<name>` (AWS matches the full ARN, random suffix included).
+   */
+  private secretsRequests(operation: string, input: Record<string, unknown>, region: string): AuthorizationRequest[] {
+    const id = String(input.SecretId ?? input.Name ?? '');
+    return [{ action: `secretsmanager:${operation}`, resource: id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${region}:${LOCAL_ACCOUNT}:secret:${id}` }];
+  }
+
   private lambdaRequests(operation: string, input: Record<string, unknown>): AuthorizationRequest[] {
     const name = input.FunctionName as string;
     const resource = name.startsWith('arn:') ? name : `arn:aws:lambda:${this.options.region}:${LOCAL_ACCOUNT}:function:${name}`;
@@ -276,8 +287,8 @@ export class LocalIam {
   }
 }
 
-type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient;
-type Service = 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs';
+type SdkClient = DynamoDBClient | EventBridgeClient | LambdaClient | S3Client | SQSClient | SecretsManagerClient;
+type Service = 'dynamodb' | 'events' | 'lambda' | 's3' | 'sqs' | 'secretsmanager';
 
 /**
  * S3's actions are not its operations' names: listing a bucket is `s3:ListBucket` on the
@@ -298,6 +309,7 @@ const EXCEPTIONS: Record<Service, { type: new (options: { name: string; $fault: 
   lambda: { type: LambdaServiceException, status: 403 },
   s3: { type: S3ServiceException, status: 403 },
   sqs: { type: SQSServiceException, status: 400 },
+  secretsmanager: { type: SecretsManagerServiceException, status: 400 },
 };
 
 /**
