@@ -25,6 +25,10 @@ import { HttpClient } from './http-client';
 import { GATEWAY_THROTTLED, KEEPALIVE_ACTION, KEEPALIVE_INTERVAL_MS, type ServerMessage } from './protocol/messages';
 import type { AgentStatus } from './protocol/schemas';
 import type { HeartbeatResult } from './protocol/types';
+import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
+
+/** How often a direct-mode instance reads the replica, by default. */
+export const DEFAULT_DIRECT_READ_INTERVAL_MS = 1_000;
 
 export interface HaltAgentOptions {
   /** REST base URL, e.g. `http://127.0.0.1:4700`. */
@@ -61,6 +65,15 @@ export interface HaltAgentOptions {
   readonly reconnect?: { readonly minDelayMs?: number; readonly maxDelayMs?: number };
   /** Per REST request. @default 10000 */
   readonly timeoutMs?: number;
+  /**
+   * For an instance in Halt's own account (AWS credentials with `protectedReadStatement`'s
+   * read of its agent's items): read the status straight from the state table's regional
+   * replica every `readIntervalMs` (one eventually consistent query, half a read unit),
+   * besides the pushes and heartbeats. An instance without a WebSocket then learns of a kill
+   * within about a second instead of a heartbeat interval, while its REST heartbeat (presence,
+   * metrics) stays at `heartbeatIntervalMs`.
+   */
+  readonly direct?: DirectStatusOptions & { readonly readIntervalMs?: number };
 }
 
 export type AgentState = AgentStatus | 'unknown' | 'unreachable';
@@ -110,6 +123,9 @@ export class HaltAgent extends EventEmitter {
   private ackRetryTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
+  private readonly reader: DirectStatusReader | undefined;
+  private directTimer: NodeJS.Timeout | undefined;
+  private directReading = false;
   private closed = false;
 
   public constructor(options: HaltAgentOptions) {
@@ -118,6 +134,7 @@ export class HaltAgent extends EventEmitter {
     this.agentId = options.agentId;
     this.instanceId = options.instanceId;
     this.http = new HttpClient({ url: options.url, key: options.key, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+    this.reader = options.direct ? new DirectStatusReader(options.direct) : undefined;
   }
 
   /**
@@ -149,6 +166,7 @@ export class HaltAgent extends EventEmitter {
     const interval = this.options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.heartbeatTimer = setInterval(() => void this.tick(), interval);
     this.watchdogTimer = setInterval(() => this.checkContact(), Math.min(1_000, interval));
+    if (this.reader) this.directTimer = setInterval(() => void this.directRead(), this.options.direct?.readIntervalMs ?? DEFAULT_DIRECT_READ_INTERVAL_MS);
     return first;
   }
 
@@ -157,6 +175,7 @@ export class HaltAgent extends EventEmitter {
     this.closed = true;
     clearInterval(this.heartbeatTimer);
     clearInterval(this.watchdogTimer);
+    clearInterval(this.directTimer);
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.ackRetryTimer);
     clearTimeout(this.failureReportTimer);
@@ -299,6 +318,22 @@ export class HaltAgent extends EventEmitter {
       await this.beat();
     } else if (now - this.lastSentAt >= (this.options.keepAliveIntervalMs ?? KEEPALIVE_INTERVAL_MS)) {
       this.send(socket, { action: KEEPALIVE_ACTION }, (error) => this.report(error));
+    }
+  }
+
+  /** Direct mode: the replica's answer is contact, like a heartbeat's (one read at a time). */
+  private async directRead(): Promise<void> {
+    if (!this.reader || this.directReading || this.closed) return;
+    this.directReading = true;
+    try {
+      const answer = await this.reader.read(this.agentId, { signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000) });
+      this.lastContactAt = Date.now();
+      this.failMode = answer.failMode;
+      this.apply({ status: answer.status, version: answer.version, reason: answer.reason ?? null });
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.directReading = false;
     }
   }
 

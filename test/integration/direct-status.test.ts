@@ -13,6 +13,7 @@ import { lambdaContext } from '../../infra/local/lambda-context';
 import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
 import { AgentStoppedError } from '../../sdk/errors';
 import { haltMiddleware } from '../../sdk/middleware';
+import { HaltAgent } from '../../sdk/agent';
 import { HaltClient } from '../../sdk/operator-client';
 import { protectedFunctionClient } from '../support/iam';
 import { useTestRuntime, waitFor } from '../support/local-runtime';
@@ -105,5 +106,35 @@ describe('direct status reads (local runtime, local IAM)', () => {
     expect(ran).toBe(0);
     expect(denials.at(-1)).toMatchObject({ functionId: 'User/Mailer', action: 'dynamodb:Query' });
     denials.length = 0;
+  });
+
+  it('lets a HaltAgent without a WebSocket learn of a kill from the replica, long before its next heartbeat', async () => {
+    const t = runtime();
+    const operator = new HaltClient({ url: t.runtime.restUrl, key: t.operatorKey });
+    const { agentKey } = await operator.createAgent({ agentId: 'direct-worker' });
+    // no WebSocket, a REST heartbeat a minute: without direct reads, a kill would wait for it
+    const agent = new HaltAgent({
+      url: t.runtime.restUrl,
+      key: agentKey,
+      agentId: 'direct-worker',
+      instanceId: 'ecs-1',
+      heartbeatIntervalMs: 60_000,
+      direct: { tableName: LOCAL_STATE_TABLE, client: protectedClient('direct-worker'), readIntervalMs: 200 },
+    });
+    agent.on('error', () => undefined);
+    try {
+      await agent.start();
+      expect(agent.status).toBe('active');
+      const killed = await operator.kill({ agentId: 'direct-worker', reason: 'stop the workers' });
+      await waitFor(() => agent.signal.aborted || undefined, { what: 'the worker stopped', ceilingMs: 10_000 });
+      expect(agent.status).toBe('killed');
+      // and it acknowledges over REST, so the operator sees it stopped
+      await waitFor(async () => (await operator.getAgent({ agentId: 'direct-worker' })).instanceList.find((i) => i.instanceId === 'ecs-1')?.acknowledgedVersion === killed.version, {
+        what: 'the kill acknowledged',
+      });
+      expect(denials).toEqual([]);
+    } finally {
+      await agent.close();
+    }
   });
 });
