@@ -12,6 +12,8 @@ module.exports = {
   },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   globalSetup: '<rootDir>/test/global-setup.js',
-  testTimeout: 60000,
+  // A guard against a hang, not a speed check (speed is measured in bench/): two workers on two
+  // cores, each with DynamoDB Local, can take a test that needs 25 s alone past a minute.
+  testTimeout: 120000,
   maxWorkers: 2,
 };

@@ -24,5 +24,5 @@ describe('the 9 AM incident demo (small)', () => {
     for (const label of ['i-1 (local-1)', 'i-2 (local-1)', 'i-3 (local-2)']) {
       expect(seen.some((tick) => tick.some((b) => b.label === label && b.state.startsWith('stopped')))).toBe(true);
     }
-  });
+  }, 180_000); // ~25 s alone; beside the bundling test and the fault tests on 2 cores, over a minute in CI
 });
