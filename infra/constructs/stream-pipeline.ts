@@ -82,6 +82,9 @@ export class StreamPipeline extends Construct {
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], prefixes: leadingKeys('audit') });
     // In the write region, stop markers from other regions are folded into the agent item.
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
+    // In the write region, a kill or pause cancels the agent's open approvals: the approval
+    // item, its open copy under the agent (removed) and the event on the agent item.
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('agent', 'approval') });
     props.eventBus.grantPutEventsTo(this.consumer);
     // The hard stop: saved settings live under HARDSTOP#<agent>; the brake is on the named functions only.
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('hardStop') });

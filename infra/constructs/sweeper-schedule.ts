@@ -37,9 +37,11 @@ export class SweeperSchedule extends Construct {
       timeout: Duration.seconds(60),
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
-    // Reads agents and instances; writes only the "reported" mark on instance items.
+    // Reads agents and instances; writes the "reported" mark on instance items and, in the
+    // write region, approvals past their time (approval item, its open copy, the agent's event).
     props.table.grantReadData(this.sweeper);
     grantItemWrites({ fn: this.sweeper, table: props.table, actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent') });
+    grantItemWrites({ fn: this.sweeper, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('agent', 'approval') });
     props.eventBus.grantPutEventsTo(this.sweeper);
     new Rule(this, 'Every', {
       schedule: Schedule.rate(every),

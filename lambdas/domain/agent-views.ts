@@ -53,6 +53,7 @@ export const toAgentView = (
     },
     intentsToday: usage.intents,
     costTodayUsd: Math.round(usage.costUsd * 1e6) / 1e6,
+    wouldRefuseToday: usage.wouldRefuse,
     lastHeartbeatAt,
     policy: agent.policy,
     createdAt: agent.createdAt,

@@ -12,7 +12,7 @@ import { inWriteRegion } from './regions';
 import { effectiveAgent, foldIn } from './stop-markers';
 import type { AgentRepository } from '../ports/repository';
 
-const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
+const EMPTY_USAGE = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0, wouldRefuse: 0 };
 
 /**
  * Read a live agent (strongly consistent, this region's replica) as every gateway treats it
@@ -145,7 +145,7 @@ export const getUsageHistory = async (
   ctx: DomainContext,
   agentId: string,
   days: number,
-): Promise<{ days: { day: string; intents: number; costUsd: number; succeeded: number; failed: number; denied: number }[] }> => {
+): Promise<{ days: { day: string; intents: number; costUsd: number; succeeded: number; failed: number; denied: number; wouldRefuse: number }[] }> => {
   await requireAgent(ctx, agentId);
   const today = ctx.now();
   const windows = Array.from({ length: days }, (_, i) => new Date(today.getTime() - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10));
@@ -153,7 +153,7 @@ export const getUsageHistory = async (
   return {
     days: windows.map((day, i) => {
       const u = usage[i] ?? EMPTY_USAGE;
-      return { day, intents: u.intents, costUsd: Math.round(u.costUsd * 1e6) / 1e6, succeeded: u.succeeded, failed: u.failed, denied: u.denied };
+      return { day, intents: u.intents, costUsd: Math.round(u.costUsd * 1e6) / 1e6, succeeded: u.succeeded, failed: u.failed, denied: u.denied, wouldRefuse: u.wouldRefuse };
     }),
   };
 };

@@ -3,10 +3,12 @@
  * bulk changes, automatic stops by a policy, the gateway refusing a stopped agent's intent and
  * the stream consumer's safety net all tell instances through here, and only here.
  */
-import type { AgentMessage, ControlMessage } from '../../sdk/protocol/messages';
+import type { ActionKillMessage, AgentMessage, ApprovalDecisionMessage, ApprovalMessage, ControlMessage } from '../../sdk/protocol/messages';
+import type { Approval } from '../../sdk/protocol/types';
+import { mapWithConcurrency } from './concurrency';
 import { toAgentView } from './agent-views';
 import { usageWindows, type DomainContext } from './context';
-import type { AgentRecord, InstanceRecord } from '../ports/records';
+import type { AgentRecord, FleetChange, InstanceRecord } from '../ports/records';
 import type { ProgressTracker } from './progress';
 
 const TYPE_OF_STATUS = { killed: 'kill', paused: 'pause', active: 'resume' } as const;
@@ -116,4 +118,36 @@ export const announceProgress = async (ctx: DomainContext, agentId: string, prog
     if (!agent || agent.deleted) throw new Error(`agent ${agentId} is gone`);
     return agentMessage(ctx, agent, progress);
   });
+};
+
+/**
+ * A fleet-wide action kill or lift, told to every connection in this region: each agent's
+ * instances, and watchers. Resolves to how many agent connections it was sent or handed to.
+ */
+export const announceFleetChange = async (ctx: DomainContext, change: FleetChange): Promise<number> => {
+  if (!ctx.notifier) return 0;
+  const notifier = ctx.notifier;
+  const message: ActionKillMessage = { type: change.type, action: change.action, reason: change.reason };
+  const agents = await ctx.repository.listAgents();
+  const sent = await mapWithConcurrency(agents, 16, (agent) => notifier.pushToAgent(agent.agentId, message));
+  await notifier.pushToWatchers(message);
+  return sent.reduce((a, b) => a + b, 0);
+};
+
+/** Approval statuses its agent is told of: the decision it may be waiting for. */
+const TOLD_TO_AGENT = new Set(['approved', 'denied', 'expired', 'cancelled']);
+
+/**
+ * An approval as it now stands: its agent's instances in this region hear a decision
+ * (`{type:"approval", approvalId, status}`, so a waiting intent goes on at once), watchers see
+ * every change (`{type:"approval", approval}`).
+ */
+export const announceApproval = async (ctx: DomainContext, approval: Approval): Promise<void> => {
+  if (!ctx.notifier) return;
+  if (TOLD_TO_AGENT.has(approval.status)) {
+    const decision: ApprovalDecisionMessage = { type: 'approval', approvalId: approval.approvalId, status: approval.status };
+    await ctx.notifier.pushToAgent(approval.agentId, decision);
+  }
+  const view: ApprovalMessage = { type: 'approval', approval };
+  await ctx.notifier.pushToWatchers(view);
 };

@@ -8,7 +8,8 @@ import type { AuditEventRecord } from '../ports/records';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-const canonical = (value: unknown): string => {
+/** Keys sorted at every depth, no whitespace, absent (undefined) fields left out; `null` stays. */
+export const canonical = (value: unknown): string => {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
@@ -19,11 +20,13 @@ const canonical = (value: unknown): string => {
   return JSON.stringify(value);
 };
 
-export type UnhashedAuditEvent = Omit<AuditEventRecord, 'hash' | 'prevHash' | 'published'>;
+export type UnhashedAuditEvent = Omit<AuditEventRecord, 'hash' | 'prevHash' | 'published' | 'approvalSeq'>;
 
 export const hashAuditEvent = (event: UnhashedAuditEvent, prevHash: string): string => {
-  const { eventId, agentId, type, actor, reason, at, fromStatus, toStatus, version, region } = event;
-  const body = canonical({ eventId, agentId, type, actor, reason, at, fromStatus, toStatus, version, region });
+  // `approvalId` and `action` exist only on approval and fleet events: absent, they leave the
+  // canonical JSON (and so the hash of every older event) as it was.
+  const { eventId, agentId, type, actor, reason, at, fromStatus, toStatus, version, region, approvalId, action } = event;
+  const body = canonical({ eventId, agentId, type, actor, reason, at, fromStatus, toStatus, version, region, approvalId, action });
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 };
 

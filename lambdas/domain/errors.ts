@@ -155,3 +155,52 @@ export class WriteRegionUnavailableError extends ServiceUnavailableError {
     this.writeRegion = writeRegion;
   }
 }
+
+/** An action glob is refused for every agent (POST /v1/actions/kill). */
+export class ActionKilledError extends HaltError {
+  public constructor(action: string, kill: { action: string; reason: string }) {
+    super(403, 'action_killed', `action "${action}" is killed for every agent ("${kill.action}": ${kill.reason}); an operator lifts it with POST /v1/actions/resume`);
+  }
+}
+
+/** No such thing (an action glob that is not killed, an approval id nobody issued). */
+export class NotFoundError extends HaltError {
+  public constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}
+
+/** The intent needs a person: it is held as `approval` until an operator decides. */
+export class ApprovalRequiredError extends HaltError {
+  public readonly approval: { approvalId: string; status: 'pending'; expiresAt: string };
+  public constructor(action: string, approval: { approvalId: string; expiresAt: string }) {
+    super(
+      403,
+      'approval_required',
+      `action "${action}" needs an operator's approval: ${approval.approvalId} is pending until ${approval.expiresAt}; send the same intent again with "approvalId" once it is approved`,
+    );
+    this.approval = { approvalId: approval.approvalId, status: 'pending', expiresAt: approval.expiresAt };
+  }
+}
+
+export class ApprovalDeniedError extends HaltError {
+  public constructor(approvalId: string, by: string | undefined, reason: string | undefined) {
+    super(403, 'approval_denied', `approval ${approvalId} was denied${by ? ` by ${by}` : ''}${reason ? `: ${reason}` : ''}; do not take this action`);
+  }
+}
+
+/** The approval sent cannot admit this intent; the message says why. */
+export class ApprovalInvalidError extends HaltError {
+  public constructor(approvalId: string, why: string) {
+    super(403, 'approval_invalid', `approvalId: ${approvalId} ${why}`);
+  }
+}
+
+/** An approval moved on (decided, used, expired) before this change could be made. */
+export class ApprovalConflictError extends ConflictError {
+  public readonly status: string;
+  public constructor(approvalId: string, status: string) {
+    super(`approval ${approvalId} is ${status}, not pending: it can no longer be decided`);
+    this.status = status;
+  }
+}

@@ -63,10 +63,28 @@ const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> =>
  * it) until it holds `version` of the agent or a later one, for at most `waitMs` in all. Reads
  * run in parallel; a region that fails to answer is pending, never an error of the call.
  */
-export const confirmEnforcement = async (
+export const confirmEnforcement = (
   ctx: DomainContext,
   agentId: string,
   version: number,
+  options: { waitMs?: number; unreachable?: readonly string[] } = {},
+): Promise<Enforcement> =>
+  confirmInEveryRegion(
+    ctx,
+    async (repository) => {
+      const agent = await repository.getAgent(agentId, { consistent: true });
+      return agent !== undefined && effectiveAgent(agent).version >= version;
+    },
+    options,
+  );
+
+/**
+ * Ask each region's replica `holds` (a strongly consistent read) until it says yes, for at
+ * most `waitMs` in all, in parallel: the regions that did (`enforcedIn`) and did not (`pendingIn`).
+ */
+export const confirmInEveryRegion = async (
+  ctx: DomainContext,
+  holds: (repository: AgentRepository) => Promise<boolean>,
   options: { waitMs?: number; unreachable?: readonly string[] } = {},
 ): Promise<Enforcement> => {
   const waitMs = options.waitMs ?? CONFIRM_WAIT_MS;
@@ -74,11 +92,10 @@ export const confirmEnforcement = async (
   const unreachable = new Set(options.unreachable ?? []);
   const replicas = (ctx.regions?.replicas ?? [{ region: ctx.region, repository: ctx.repository }]).filter((r) => !unreachable.has(r.region));
   const deadline = Date.now() + waitMs;
-  const holds = async (repository: AgentRepository): Promise<boolean> => {
+  const confirm = async (repository: AgentRepository): Promise<boolean> => {
     for (;;) {
       try {
-        const agent = await within(repository.getAgent(agentId, { consistent: true }), deadline - Date.now());
-        if (agent && effectiveAgent(agent).version >= version) return true;
+        if (await within(holds(repository), deadline - Date.now())) return true;
       } catch {
         // Unreachable replica: try again until the wait is over.
       }
@@ -86,7 +103,7 @@ export const confirmEnforcement = async (
       await sleep(CONFIRM_POLL_MS);
     }
   };
-  const outcomes = await Promise.all(replicas.map(async (r) => ({ region: r.region, holds: await holds(r.repository) })));
+  const outcomes = await Promise.all(replicas.map(async (r) => ({ region: r.region, holds: await confirm(r.repository) })));
   return {
     enforcedIn: outcomes.filter((o) => o.holds).map((o) => o.region).sort(),
     pendingIn: [...outcomes.filter((o) => !o.holds).map((o) => o.region), ...unreachable].sort(),

@@ -4,6 +4,8 @@
  * (`InstanceIgnoringStop`), so someone is told. The gateway already refuses their intents.
  */
 import { isIgnoringStop } from './agent-state';
+import { expireApprovals } from './approvals';
+import { isWriteRegion } from './regions';
 import { mapWithConcurrency } from './concurrency';
 import type { DomainContext } from './context';
 import { INSTANCE_IGNORING_STOP, type EventPublisher } from '../ports/event-publisher';
@@ -24,6 +26,8 @@ export interface SweepResult {
   agentsChecked: number;
   /** Instances reported in this sweep (already-reported ones are not repeated). */
   reported: IgnoringInstance[];
+  /** Approvals written expired in this sweep (the write region's sweeper only). */
+  approvalsExpired: number;
 }
 
 export const sweep = async (ctx: DomainContext & { publisher: EventPublisher }): Promise<SweepResult> => {
@@ -50,5 +54,8 @@ export const sweep = async (ctx: DomainContext & { publisher: EventPublisher }):
     }
     return reported;
   });
-  return { agentsChecked: stopped.length, reported: perAgent.flat() };
+  // Approvals past their time are written expired where approvals are written (fail closed:
+  // the gateway already treats them as expired from `expiresAt` on).
+  const approvalsExpired = isWriteRegion(ctx) ? await expireApprovals(ctx) : 0;
+  return { agentsChecked: stopped.length, reported: perAgent.flat(), approvalsExpired };
 };

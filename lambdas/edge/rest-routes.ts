@@ -1,5 +1,12 @@
 /** Every REST route as defined (handler, dependencies factory, request schemas). */
+import { killActionRoute } from '../actions/kill-action';
+import { listActionsRoute } from '../actions/list-actions';
+import { resumeActionRoute } from '../actions/resume-action';
 import { createAgentRoute } from '../agents/create-agent';
+import { approveApprovalRoute } from '../approvals/approve-approval';
+import { denyApprovalRoute } from '../approvals/deny-approval';
+import { getApprovalRoute } from '../approvals/get-approval';
+import { listApprovalsRoute } from '../approvals/list-approvals';
 import { deleteAgentRoute } from '../agents/delete-agent';
 import { getAgentRoute } from '../agents/get-agent';
 import { getUsageRoute } from '../agents/get-usage';
@@ -50,6 +57,13 @@ export const REST_ROUTES: readonly DefinedRoute[] = [
   createKeyRoute,
   listKeysRoute,
   deleteKeyRoute,
+  listApprovalsRoute,
+  getApprovalRoute,
+  approveApprovalRoute,
+  denyApprovalRoute,
+  killActionRoute,
+  resumeActionRoute,
+  listActionsRoute,
   listAuditRoute,
   verifyAuditRoute,
   listFailedBatchesRoute,

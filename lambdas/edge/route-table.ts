@@ -68,6 +68,17 @@ const BULK_FUNCTION = { memoryMb: 1024, timeoutSeconds: 29 } as const;
 export const REST_STAGE_THROTTLE = { rateLimit: 200, burstLimit: 400 } as const;
 
 const AGENT_UPDATES: RouteWrites = { actions: ['dynamodb:UpdateItem'], prefixes: leadingKeys('agent'), everyRegion: true };
+/**
+ * Approvals: the approval item, its open copy under the agent and the approval event on the
+ * agent item, in one transaction in the write region.
+ */
+const APPROVAL_WRITES: RouteWrites = {
+  actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  prefixes: leadingKeys('agent', 'approval'),
+  everyRegion: true,
+};
+/** The fleet's killed actions: one item, written in the write region, confirmed in every region. */
+const FLEET_WRITES: RouteWrites = { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('fleet'), everyRegion: true };
 /** An agent is created and deleted with its tag entries and its key's two items. */
 const AGENT_AND_KEY_ITEMS = leadingKeys('agent', 'tag', 'keyByHash', 'keyById');
 
@@ -102,7 +113,8 @@ export const ROUTES = {
     path: '/v1/agents/{agentId}/intents',
     access: OPERATOR_AND_OWN_AGENT,
     entry: 'intents/submit-intent.ts',
-    writes: AGENT_UPDATES,
+    // A budget breach's automatic stop, and approvals asked for and used.
+    writes: APPROVAL_WRITES,
     connections: 'push',
     publishes: true,
   },
@@ -128,6 +140,13 @@ export const ROUTES = {
   createKey: { method: 'POST', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/create-key.ts', writes: { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
   listKeys: { method: 'GET', path: '/v1/keys', access: OPERATOR_ONLY, entry: 'keys/list-keys.ts' },
   deleteKey: { method: 'DELETE', path: '/v1/keys/{keyId}', access: OPERATOR_ONLY, entry: 'keys/delete-key.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: leadingKeys('keyByHash', 'keyById') } },
+  listApprovals: { method: 'GET', path: '/v1/approvals', access: READERS, entry: 'approvals/list-approvals.ts' },
+  getApproval: { method: 'GET', path: '/v1/approvals/{approvalId}', access: READERS, entry: 'approvals/get-approval.ts' },
+  approveApproval: { method: 'POST', path: '/v1/approvals/{approvalId}/approve', access: OPERATOR_ONLY, entry: 'approvals/approve-approval.ts', writes: APPROVAL_WRITES },
+  denyApproval: { method: 'POST', path: '/v1/approvals/{approvalId}/deny', access: OPERATOR_ONLY, entry: 'approvals/deny-approval.ts', writes: APPROVAL_WRITES },
+  killAction: { method: 'POST', path: '/v1/actions/kill', access: OPERATOR_ONLY, entry: 'actions/kill-action.ts', writes: FLEET_WRITES },
+  resumeAction: { method: 'POST', path: '/v1/actions/resume', access: OPERATOR_ONLY, entry: 'actions/resume-action.ts', writes: FLEET_WRITES },
+  listActions: { method: 'GET', path: '/v1/actions', access: READERS, entry: 'actions/list-actions.ts' },
   listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
   listFailedBatches: { method: 'GET', path: '/v1/failed-batches', access: OPERATOR_ONLY, entry: 'replay/list-failed-batches.ts', failedBatches: 'read' },

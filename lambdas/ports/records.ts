@@ -1,6 +1,6 @@
 /** What the repository stores, in domain terms (no DynamoDB types). */
-import type { AgentStatus, Policy, Role } from '../../sdk/protocol/schemas';
-import type { AuditEvent } from '../../sdk/protocol/types';
+import type { AgentStatus, ApprovalStatus, Policy, Role } from '../../sdk/protocol/schemas';
+import type { Approval, AuditEvent, KilledAction } from '../../sdk/protocol/types';
 
 /**
  * Who changed the agent, how and why, in its last versioned change (`region`: the control
@@ -31,7 +31,71 @@ export interface AgentRecord {
   foldedStops?: Record<string, number>;
   /** Read with the agent, never stored on its item: the stop markers its partition holds. */
   stops?: StopMarker[];
+  /**
+   * How many approval events the agent's history holds (API.md "Approvals"): each request and
+   * decision is written on the agent item with the next `approvalSeq`, in the write region, so
+   * the audit chain orders them with the versioned changes in every region.
+   */
+  approvalSeq?: number;
+  /** The latest approval event (its `seq` is `approvalSeq`); the stream consumer audits it. */
+  approvalEvent?: ApprovalEvent;
 }
+
+export type ApprovalEventType = 'approval_requested' | 'approval_granted' | 'approval_denied' | 'approval_expired' | 'approval_cancelled';
+
+/** One request or decision of an approval, as the agent's audit chain records it. */
+export interface ApprovalEvent {
+  seq: number;
+  type: ApprovalEventType;
+  approvalId: string;
+  actor: string;
+  reason: string | null;
+  at: string;
+  region: string;
+}
+
+/** An approval as stored: the public view, the hash of the call it is bound to, where it last changed. */
+export interface ApprovalRecord extends Approval {
+  /** SHA-256 of the canonical JSON of `{action, to?, costUsd?, payload?}` (domain/approvals.ts). */
+  callHash: string;
+  /** The region that made its last change (it publishes that change on its bus). */
+  changedIn: string;
+  /** Set when it is used: the intent it admitted. */
+  intentId?: string;
+}
+
+/** The approval statuses a decision can still change. */
+export const OPEN_APPROVAL_STATUSES: readonly ApprovalStatus[] = ['pending', 'approved'];
+
+/** Fleet-wide action kills: one item, versioned, written in the write region. */
+export interface FleetActionsRecord {
+  version: number;
+  killed: KilledAction[];
+  /** The change that made `version` (the fleet chain's audit event is made from it). */
+  lastChange?: FleetChange;
+}
+
+export interface FleetChange {
+  type: 'action_killed' | 'action_resumed';
+  action: string;
+  actor: string;
+  reason: string;
+  at: string;
+  region: string;
+}
+
+/**
+ * Where an event sits in a hash chain: an agent's (or the fleet's, `FLEET_CHAIN`), at a version,
+ * and for approval events after it, their `approvalSeq`.
+ */
+export interface AuditPosition {
+  chain: string;
+  version: number;
+  approvalSeq?: number;
+}
+
+/** The chain of fleet events (`agentId: null`); `@` never starts an agent id. */
+export const FLEET_CHAIN = '@fleet';
 
 /**
  * A region's "stopped at …" for an agent, written in that region when the write region could
@@ -81,6 +145,8 @@ export interface UsageRecord {
   failed: number;
   /** Intents the gateway refused by the action lists. */
   denied: number;
+  /** Intents a policy in shadow mode would have refused (admitted anyway). */
+  wouldRefuse: number;
 }
 
 export interface CheckpointRecord {
@@ -104,7 +170,15 @@ export interface ApiKeyRecord {
 export interface AuditEventRecord extends AuditEvent {
   /** Set once the event is on the event bus. */
   published?: boolean;
+  /** Approval events: their place after the agent's version (`AgentRecord.approvalSeq`). */
+  approvalSeq?: number;
 }
+
+export const auditPositionOf = (event: Pick<AuditEventRecord, 'agentId' | 'version' | 'approvalSeq'>): AuditPosition => ({
+  chain: event.agentId ?? FLEET_CHAIN,
+  version: event.version,
+  ...(event.approvalSeq !== undefined ? { approvalSeq: event.approvalSeq } : {}),
+});
 
 /** A region of the deployment in the region registry: where its WebSocket connections are posted to. */
 export interface RegionEntry {

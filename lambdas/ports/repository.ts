@@ -6,7 +6,11 @@
 import type {
   AgentRecord,
   ApiKeyRecord,
+  ApprovalEvent,
+  ApprovalRecord,
   AuditEventRecord,
+  AuditPosition,
+  FleetActionsRecord,
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
@@ -48,6 +52,7 @@ export interface UsageDelta {
   succeeded?: number;
   denied?: number;
   failed?: number;
+  wouldRefuse?: number;
 }
 
 export interface AgentRepository {
@@ -128,18 +133,40 @@ export interface AgentRepository {
   /** Record that the key was used at `at`, unless it was already noted after `notBefore`. */
   touchKey(key: ApiKeyRecord, at: string, notBefore: string): Promise<void>;
 
-  /** Write the audit event once: `false` when an event with this agent and version exists. */
+  /** Write the audit event once: `false` when an event at its position exists. */
   putAuditEvent(event: AuditEventRecord): Promise<boolean>;
-  getAuditEvent(agentId: string, version: number): Promise<AuditEventRecord | undefined>;
-  /** The newest event of the agent with a version below `beforeVersion`. */
-  getPreviousAuditEvent(agentId: string, beforeVersion: number): Promise<AuditEventRecord | undefined>;
-  markAuditPublished(agentId: string, version: number): Promise<void>;
-  /** Newest first; across all agents when `agentId` is absent. */
+  getAuditEvent(position: AuditPosition): Promise<AuditEventRecord | undefined>;
+  /** The newest event of the chain before `position`. */
+  getPreviousAuditEvent(position: AuditPosition): Promise<AuditEventRecord | undefined>;
+  markAuditPublished(position: AuditPosition): Promise<void>;
+  /** Newest first; across all agents (and the fleet chain) when `agentId` is absent. */
   listAudit(options: { agentId?: string; limit: number; cursor?: string }): Promise<Page<AuditEventRecord>>;
-  /** The whole chain of one agent, oldest first. */
-  listAuditChain(agentId: string): Promise<AuditEventRecord[]>;
-  /** Ids of every agent that has an audit trail (deleted agents included). */
+  /** The whole chain of one agent (or `FLEET_CHAIN`), oldest first. */
+  listAuditChain(chain: string): Promise<AuditEventRecord[]>;
+  /** Ids of every agent that has an audit trail (deleted agents included; not the fleet chain). */
   listAuditedAgentIds(): Promise<string[]>;
+
+  /** The fleet's killed actions (version 0 and none before the first kill). */
+  getFleetActions(options?: { consistent?: boolean }): Promise<FleetActionsRecord>;
+  /** Replace them if still at `expectedVersion` (otherwise `VersionConflictError`). */
+  putFleetActions(next: FleetActionsRecord, expectedVersion: number): Promise<void>;
+
+  /**
+   * Store a new approval and its `approval_requested` event on the agent item, together, if
+   * the agent is still at `agentVersion` with `event.seq - 1` approval events (otherwise
+   * `VersionConflictError`: read again and retry).
+   */
+  createApproval(approval: ApprovalRecord, event: ApprovalEvent, agentVersion: number): Promise<void>;
+  /**
+   * Move an approval on from `expectedStatus` (otherwise `ApprovalConflictError`), with its
+   * event on the agent item when there is one (same rules as `createApproval`).
+   */
+  updateApproval(next: ApprovalRecord, expectedStatus: ApprovalRecord['status'], event?: { event: ApprovalEvent; agentVersion: number }): Promise<void>;
+  getApproval(approvalId: string, options?: { consistent?: boolean }): Promise<ApprovalRecord | undefined>;
+  /** Newest first, requested at or after `since` when given. */
+  listApprovals(options: { status?: ApprovalRecord['status']; agentId?: string; since?: string; limit?: number }): Promise<ApprovalRecord[]>;
+  /** The agent's approvals that are still pending or approved and unused. */
+  listOpenApprovals(agentId: string): Promise<ApprovalRecord[]>;
 
   /** Register this region in the region registry (at deploy, or when a local region starts). */
   putRegion(entry: RegionEntry): Promise<void>;

@@ -13,11 +13,13 @@ import middy from '@middy/core';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { recordAgentChange } from '../domain/audit';
+import { recordAgentChange, recordFleetChange } from '../domain/audit';
+import { cancelOpenApprovals, toApprovalView } from '../domain/approvals';
+import { APPROVAL_DECIDED, APPROVAL_REQUESTED } from '../ports/event-publisher';
 import { applyHardStop, HARD_STOP_FAILED } from '../domain/hard-stop';
-import type { AgentRecord, InstanceRecord, StopMarker } from '../ports/records';
-import { PARTITION, PREFIX, STOP_MARKER_PREFIX } from '../adapters/dynamo/table-schema';
-import { announceChange, announceProgress, announceStoredChange } from '../domain/announce-change';
+import type { AgentRecord, ApprovalRecord, FleetActionsRecord, InstanceRecord, StopMarker } from '../ports/records';
+import { keys as keysOf, PARTITION, PREFIX, STOP_MARKER_PREFIX } from '../adapters/dynamo/table-schema';
+import { announceApproval, announceChange, announceFleetChange, announceProgress, announceStoredChange } from '../domain/announce-change';
 import { foldStops } from '../domain/control';
 import { isWriteRegion } from '../domain/regions';
 import { effectiveAgent } from '../domain/stop-markers';
@@ -78,6 +80,17 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           .publish({ detailType: HARD_STOP_FAILED, detail: { agentId: after.agentId, version: after.version, action: hardStop.action, failed: hardStop.failed }, time: deps.ctx.now() })
           .catch((error: unknown) => deps.logger.error('could not report a hard stop failure on the bus', { agentId: after.agentId, error: error as Error }));
       };
+      /**
+       * An approval created or moved on: watchers and (for a decision) the agent's instances
+       * here are told; the region that made the change puts it on the bus.
+       */
+      const handleApproval = async (before: ApprovalRecord | undefined, after: ApprovalRecord | undefined): Promise<void> => {
+        if (!after || before?.status === after.status) return;
+        const view = toApprovalView(after, deps.ctx.now());
+        await announceApproval(deps.ctx, view).catch((error: unknown) => deps.logger.warn('could not announce an approval', { approvalId: after.approvalId, error: error as Error }));
+        if (after.changedIn !== deps.ctx.region || after.status === 'used') return;
+        await deps.publisher.publish({ detailType: before ? APPROVAL_DECIDED : APPROVAL_REQUESTED, detail: view, time: deps.ctx.now() });
+      };
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
         const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
@@ -86,6 +99,20 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           const keyId = String(keys.pk).slice(PARTITION.keyById.length);
           const closed = (await deps.closer?.closeConnectionsOfKey(keyId)) ?? 0;
           if (closed > 0) deps.logger.info('closed the connections of a revoked key', { keyId, closed });
+          return;
+        }
+        if (String(keys.pk ?? '') === keysOf.fleetActions().pk) {
+          // A fleet-wide action kill or lift: its audit event (fleet chain), then every connection here.
+          const before = image<FleetActionsRecord>(record.dynamodb?.OldImage);
+          const after = image<FleetActionsRecord>(record.dynamodb?.NewImage);
+          const outcome = await recordFleetChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
+          if (outcome !== 'not_a_change' && after?.lastChange) {
+            await announceFleetChange(deps.ctx, after.lastChange).catch((error: unknown) => deps.logger.warn('could not announce an action kill', { action: after.lastChange?.action, error: error as Error }));
+          }
+          return;
+        }
+        if (String(keys.pk ?? '').startsWith(PARTITION.approval)) {
+          await handleApproval(image<ApprovalRecord>(record.dynamodb?.OldImage), image<ApprovalRecord>(record.dynamodb?.NewImage));
           return;
         }
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');
@@ -120,12 +147,18 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           const after = image(record.dynamodb?.NewImage);
           const outcome = await recordAgentChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
           if (outcome === 'recorded') deps.logger.info('audit event recorded', { agentId, version: after?.version });
-          if (outcome !== 'not_a_change' && after) {
+          // Approval events (same version) are audited only: the approval item's own record tells.
+          const versioned = after !== undefined && after.version > (before?.version ?? 0);
+          if (outcome !== 'not_a_change' && after && versioned) {
             // Instances first: the brake is the slower, second line, and its failure must
             // not delay (or, retried, repeat) the push.
             await announce(after);
             // Told until it listens: silent instances of this region are reminded every 15 s.
-            if (STOPS.has(after.lastChange.type)) await scheduleReminder(deps.ctx, after);
+            if (STOPS.has(after.lastChange.type)) {
+              await scheduleReminder(deps.ctx, after);
+              // A stop cancels the agent's open approvals (where approvals are written).
+              if (isWriteRegion(deps.ctx)) await cancelOpenApprovals(deps.ctx, after);
+            }
             await brake(after);
           }
         } catch (error) {

@@ -1,6 +1,6 @@
 /** WebSocket messages between the control plane and agents or watchers (docs/api.md). */
 import { z } from 'zod';
-import type { Agent, HeartbeatResult } from './types';
+import type { Agent, Approval, HeartbeatResult } from './types';
 import { heartbeatMetricsSchema } from './schemas';
 
 /** Server → agent: the agent's status changed (or is repeated). Ignore versions already seen. */
@@ -32,7 +32,35 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ServerMessage = ControlMessage | HeartbeatMessage | AgentMessage | ErrorMessage | ({ type: 'intent' } & Record<string, unknown>);
+/** Server → agent: an operator decided (or time expired, or a stop cancelled) one of its approvals. */
+export interface ApprovalDecisionMessage {
+  type: 'approval';
+  approvalId: string;
+  status: Approval['status'];
+}
+
+/** Server → watcher: an approval as it now stands. */
+export interface ApprovalMessage {
+  type: 'approval';
+  approval: Approval;
+}
+
+/** Server → every connection: an action glob is refused fleet-wide, or no longer. */
+export interface ActionKillMessage {
+  type: 'action_killed' | 'action_resumed';
+  action: string;
+  reason: string;
+}
+
+export type ServerMessage =
+  | ControlMessage
+  | HeartbeatMessage
+  | AgentMessage
+  | ErrorMessage
+  | ApprovalDecisionMessage
+  | ApprovalMessage
+  | ActionKillMessage
+  | ({ type: 'intent' } & Record<string, unknown>);
 
 /** Agent → server. */
 export const ackMessageSchema = z.object({ action: z.literal('ack'), version: z.number().int().min(0) }).strict();

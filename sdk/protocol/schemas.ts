@@ -62,6 +62,19 @@ export const policySchema = z
       .optional(),
     autoKill: z.object({ consecutiveFailures: z.number().int().min(1).max(10_000).optional() }).strict().optional(),
     failMode: z.enum(['closed', 'open']).optional(),
+    /** Actions that need a person: the gateway holds them until an operator approves the exact call. */
+    approval: z
+      .object({
+        actions: z.array(actionPatternSchema).min(1, 'must name at least one action glob such as "email.send_all"').max(100),
+        timeoutSeconds: z.number().int('must be a whole number of seconds').min(10, 'must be at least 10 seconds').max(86_400, 'must be at most 86400 seconds (a day)').optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * `shadow`: what the budget, action lists and approval rules would refuse is admitted and
+     * reported (`wouldRefuse`) instead; kills, pauses and fleet action kills still refuse.
+     */
+    mode: z.enum(['enforce', 'shadow']).optional(),
     hardStop: z
       .object({
         functions: z
@@ -137,6 +150,10 @@ export const heartbeatRequestSchema = z
   .strict();
 export type HeartbeatRequest = z.infer<typeof heartbeatRequestSchema>;
 
+/** Approval ids: `apr_` and 24 lower-case hex digits. */
+export const APPROVAL_ID_PATTERN = /^apr_[a-f0-9]{24}$/;
+export const approvalIdSchema = z.string().regex(APPROVAL_ID_PATTERN, 'must be an approval id such as "apr_…" (from the approval_required answer)');
+
 export const intentRequestSchema = z
   .object({
     instanceId: idSchema,
@@ -144,6 +161,8 @@ export const intentRequestSchema = z
     costUsd: money.optional(),
     to: idSchema.optional(),
     payload: z.unknown().optional(),
+    /** The approval an operator gave this exact call (after a 403 `approval_required`). */
+    approvalId: approvalIdSchema.optional(),
   })
   .strict();
 export type IntentRequest = z.infer<typeof intentRequestSchema>;
@@ -187,3 +206,36 @@ export const keyPathSchema = z.object({ keyId: z.string().regex(/^key_[a-z0-9]{2
 export const usageQuerySchema = z
   .object({ days: z.coerce.number().int().min(1, 'is at least 1').max(35, 'is at most 35 (daily usage is kept 35 days)').optional() })
   .strict();
+
+// ---- approvals and fleet action kills (API.md, additions of 2026-12) -------------------
+
+export const approvalStatusSchema = z.enum(['pending', 'approved', 'denied', 'expired', 'used', 'cancelled']);
+export type ApprovalStatus = z.infer<typeof approvalStatusSchema>;
+
+export const approvalPathSchema = z.object({ approvalId: approvalIdSchema }).strict();
+
+export const listApprovalsQuerySchema = z
+  .object({ status: approvalStatusSchema.optional(), agentId: idSchema.optional() })
+  .strict();
+
+export const approveRequestSchema = z.object({ reason: reasonSchema.optional() }).strict();
+export const denyRequestSchema = z.object({ reason: reasonSchema }).strict();
+
+/** A glob of only `*` matches every action of every agent. */
+export const matchesEveryAction = (pattern: string): boolean => /^\*+$/.test(pattern);
+
+export const actionKillRequestSchema = z
+  .object({
+    action: actionPatternSchema,
+    reason: reasonSchema,
+    /** Required for a glob that matches every action (`*`). */
+    confirm: z.literal(true, { message: 'must be true when given' }).optional(),
+  })
+  .strict()
+  .refine((b) => !matchesEveryAction(b.action) || b.confirm === true, {
+    message: 'a bare "*" refuses every action of every agent; send "confirm": true if that is what you mean (or kill the agents instead)',
+    path: ['confirm'],
+  });
+export type ActionKillRequest = z.infer<typeof actionKillRequestSchema>;
+
+export const actionResumeRequestSchema = z.object({ action: actionPatternSchema, reason: reasonSchema }).strict();

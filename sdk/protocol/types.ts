@@ -1,7 +1,7 @@
 /** Response shapes of the Halt REST API (see docs/api.md). */
-import type { AgentStatus, Health, Policy, Role } from './schemas';
+import type { AgentStatus, ApprovalStatus, Health, Policy, Role } from './schemas';
 
-export type { AgentStatus, Health, Policy, Role };
+export type { AgentStatus, ApprovalStatus, Health, Policy, Role };
 
 export interface InstanceCounts {
   total: number;
@@ -24,6 +24,8 @@ export interface Agent {
   instances: InstanceCounts;
   intentsToday: number;
   costTodayUsd: number;
+  /** Intents a policy in shadow mode would have refused today (UTC), admitted anyway. */
+  wouldRefuseToday: number;
   lastHeartbeatAt: string | null;
   policy: Policy;
   createdAt: string;
@@ -69,11 +71,19 @@ export type AuditEventType =
   | 'paused'
   | 'resumed'
   | 'policy_changed'
-  | 'agent_deleted';
+  | 'agent_deleted'
+  | 'approval_requested'
+  | 'approval_granted'
+  | 'approval_denied'
+  | 'approval_expired'
+  | 'approval_cancelled'
+  | 'action_killed'
+  | 'action_resumed';
 
 export interface AuditEvent {
   eventId: string;
-  agentId: string;
+  /** `null` for fleet events (`action_killed`, `action_resumed`): they have a chain of their own. */
+  agentId: string | null;
   type: AuditEventType;
   actor: string;
   reason: string | null;
@@ -82,6 +92,10 @@ export interface AuditEvent {
   toStatus: AgentStatus | null;
   version: number;
   region: string;
+  /** Approval events: the approval. They join the agent's chain without a version of their own. */
+  approvalId?: string;
+  /** Fleet action kills: the glob. */
+  action?: string;
   hash: string;
   prevHash: string;
 }
@@ -97,4 +111,42 @@ export interface ApiKeySummary {
 
 export interface ApiErrorBody {
   error: { code: string; message: string };
+}
+
+/** An intent held for a person (API.md "Approvals"), bound to the exact call by `callHash`. */
+export interface Approval {
+  approvalId: string;
+  agentId: string;
+  instanceId: string;
+  action: string;
+  to?: string;
+  costUsd?: number;
+  payload?: unknown;
+  status: ApprovalStatus;
+  requestedAt: string;
+  expiresAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  reason?: string;
+}
+
+/** An action glob refused for every agent in every region until lifted. */
+export interface KilledAction {
+  action: string;
+  reason: string;
+  actor: string;
+  at: string;
+}
+
+export interface ActionKillResult extends KilledAction {
+  /** Regions whose gateway is confirmed to refuse it (strongly consistent read), and those not yet. */
+  enforcedIn: string[];
+  pendingIn: string[];
+}
+
+/** The intents gateway's answer to an admitted intent. */
+export interface IntentResult {
+  intentId: string;
+  /** Shadow mode: the refusal the policy would have made. */
+  wouldRefuse?: { code: string; message: string };
 }

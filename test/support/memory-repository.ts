@@ -4,21 +4,26 @@
  * (`ConflictError`), usage limits that refuse without counting, write-once audit events,
  * acknowledgements that only move forward. One region; integration tests use DynamoDB Local.
  */
-import { ConflictError, VersionConflictError } from '../../lambdas/domain/errors';
+import { ApprovalConflictError, ConflictError, VersionConflictError } from '../../lambdas/domain/errors';
 import type {
   AgentRecord,
   ApiKeyRecord,
+  ApprovalEvent,
+  ApprovalRecord,
   AuditEventRecord,
+  AuditPosition,
   CheckpointRecord,
+  FleetActionsRecord,
   InstancePresence,
   InstanceRecord,
   RegionEntry,
   StopMarker,
   UsageRecord,
 } from '../../lambdas/ports/records';
+import { auditPositionOf, FLEET_CHAIN, OPEN_APPROVAL_STATUSES } from '../../lambdas/ports/records';
 import type { AgentRepository, Page, UsageDelta, UsageRoom, UsageWrite } from '../../lambdas/ports/repository';
 
-const EMPTY_USAGE: UsageRecord = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0 };
+const EMPTY_USAGE: UsageRecord = { intents: 0, costUsd: 0, succeeded: 0, failed: 0, denied: 0, wouldRefuse: 0 };
 
 export interface MemoryRepository extends AgentRepository {
   /** Every agent write that went through, in order (tests count them). */
@@ -45,7 +50,20 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
   const stopsOf = (agentId: string) => [...stops.entries()].filter(([key]) => key.startsWith(`${agentId}/`)).map(([, m]) => m);
   const instancesOf = (agentId: string) => [...instances.values()].filter((i) => i.agentId === agentId);
   const usageOf = (agentId: string, window: string) => usage.get(`${agentId}/${window}`) ?? EMPTY_USAGE;
-  const auditOf = (agentId: string) => [...audit.values()].filter((e) => e.agentId === agentId).sort((a, b) => a.version - b.version);
+  const auditKey = (p: AuditPosition) => `${p.chain}/${p.version}/${p.approvalSeq ?? 0}`;
+  const chainOf = (e: AuditEventRecord) => e.agentId ?? FLEET_CHAIN;
+  const auditOf = (chain: string) =>
+    [...audit.values()].filter((e) => chainOf(e) === chain).sort((a, b) => a.version - b.version || (a.approvalSeq ?? 0) - (b.approvalSeq ?? 0));
+  let fleet: FleetActionsRecord = { version: 0, killed: [] };
+  const approvals = new Map<string, ApprovalRecord>();
+  /** The approval event on the agent item, with the table's conditions. */
+  const writeApprovalEvent = (agentId: string, event: ApprovalEvent, agentVersion: number) => {
+    const agent = agents.get(agentId);
+    if (!agent || agent.deleted || agent.version !== agentVersion || (agent.approvalSeq ?? 0) !== event.seq - 1) {
+      throw new VersionConflictError(agentId, agentVersion, agent?.version);
+    }
+    return () => agents.set(agentId, { ...agent, approvalSeq: event.seq, approvalEvent: event });
+  };
 
   const repository: MemoryRepository = {
     agentWrites,
@@ -149,6 +167,7 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
           succeeded: current.succeeded + (delta.succeeded ?? 0),
           failed: current.failed + (delta.failed ?? 0),
           denied: current.denied + (delta.denied ?? 0),
+          wouldRefuse: current.wouldRefuse + (delta.wouldRefuse ?? 0),
         });
       }
       return { ok: true };
@@ -191,22 +210,50 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
     },
 
     putAuditEvent: async (event) => {
-      const key = `${event.agentId}/${event.version}`;
+      const key = auditKey(auditPositionOf(event));
       if (audit.has(key)) return false;
       audit.set(key, event);
       return true;
     },
-    getAuditEvent: async (agentId, version) => audit.get(`${agentId}/${version}`),
-    getPreviousAuditEvent: async (agentId, beforeVersion) => auditOf(agentId).filter((e) => e.version < beforeVersion).pop(),
-    markAuditPublished: async (agentId, version) => {
-      const stored = audit.get(`${agentId}/${version}`);
+    getAuditEvent: async (position) => audit.get(auditKey(position)),
+    getPreviousAuditEvent: async (position) =>
+      auditOf(position.chain)
+        .filter((e) => e.version < position.version || (e.version === position.version && (e.approvalSeq ?? 0) < (position.approvalSeq ?? 0)))
+        .pop(),
+    markAuditPublished: async (position) => {
+      const stored = audit.get(auditKey(position));
       if (stored) stored.published = true;
     },
     listAudit: async ({ agentId, limit }): Promise<Page<AuditEventRecord>> => ({
       items: [...audit.values()].filter((e) => agentId === undefined || e.agentId === agentId).sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit),
     }),
-    listAuditChain: async (agentId) => auditOf(agentId),
-    listAuditedAgentIds: async () => [...new Set([...audit.values()].map((e) => e.agentId))],
+    listAuditChain: async (chain) => auditOf(chain),
+    listAuditedAgentIds: async () => [...new Set([...audit.values()].flatMap((e) => (e.agentId === null ? [] : [e.agentId])))],
+
+    getFleetActions: async () => fleet,
+    putFleetActions: async (next, expectedVersion) => {
+      if (fleet.version !== expectedVersion) throw new VersionConflictError('fleet actions', expectedVersion, fleet.version);
+      fleet = next;
+    },
+    createApproval: async (approval, event, agentVersion) => {
+      const commit = writeApprovalEvent(approval.agentId, event, agentVersion);
+      if (approvals.has(approval.approvalId)) throw new ConflictError(`approval ${approval.approvalId} exists`);
+      commit();
+      approvals.set(approval.approvalId, approval);
+    },
+    updateApproval: async (next, expectedStatus, withEvent) => {
+      const current = approvals.get(next.approvalId);
+      if (current?.status !== expectedStatus) throw new ApprovalConflictError(next.approvalId, current?.status ?? 'gone');
+      const commit = withEvent ? writeApprovalEvent(next.agentId, withEvent.event, withEvent.agentVersion) : () => undefined;
+      commit();
+      approvals.set(next.approvalId, next);
+    },
+    getApproval: async (approvalId) => approvals.get(approvalId),
+    listApprovals: async ({ status, agentId }) =>
+      [...approvals.values()]
+        .filter((a) => (status === undefined || a.status === status) && (agentId === undefined || a.agentId === agentId))
+        .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt)),
+    listOpenApprovals: async (agentId) => [...approvals.values()].filter((a) => a.agentId === agentId && OPEN_APPROVAL_STATUSES.includes(a.status)),
 
     ping: async () => undefined,
   };

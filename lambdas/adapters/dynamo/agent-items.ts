@@ -22,6 +22,8 @@ const toAgent = (item: Item): AgentRecord => ({
   lastChange: item.lastChange,
   deleted: item.deleted === true,
   ...(item.foldedStops ? { foldedStops: item.foldedStops } : {}),
+  ...(item.approvalSeq !== undefined ? { approvalSeq: item.approvalSeq } : {}),
+  ...(item.approvalEvent !== undefined ? { approvalEvent: item.approvalEvent } : {}),
 });
 
 const toStopMarker = (item: Item): StopMarker => ({

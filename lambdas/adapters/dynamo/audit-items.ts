@@ -1,9 +1,12 @@
-/** The audit trail: one write-once item per agent version, hash-chained, listed newest first. */
+/**
+ * The audit trail: write-once items per chain (an agent's, or the fleet's), one per version and
+ * one per approval event after it, hash-chained, listed newest first.
+ */
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { AuditEventRecord } from '../../ports/records';
+import { auditPositionOf, FLEET_CHAIN, type AuditEventRecord, type AuditPosition } from '../../ports/records';
 import type { AgentRepository, Page } from '../../ports/repository';
 import { decodeCursor, encodeCursor, type Item, type TableAccess } from './table-access';
-import { GSI1, keys, LISTS, padVersion } from './table-schema';
+import { GSI1, keys, LISTS } from './table-schema';
 
 const toAudit = (item: Item): AuditEventRecord => ({
   eventId: item.eventId,
@@ -19,30 +22,39 @@ const toAudit = (item: Item): AuditEventRecord => ({
   hash: item.hash,
   prevHash: item.prevHash,
   published: item.published === true,
+  ...(item.approvalId !== undefined ? { approvalId: item.approvalId } : {}),
+  ...(item.action !== undefined ? { action: item.action } : {}),
+  ...(item.approvalSeq !== undefined ? { approvalSeq: item.approvalSeq } : {}),
 });
+
+const keyOf = (position: AuditPosition) => keys.audit(position.chain, position.version, position.approvalSeq);
 
 export const auditItems = (table: TableAccess) =>
   ({
-    putAuditEvent: (event: AuditEventRecord) =>
-      table.conditionally(() =>
+    putAuditEvent: (event: AuditEventRecord) => {
+      const position = auditPositionOf(event);
+      const key = keyOf(position);
+      return table.conditionally(() =>
         table.client.send(
           new PutCommand({
             TableName: table.tableName,
-            Item: { ...keys.audit(event.agentId, event.version), gsi1pk: LISTS.audit, gsi1sk: `${event.at}#${event.agentId}#${padVersion(event.version)}`, itemType: 'audit', ...event },
+            Item: { ...key, gsi1pk: LISTS.audit, gsi1sk: `${event.at}#${position.chain}#${key.sk}`, itemType: 'audit', ...event },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
-      ),
-    getAuditEvent: async (agentId: string, version: number) => {
-      const item = await table.get(keys.audit(agentId, version));
+      );
+    },
+    getAuditEvent: async (position: AuditPosition) => {
+      const item = await table.get(keyOf(position));
       return item ? toAudit(item) : undefined;
     },
-    getPreviousAuditEvent: async (agentId: string, beforeVersion: number) => {
+    getPreviousAuditEvent: async (position: AuditPosition) => {
+      const key = keyOf(position);
       const { Items } = await table.client.send(
         new QueryCommand({
           TableName: table.tableName,
           KeyConditionExpression: 'pk = :pk AND sk < :sk',
-          ExpressionAttributeValues: { ':pk': keys.audit(agentId, 0).pk, ':sk': keys.audit(agentId, beforeVersion).sk },
+          ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk },
           ScanIndexForward: false,
           Limit: 1,
           ConsistentRead: true,
@@ -51,11 +63,11 @@ export const auditItems = (table: TableAccess) =>
       const item = Items?.[0];
       return item ? toAudit(item) : undefined;
     },
-    markAuditPublished: async (agentId: string, version: number) => {
+    markAuditPublished: async (position: AuditPosition) => {
       await table.client.send(
         new UpdateCommand({
           TableName: table.tableName,
-          Key: keys.audit(agentId, version),
+          Key: keyOf(position),
           UpdateExpression: 'SET published = :true',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':true': true },
@@ -72,11 +84,11 @@ export const auditItems = (table: TableAccess) =>
       );
       return { items: (Items ?? []).map(toAudit), nextCursor: encodeCursor(LastEvaluatedKey) };
     },
-    listAuditChain: async (agentId: string) =>
-      (await table.queryPartition(keys.audit(agentId, 0).pk)).map(toAudit),
+    listAuditChain: async (chain: string) =>
+      (await table.queryPartition(keys.audit(chain, 0).pk)).map(toAudit),
     listAuditedAgentIds: async () => {
       const items = await table.queryAll({ IndexName: GSI1, KeyConditionExpression: 'gsi1pk = :list', ExpressionAttributeValues: { ':list': LISTS.audit }, ProjectionExpression: 'agentId' });
-      return [...new Set(items.map((item) => String(item.agentId)))].sort();
+      return [...new Set(items.flatMap((item) => (typeof item.agentId === 'string' && item.agentId !== FLEET_CHAIN ? [item.agentId] : [])))].sort();
     },
   }) satisfies Pick<
     AgentRepository,

@@ -8,6 +8,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { HardStopStore } from '../../ports/hard-stop';
 import type { AgentRepository } from '../../ports/repository';
 import { agentItems } from './agent-items';
+import { approvalItems } from './approval-items';
+import { fleetItems } from './fleet-items';
 import { auditItems } from './audit-items';
 import { checkpointItems } from './checkpoint-items';
 import { hardStopItems } from './hard-stop-items';
@@ -33,6 +35,8 @@ export const createDynamoRepository = (options: DynamoRepositoryOptions): AgentR
     ...hardStopItems(table),
     ...doctorItems(table),
     ...regionItems(table),
+    ...fleetItems(table),
+    ...approvalItems(table),
     ping: async () => {
       await table.client.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
     },

@@ -87,6 +87,10 @@ export const STATE_STREAM_FILTERS = [
   // A stop marker written (here, or arriving by replication): the write region folds it.
   { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [{ prefix: STOP_MARKER_PREFIX }] } } } },
   { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },
+  // Fleet-wide action kills: audited, pushed to every connection, on the bus.
+  { dynamodb: { Keys: { pk: { S: ['FLEET#ACTIONS'] } } } },
+  // An approval created or moved on: pushed to the agent and to watchers, on the bus.
+  { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'APPROVAL#' }] } } } },
   // A key revoked (its by-id item removed, here or by replication): close its connections.
   { eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'KEYID#' }] } } } },
 ] as const;
@@ -127,6 +131,8 @@ export const PARTITION = {
   audit: 'AUDIT#',
   doctor: 'DOCTOR#',
   region: 'REGION#',
+  fleet: 'FLEET#',
+  approval: 'APPROVAL#',
 } as const;
 
 export type PartitionKind = keyof typeof PARTITION;
@@ -156,19 +162,33 @@ export const keys = {
   keyById: (keyId: string) => ({ pk: `${PARTITION.keyById}${keyId}`, sk: 'KEY' }),
   /** A function braked by the hard stop, with its previous reserved concurrency. */
   hardStop: (agentId: string, functionArn: string) => ({ pk: `${PARTITION.hardStop}${agentId}`, sk: `FN#${functionArn}` }),
-  audit: (agentId: string, version: number) => ({ pk: `${PARTITION.audit}${agentId}`, sk: `V#${padVersion(version)}` }),
+  /**
+   * An audit event of a chain (an agent's, or `FLEET_CHAIN`): versioned changes at `V#<version>`,
+   * approval events after their version at `V#<version>#A<approvalSeq>`, so one query reads the
+   * chain in order.
+   */
+  audit: (chain: string, version: number, approvalSeq?: number) => ({
+    pk: `${PARTITION.audit}${chain}`,
+    sk: `V#${padVersion(version)}${approvalSeq !== undefined ? `#A${padVersion(approvalSeq)}` : ''}`,
+  }),
+  /** Every action glob killed fleet-wide, in one versioned item. */
+  fleetActions: () => ({ pk: `${PARTITION.fleet}ACTIONS`, sk: 'FLEET' }),
+  approval: (approvalId: string) => ({ pk: `${PARTITION.approval}${approvalId}`, sk: 'APPROVAL' }),
+  /** An approval still open (pending, or approved and unused), under its agent: found by the agent's kill, and by an identical call. */
+  openApproval: (agentId: string, approvalId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `APPROVAL#${approvalId}` }),
   /** A bus event about one of `halt doctor`'s throwaway agents, as the bus probe saw it. */
   doctorEvent: (agentId: string, eventId: string) => ({ pk: `${PARTITION.doctor}${agentId}`, sk: `EVENT#${eventId}` }),
 } as const;
 
 /** Partition values of the list index. */
-export const LISTS = { agents: 'AGENTS', keys: 'KEYS', audit: 'AUDIT' } as const;
+export const LISTS = { agents: 'AGENTS', keys: 'KEYS', audit: 'AUDIT', approvals: 'APPROVALS' } as const;
 
 export const PREFIX = {
   instance: 'INSTANCE#',
   checkpoint: 'CHECKPOINT#',
   usage: 'USAGE#',
   auditVersion: 'V#',
+  openApproval: 'APPROVAL#',
 } as const;
 
 export const padVersion = (version: number): string => version.toString().padStart(12, '0');

@@ -21,6 +21,7 @@ const toUsage = (item: Item | undefined): UsageRecord => ({
   succeeded: item?.succeeded ?? 0,
   failed: item?.failed ?? 0,
   denied: item?.denied ?? 0,
+  wouldRefuse: item?.wouldRefuse ?? 0,
 });
 
 const sum = (records: readonly UsageRecord[]): UsageRecord =>
@@ -31,6 +32,7 @@ const sum = (records: readonly UsageRecord[]): UsageRecord =>
       succeeded: total.succeeded + u.succeeded,
       failed: total.failed + u.failed,
       denied: total.denied + u.denied,
+      wouldRefuse: total.wouldRefuse + u.wouldRefuse,
     }),
     toUsage(undefined),
   );
@@ -69,13 +71,14 @@ export const usageItems = (table: TableAccess) => {
       const update = (window: string, ttl: number, conditions: string[], values: Item) => ({
         TableName: table.tableName,
         Key: keys.usage(agentId, window, table.region),
-        UpdateExpression: 'ADD intents :intents, costUsd :cost, succeeded :succeeded, failed :failed, denied :denied SET expiresAt = :expiresAt',
+        UpdateExpression: 'ADD intents :intents, costUsd :cost, succeeded :succeeded, failed :failed, denied :denied, wouldRefuse :wouldRefuse SET expiresAt = :expiresAt',
         ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
         ExpressionAttributeValues: {
           ':intents': intents,
           ':cost': cost,
           ':succeeded': delta.succeeded ?? 0,
           ':denied': delta.denied ?? 0,
+          ':wouldRefuse': delta.wouldRefuse ?? 0,
           ':failed': delta.failed ?? 0,
           ':expiresAt': nowSeconds + ttl,
           ...values,

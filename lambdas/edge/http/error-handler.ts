@@ -6,7 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { HaltError } from '../../domain/errors';
+import { ApprovalRequiredError, HaltError } from '../../domain/errors';
 import { jsonResponse } from './responses';
 
 const UNAVAILABLE_ERRORS = new Set([
@@ -25,7 +25,9 @@ const isUnavailable = (error: Error & { code?: string }): boolean =>
 
 export const errorResponse = (error: unknown, logger: Logger, requestId: string): APIGatewayProxyResult => {
   if (error instanceof HaltError && error.expose) {
-    return jsonResponse(error.statusCode, { error: { code: error.code, message: error.message } });
+    // `approval_required` also carries the approval it is held as (API.md "Approvals").
+    const approval = error instanceof ApprovalRequiredError ? { approval: error.approval } : {};
+    return jsonResponse(error.statusCode, { error: { code: error.code, message: error.message, ...approval } });
   }
   const cause = error instanceof Error ? error : new Error(String(error));
   if (isUnavailable(cause) || (error instanceof HaltError && error.statusCode === 503)) {

@@ -9,7 +9,7 @@ import type { UsageRecord } from '../../../lambdas/ports/records';
 import { memoryRepository } from '../../support/memory-repository';
 
 const NOW = new Date('2026-12-02T09:05:00.000Z');
-const usage = (intents: number, costUsd = 0): UsageRecord => ({ intents, costUsd, succeeded: 0, failed: 0, denied: 0 });
+const usage = (intents: number, costUsd = 0): UsageRecord => ({ intents, costUsd, succeeded: 0, failed: 0, denied: 0, wouldRefuse: 0 });
 
 /** This region's repository, with `elsewhere` counted by another region (day and hour alike). */
 const regionWith = (elsewhere: UsageRecord) => {
