@@ -11,7 +11,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createAuthorizer } from '../../lambdas/authorizer/authorizer';
 import { loadConfig, type HaltConfig } from '../../lambdas/config/config';
 import { createDependencies, type Dependencies, type DependencyProvider } from '../../lambdas/config/dependencies';
-import { CONNECTIONS_TABLE, passesStateStreamFilter, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
+import { CONNECTIONS_TABLE, MAX_EVENT_FILTERS, passesStateStreamFilter, STATE_STREAM_FILTERS, STATE_TABLE } from '../../lambdas/adapters/dynamo/table-schema';
 import { createStreamConsumer } from '../../lambdas/stream-consumer/stream-consumer';
 import { createSweeper } from '../../lambdas/sweeper/sweeper';
 import { startDynamoEngine, type DynamoEngine } from './dynamo-engine';
@@ -164,7 +164,18 @@ const LOCAL_SHARD_SIZE = 200;
 /** The WebSocket message routes with a function (`ack`, `heartbeat`), from the stack's table. */
 const SOCKET_MESSAGE_ROUTES = (Object.values(SOCKET_ROUTES) as SocketRouteDefinition[]).filter((route) => route.message);
 
+/**
+ * The stream consumer's filters, checked as CreateEventSourceMapping checks them: more than
+ * Lambda's quota (`MAX_EVENT_FILTERS`) would fail the deploy, so it fails the local start too.
+ */
+export const assertEventFilterQuota = (filters: readonly unknown[]): void => {
+  if (filters.length > MAX_EVENT_FILTERS) {
+    throw new Error(`the stream consumer has ${filters.length} event filters; Lambda takes at most ${MAX_EVENT_FILTERS} per event source mapping: merge some`);
+  }
+};
+
 export const startLocalRegion = async (options: LocalRegionOptions): Promise<LocalRegion> => {
+  assertEventFilterQuota(STATE_STREAM_FILTERS);
   mkdirSync(options.dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {

@@ -263,7 +263,15 @@ export const startWebSocketGateway = async (options: {
         return;
       }
       entry.socket = ws;
-      ws.on('message', (data: Buffer) => onMessage(connectionId, data));
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        // API Gateway takes text frames only: a binary frame closes the connection with 1003
+        // (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-binary-media-types.html).
+        if (isBinary) {
+          ws.close(1003, 'binary frames are not supported');
+          return;
+        }
+        onMessage(connectionId, data);
+      });
       ws.on('close', () => onClose(connectionId));
       ws.on('error', (error) => report(error));
     });
@@ -307,7 +315,8 @@ export const startWebSocketGateway = async (options: {
       }
       // API Gateway answers 410 until $connect has returned: the connection is not open yet.
       if (!entry.socket || entry.socket.readyState !== entry.socket.OPEN) return gone(res, connectionId);
-      entry.socket.send(body);
+      // What a backend posts reaches the client as a text frame (browsers get a string).
+      entry.socket.send(body, { binary: false });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{}');
       return;

@@ -53,10 +53,22 @@ export const needsApproval = (agent: AgentRecord, action: string): boolean =>
 export const effectiveStatus = (approval: ApprovalRecord, now: Date): ApprovalStatus =>
   (approval.status === 'pending' || approval.status === 'approved') && Date.parse(approval.expiresAt) <= now.getTime() ? 'expired' : approval.status;
 
-export const toApprovalView = (record: ApprovalRecord, now: Date): Approval => {
-  const { callHash: _hash, changedIn: _changedIn, intentId: _intentId, ...view } = record;
-  return { ...view, status: effectiveStatus(record, now) };
-};
+/** The public `Approval` (API.md): the stored record's own fields only, status as it stands now. */
+export const toApprovalView = (record: ApprovalRecord, now: Date): Approval => ({
+  approvalId: record.approvalId,
+  agentId: record.agentId,
+  instanceId: record.instanceId,
+  action: record.action,
+  ...(record.to !== undefined ? { to: record.to } : {}),
+  ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
+  ...('payload' in record ? { payload: record.payload } : {}),
+  status: effectiveStatus(record, now),
+  requestedAt: record.requestedAt,
+  expiresAt: record.expiresAt,
+  ...(record.decidedBy !== undefined ? { decidedBy: record.decidedBy } : {}),
+  ...(record.decidedAt !== undefined ? { decidedAt: record.decidedAt } : {}),
+  ...(record.reason !== undefined ? { reason: record.reason } : {}),
+});
 
 const backoff = (attempt: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
 

@@ -84,8 +84,10 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
        * An approval created or moved on: watchers and (for a decision) the agent's instances
        * here are told; the region that made the change puts it on the bus.
        */
-      const handleApproval = async (before: ApprovalRecord | undefined, after: ApprovalRecord | undefined): Promise<void> => {
+      const handleApproval = async (before: ApprovalRecord | undefined, after: (ApprovalRecord & { hasPayload?: boolean }) | undefined): Promise<void> => {
         if (!after || before?.status === after.status) return;
+        // A stream image carries its keys and flags: the payload is there only if the call had one.
+        if (after.hasPayload !== true) delete after.payload;
         const view = toApprovalView(after, deps.ctx.now());
         await announceApproval(deps.ctx, view).catch((error: unknown) => deps.logger.warn('could not announce an approval', { approvalId: after.approvalId, error: error as Error }));
         if (after.changedIn !== deps.ctx.region || after.status === 'used') return;
@@ -112,7 +114,7 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           return;
         }
         if (String(keys.pk ?? '').startsWith(PARTITION.approval)) {
-          await handleApproval(image<ApprovalRecord>(record.dynamodb?.OldImage), image<ApprovalRecord>(record.dynamodb?.NewImage));
+          await handleApproval(image<ApprovalRecord>(record.dynamodb?.OldImage), image<ApprovalRecord & { hasPayload?: boolean }>(record.dynamodb?.NewImage));
           return;
         }
         const agentId = String(keys.pk ?? 'unknown').replace(/^AGENT#/, '');

@@ -71,7 +71,9 @@ describe('approvals and shadow mode (local runtime)', () => {
     expect(listed).toEqual([
       expect.objectContaining({ approvalId, agentId: 'campaign', instanceId: 'i-1', action: 'email.send_all', costUsd: 2.5, payload: call.payload, status: 'pending' }),
     ]);
-    await waitFor(() => toWatcher.some((m) => m.type === 'approval' && m.approval.approvalId === approvalId && m.approval.status === 'pending'), { what: 'the watcher shown the request' });
+    const shown = await waitFor(() => toWatcher.find((m) => m.type === 'approval' && m.approval.approvalId === approvalId && m.approval.status === 'pending'), { what: 'the watcher shown the request' });
+    // The public Approval, nothing of how it is stored.
+    expect(shown.approval).toEqual(listed[0]);
 
     const approved = await t.api('POST', `/v1/approvals/${approvalId}/approve`, { body: { reason: 'legal checked the template' } });
     expect(approved.status).toBe(200);

@@ -82,15 +82,22 @@ export const STREAM_RETRY_ATTEMPTS = 10;
 /** Sort-key prefix of stop markers (domain/stop-markers.ts). */
 export const STOP_MARKER_PREFIX = 'AGENT#STOP#';
 
+/**
+ * Filters an event source mapping may have: 5, Lambda's default quota
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html); the local poller
+ * refuses more, as CreateEventSourceMapping would.
+ */
+export const MAX_EVENT_FILTERS = 5;
+
 export const STATE_STREAM_FILTERS = [
   { dynamodb: { Keys: { sk: { S: ['AGENT'] } } } },
   // A stop marker written (here, or arriving by replication): the write region folds it.
   { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [{ prefix: STOP_MARKER_PREFIX }] } } } },
   { dynamodb: { Keys: { sk: { S: [{ prefix: 'INSTANCE#' }] } }, NewImage: { [ACK_MARK]: { S: [{ exists: true }] } } } },
-  // Fleet-wide action kills: audited, pushed to every connection, on the bus.
-  { dynamodb: { Keys: { pk: { S: ['FLEET#ACTIONS'] } } } },
-  // An approval created or moved on: pushed to the agent and to watchers, on the bus.
-  { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'APPROVAL#' }] } } } },
+  // Fleet-wide action kills (audited, pushed to every connection, on the bus) and approvals
+  // created or moved on (pushed to the agent and to watchers, on the bus). One filter for both:
+  // Lambda takes at most five per event source mapping (its default quota).
+  { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { pk: { S: ['FLEET#ACTIONS', { prefix: 'APPROVAL#' }] } } } },
   // A key revoked (its by-id item removed, here or by replication): close its connections.
   { eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'KEYID#' }] } } } },
 ] as const;

@@ -172,7 +172,7 @@ describe('HaltStack', () => {
       }
     });
 
-    it('lets the authorizer update only key-by-id items, and the consumer write only audit and hard-stop items', () => {
+    it('lets the authorizer update only key-by-id items, and the consumer write only audit, hard-stop, agent and approval items', () => {
       const authorizer = statementsOf(template, 'HaltRestAuthorizer');
       expect(actionsOf(authorizer)).not.toContain('dynamodb:PutItem');
       expect(actionsOf(authorizer)).not.toContain('dynamodb:DeleteItem');
@@ -180,10 +180,12 @@ describe('HaltStack', () => {
         expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['KEYID#*'] } } }),
       );
       const consumer = statementsOf(template, 'HaltPipelineConsumer');
-      // it deletes only the hard stop's saved settings
-      for (const st of onStateTable(consumer).filter((x) => actionsOf([x]).includes('dynamodb:DeleteItem'))) {
-        expect(st.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HARDSTOP#*'] } });
-      }
+      // it deletes only the hard stop's saved settings and, cancelling approvals, their open copies
+      const deletes = onStateTable(consumer).filter((x) => actionsOf([x]).includes('dynamodb:DeleteItem'));
+      expect(deletes.map((st) => st.Condition).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*', 'APPROVAL#*'] } },
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HARDSTOP#*'] } },
+      ]);
       expect(consumer).toContainEqual(
         expect.objectContaining({ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } } }),
       );
@@ -319,6 +321,8 @@ describe('HaltStack', () => {
             // a stop marker written or replicated: the write region folds it into the agent's history
             { Pattern: '{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"AGENT#STOP#"}]}}}}' },
             { Pattern: '{"dynamodb":{"Keys":{"sk":{"S":[{"prefix":"INSTANCE#"}]}},"NewImage":{"ackedAt":{"S":[{"exists":true}]}}}}' },
+            // fleet action kills, and approvals created or moved on (one filter: Lambda takes five)
+            { Pattern: '{"eventName":["INSERT","MODIFY"],"dynamodb":{"Keys":{"pk":{"S":["FLEET#ACTIONS",{"prefix":"APPROVAL#"}]}}}}' },
             // a key revoked: the consumer closes the connections it opened
             { Pattern: '{"eventName":["REMOVE"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"KEYID#"}]}}}}' },
           ],
@@ -346,10 +350,12 @@ describe('HaltStack', () => {
   });
 
   describe('sweeper', () => {
-    it('runs every minute and may only mark instance items', () => {
+    it('runs every minute and may only mark instance items and expire approvals', () => {
       template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
       const sweeper = statementsOf(template, 'HaltSweepSweeper');
-      expect(actionsOf(sweeper)).not.toContain('dynamodb:PutItem');
+      for (const st of onStateTable(sweeper).filter((x) => actionsOf([x]).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:DeleteItem'))) {
+        expect(st.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*', 'APPROVAL#*'] } });
+      }
       expect(sweeper).toContainEqual(
         expect.objectContaining({ Action: 'dynamodb:UpdateItem', Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AGENT#*'] } } }),
       );

@@ -1,7 +1,7 @@
 /** The local poller's event filter is the stack's: agent items, instances an acknowledgement wrote, and revoked keys. */
 import type { DynamoDBRecord } from 'aws-lambda';
-import { passesStreamFilter } from '../../../infra/local/local-region';
-import { PARTITION } from '../../../lambdas/adapters/dynamo/table-schema';
+import { assertEventFilterQuota, passesStreamFilter } from '../../../infra/local/local-region';
+import { PARTITION, STATE_STREAM_FILTERS } from '../../../lambdas/adapters/dynamo/table-schema';
 
 const record = (sk: string, newImage?: Record<string, { S: string }>): DynamoDBRecord => ({
   dynamodb: { Keys: { pk: { S: 'AGENT#mailer' }, sk: { S: sk } }, ...(newImage ? { NewImage: newImage } : {}) },
@@ -24,5 +24,21 @@ describe('stream filter (local poller)', () => {
     expect(passesStreamFilter(keyRecord('MODIFY', `${PARTITION.keyById}k-1`))).toBe(false); // lastUsedAt
     expect(passesStreamFilter(keyRecord('INSERT', `${PARTITION.keyById}k-1`))).toBe(false);
     expect(passesStreamFilter(keyRecord('REMOVE', `${PARTITION.keyByHash}abc`))).toBe(false);
+  });
+
+  it('passes the fleet item and approvals written, not an approval removed', () => {
+    const item = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', pk: string, sk: string): DynamoDBRecord => ({ eventName, dynamodb: { Keys: { pk: { S: pk }, sk: { S: sk } } } });
+    expect(passesStreamFilter(item('INSERT', 'FLEET#ACTIONS', 'FLEET'))).toBe(true);
+    expect(passesStreamFilter(item('MODIFY', 'FLEET#ACTIONS', 'FLEET'))).toBe(true);
+    expect(passesStreamFilter(item('INSERT', `${PARTITION.approval}apr_1`, 'APPROVAL'))).toBe(true);
+    expect(passesStreamFilter(item('MODIFY', `${PARTITION.approval}apr_1`, 'APPROVAL'))).toBe(true);
+    expect(passesStreamFilter(item('REMOVE', `${PARTITION.approval}apr_1`, 'APPROVAL'))).toBe(false);
+    // the open copy under the agent is not the approval
+    expect(passesStreamFilter(item('INSERT', 'AGENT#mailer', 'APPROVAL#apr_1'))).toBe(false);
+  });
+
+  it("keeps to Lambda's five filters per event source mapping, and the local start refuses more", () => {
+    expect(() => assertEventFilterQuota(STATE_STREAM_FILTERS)).not.toThrow();
+    expect(() => assertEventFilterQuota([...STATE_STREAM_FILTERS, {}])).toThrow(/at most 5/);
   });
 });
