@@ -1,5 +1,5 @@
 /** The dashboard's calls to the REST API, with the key kept for this tab only (sessionStorage). */
-import type { Agent, AgentDetail, AuditEvent, ControlResult } from '../../../sdk/protocol/types';
+import type { ActionKillResult, Agent, AgentDetail, Approval, AuditEvent, ControlResult, KilledAction } from '../../../sdk/protocol/types';
 
 const KEY = 'halt.key';
 
@@ -77,4 +77,13 @@ export const api = {
   audit: (agentId?: string) => call<{ events: AuditEvent[] }>('GET', `/audit?limit=100${agentId ? `&agentId=${encodeURIComponent(agentId)}` : ''}`),
   verify: (agentId?: string) =>
     call<{ ok: boolean; checked: number; firstBrokenEventId?: string }>('GET', `/audit/verify${agentId ? `?agentId=${encodeURIComponent(agentId)}` : ''}`),
+  pendingApprovals: () => call<{ approvals: Approval[] }>('GET', '/approvals?status=pending').then((r) => r.approvals),
+  approve: (approvalId: string, reason: string) =>
+    call<Approval>('POST', `/approvals/${encodeURIComponent(approvalId)}/approve`, reason ? { reason } : {}),
+  deny: (approvalId: string, reason: string) => call<Approval>('POST', `/approvals/${encodeURIComponent(approvalId)}/deny`, { reason }),
+  killedActions: () => call<{ killed: KilledAction[] }>('GET', '/actions').then((r) => r.killed),
+  /** `confirm` is needed for a glob that matches every action (a bare `*`). */
+  killAction: (action: string, reason: string, confirm: boolean) =>
+    call<Partial<ActionKillResult> & KilledAction>('POST', '/actions/kill', { action, reason, ...(confirm ? { confirm: true } : {}) }),
+  resumeAction: (action: string, reason: string) => call<KilledAction>('POST', '/actions/resume', { action, reason }),
 };

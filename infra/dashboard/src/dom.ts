@@ -34,3 +34,57 @@ export const when = (iso: string | null | undefined): string => {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
   return new Date(iso).toLocaleString();
 };
+
+/** "in 14 min", or "passed" once the time is behind us. */
+export const until = (iso: string): string => {
+  const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  if (seconds <= 0) return 'passed';
+  if (seconds < 60) return `in ${seconds} s`;
+  if (seconds < 3600) return `in ${Math.round(seconds / 60)} min`;
+  return `in ${Math.round(seconds / 3600)} h`;
+};
+
+/** One child of a keyed list: `signature` changes exactly when the child must be redrawn. */
+export interface KeyedChild {
+  key: string;
+  signature: string;
+  view: Raw;
+}
+
+const signatures = new WeakMap<Element, string>();
+
+/**
+ * Make `container`'s children the given ones, in order, keeping every child whose key and
+ * signature are unchanged as it is: a live update never takes the focus from a button the
+ * person is about to press, nor their scroll position in a payload.
+ */
+export const syncChildren = (container: Element, children: KeyedChild[]): void => {
+  const existing = new Map<string, Element>();
+  for (const el of [...container.children]) {
+    const key = (el as HTMLElement).dataset.key;
+    if (key !== undefined) existing.set(key, el);
+    else el.remove();
+  }
+  const wanted = new Set(children.map((c) => c.key));
+  for (const [key, el] of existing) if (!wanted.has(key)) el.remove();
+  const make = (child: KeyedChild): Element => {
+    const template = document.createElement('template');
+    template.innerHTML = child.view.html.trim();
+    const fresh = template.content.firstElementChild ?? document.createElement('div');
+    (fresh as HTMLElement).dataset.key = child.key;
+    signatures.set(fresh, child.signature);
+    return fresh;
+  };
+  let cursor: Element | null = container.firstElementChild;
+  for (const child of children) {
+    let el = existing.get(child.key);
+    if (el && signatures.get(el) !== child.signature) {
+      if (cursor === el) cursor = el.nextElementSibling;
+      el.remove();
+      el = undefined;
+    }
+    el ??= make(child);
+    if (el !== cursor) container.insertBefore(el, cursor);
+    cursor = el.nextElementSibling;
+  }
+};
