@@ -96,10 +96,12 @@ export const PER_REPORT: Work = { websocketMessages: 2, lambdaInvocations: 1, dy
 export const PER_REST_HEARTBEAT: Work = { restRequests: 1, lambdaInvocations: 2, dynamoReads: 3, globalTableWrites: 1 };
 
 /**
- * An intent through the gateway (lambdas/core/gateway.ts): the request, authorizer and
- * handler, key/agent/usage reads, the day and hour counters.
+ * An intent through the gateway (lambdas/domain/gateway.ts): the request, authorizer and
+ * handler, key/agent/usage reads and the fleet's killed actions (read strongly consistent with
+ * the agent), the day and hour counters. An intent held for approval adds a write-region
+ * transaction (three items) when it is asked for, decided and used; not counted here.
  */
-export const PER_INTENT: Work = { restRequests: 1, lambdaInvocations: 2, dynamoReads: 4, globalTableWrites: 2 };
+export const PER_INTENT: Work = { restRequests: 1, lambdaInvocations: 2, dynamoReads: 5, globalTableWrites: 2 };
 
 /**
  * A Lambda-hosted agent's status read through the REST API (sdk/middleware.ts today): a
