@@ -85,6 +85,8 @@ export class StreamPipeline extends Construct {
     // In the write region, a kill or pause cancels the agent's open approvals: the approval
     // item, its open copy under the agent (removed) and the event on the agent item.
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('agent', 'approval') });
+    // In the write region, the regions' fleet stop markers are folded into the fleet item.
+    grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem'], prefixes: leadingKeys('fleet') });
     props.eventBus.grantPutEventsTo(this.consumer);
     // The hard stop: saved settings live under HARDSTOP#<agent>; the brake is on the named functions only.
     grantItemWrites({ fn: this.consumer, table: props.table, actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], prefixes: leadingKeys('hardStop') });

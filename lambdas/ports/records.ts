@@ -73,6 +73,21 @@ export interface FleetActionsRecord {
   killed: KilledAction[];
   /** The change that made `version` (the fleet chain's audit event is made from it). */
   lastChange?: FleetChange;
+  /** Per region, the last of its fleet stop markers folded into the item. */
+  foldedStops?: Record<string, number>;
+  /** Read with the item, never stored on it: the regions' fleet stop markers. */
+  stops?: FleetStopMarker[];
+}
+
+/**
+ * Globs a region killed while the write region did not answer (`FLEET#ACTIONS / STOP#<region>`),
+ * written only by that region, so replicas merge them without conflict; every gateway honours
+ * them, and the write region folds them into the fleet item (one version, one audit event, each).
+ */
+export interface FleetStopMarker {
+  region: string;
+  seq: number;
+  killed: KilledAction[];
 }
 
 export interface FleetChange {

@@ -11,6 +11,7 @@ import type {
   AuditEventRecord,
   AuditPosition,
   FleetActionsRecord,
+  FleetStopMarker,
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
@@ -146,8 +147,10 @@ export interface AgentRepository {
   /** Ids of every agent that has an audit trail (deleted agents included; not the fleet chain). */
   listAuditedAgentIds(): Promise<string[]>;
 
-  /** The fleet's killed actions (version 0 and none before the first kill). */
+  /** The fleet's killed actions (version 0 and none before the first kill), with the regions' fleet stop markers. */
   getFleetActions(options?: { consistent?: boolean }): Promise<FleetActionsRecord>;
+  /** Write this region's fleet stop marker if it is still at `expectedSeq` (otherwise `VersionConflictError`). */
+  putFleetStopMarker(marker: FleetStopMarker, expectedSeq: number): Promise<void>;
   /** Replace them if still at `expectedVersion` (otherwise `VersionConflictError`). */
   putFleetActions(next: FleetActionsRecord, expectedVersion: number): Promise<void>;
 

@@ -15,9 +15,10 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { recordAgentChange, recordFleetChange } from '../domain/audit';
 import { cancelOpenApprovals, toApprovalView } from '../domain/approvals';
+import { foldFleetMarkers } from '../domain/fleet-actions';
 import { APPROVAL_DECIDED, APPROVAL_REQUESTED } from '../ports/event-publisher';
 import { applyHardStop, HARD_STOP_FAILED } from '../domain/hard-stop';
-import type { AgentRecord, ApprovalRecord, FleetActionsRecord, InstanceRecord, StopMarker } from '../ports/records';
+import type { AgentRecord, ApprovalRecord, FleetActionsRecord, FleetStopMarker, InstanceRecord, StopMarker } from '../ports/records';
 import { keys as keysOf, PARTITION, PREFIX, STOP_MARKER_PREFIX } from '../adapters/dynamo/table-schema';
 import { announceApproval, announceChange, announceFleetChange, announceProgress, announceStoredChange } from '../domain/announce-change';
 import { foldStops } from '../domain/control';
@@ -101,6 +102,22 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           const keyId = String(keys.pk).slice(PARTITION.keyById.length);
           const closed = (await deps.closer?.closeConnectionsOfKey(keyId)) ?? 0;
           if (closed > 0) deps.logger.info('closed the connections of a revoked key', { keyId, closed });
+          return;
+        }
+        if (String(keys.pk ?? '') === keysOf.fleetActions().pk && String(keys.sk ?? '') !== keysOf.fleetActions().sk) {
+          // A region's fleet stop marker (the write region did not answer its kill): the write
+          // region folds it in; elsewhere, this region's connections hear of its new globs now.
+          if (isWriteRegion(deps.ctx)) {
+            await foldFleetMarkers(deps.ctx);
+            return;
+          }
+          const before = image<FleetStopMarker>(record.dynamodb?.OldImage)?.killed ?? [];
+          for (const entry of image<FleetStopMarker>(record.dynamodb?.NewImage)?.killed ?? []) {
+            if (before.some((b) => b.action === entry.action)) continue;
+            await announceFleetChange(deps.ctx, { type: 'action_killed', action: entry.action, actor: entry.actor, reason: entry.reason, at: entry.at, region: deps.ctx.region }).catch((error: unknown) =>
+              deps.logger.warn('could not announce an action kill', { action: entry.action, error: error as Error }),
+            );
+          }
           return;
         }
         if (String(keys.pk ?? '') === keysOf.fleetActions().pk) {

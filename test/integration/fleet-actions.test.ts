@@ -129,6 +129,43 @@ describe('fleet-wide action kills and approvals across two regions (local runtim
     expect((await api[1]('POST', '/v1/agents/anyone/intents', { key, body: { instanceId: 'i-1', action: 'llm.call' } })).status).toBe(202);
   });
 
+  it('kills an action from local-2 while the write region is frozen, and folds it into the fleet chain once it is back', async () => {
+    const key = await agentEverywhere('frozen-mailer');
+    const watcher = await open(`${region(1).wsUrl}/?agentId=frozen-mailer&instanceId=eu-1`, key);
+    sockets.push(watcher.socket);
+    const act = (i: 0 | 1, action: string) => api[i]('POST', '/v1/agents/frozen-mailer/intents', { key, body: { instanceId: 'eu-1', action } });
+    const fleetEventsBefore = (await api[1]('GET', '/v1/audit?limit=500')).body.events.filter((e: any) => e.agentId === null).length;
+    const engine = region(0).engine;
+    process.kill(-engine.pid, 'SIGSTOP');
+    try {
+      const killed = await api[1]('POST', '/v1/actions/kill', { body: { action: 'sms.*', reason: 'carrier outage' } });
+      expect(killed.status).toBe(200);
+      expect(killed.body).toMatchObject({ action: 'sms.*', reason: 'carrier outage', enforcedIn: ['local-2'], pendingIn: ['local-1'] });
+      expect((await act(1, 'sms.send')).body.error).toMatchObject({ code: 'action_killed' });
+      expect((await act(1, 'email.send')).status).toBe(202);
+      expect((await api[1]('GET', '/v1/actions')).body.killed).toEqual([expect.objectContaining({ action: 'sms.*', reason: 'carrier outage' })]);
+      await waitFor(() => watcher.messages.find((m) => m.type === 'action_killed' && m.action === 'sms.*'), { what: 'the instance in local-2 told' });
+      // Lifting needs the write region: refused, and nothing changes.
+      const lift = await api[1]('POST', '/v1/actions/resume', { body: { action: 'sms.*', reason: 'too early' } });
+      expect(lift.status).toBe(503);
+      expect((await act(1, 'sms.send')).body.error.code).toBe('action_killed');
+    } finally {
+      process.kill(-engine.pid, 'SIGCONT');
+    }
+    // Back: folded into the fleet item, one event, the same chain in both regions.
+    const chains = await waitFor(async () => {
+      const both = await Promise.all(([0, 1] as const).map(async (i) => (await api[i]('GET', '/v1/audit?limit=500')).body.events.filter((e: any) => e.agentId === null)));
+      return both.every((events) => events.length === fleetEventsBefore + 1) ? both : undefined;
+    }, { what: 'the folded kill in both fleet chains', ceilingMs: 30_000 });
+    expect(chains[0]).toEqual(chains[1]);
+    expect(chains[0][0]).toMatchObject({ type: 'action_killed', action: 'sms.*', reason: 'carrier outage', region: 'local-2' });
+    for (const i of [0, 1] as const) expect((await api[i]('GET', '/v1/audit/verify')).body.ok).toBe(true);
+    expect((await act(0, 'sms.send')).body.error.code).toBe('action_killed');
+    const lifted = await api[1]('POST', '/v1/actions/resume', { body: { action: 'sms.*', reason: 'carrier back' } });
+    expect(lifted.body).toMatchObject({ enforcedIn: ['local-1', 'local-2'], pendingIn: [] });
+    for (const i of [0, 1] as const) expect((await act(i, 'sms.send')).status).toBe(202);
+  });
+
   it('admits an approved call once, globally, when it is sent to both regions at once', async () => {
     const key = await agentEverywhere('payer', { approval: { actions: ['pay.*'] } });
     const call = { instanceId: 'i-1', action: 'pay.invoice', costUsd: 120, payload: { invoice: 'INV-7' } };

@@ -14,6 +14,7 @@ import type {
   AuditPosition,
   CheckpointRecord,
   FleetActionsRecord,
+  FleetStopMarker,
   InstancePresence,
   InstanceRecord,
   RegionEntry,
@@ -55,6 +56,7 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
   const auditOf = (chain: string) =>
     [...audit.values()].filter((e) => chainOf(e) === chain).sort((a, b) => a.version - b.version || (a.approvalSeq ?? 0) - (b.approvalSeq ?? 0));
   let fleet: FleetActionsRecord = { version: 0, killed: [] };
+  const fleetStops = new Map<string, FleetStopMarker>();
   const approvals = new Map<string, ApprovalRecord>();
   /** The approval event on the agent item, with the table's conditions. */
   const writeApprovalEvent = (agentId: string, event: ApprovalEvent, agentVersion: number) => {
@@ -230,8 +232,12 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
     listAuditChain: async (chain) => auditOf(chain),
     listAuditedAgentIds: async () => [...new Set([...audit.values()].flatMap((e) => (e.agentId === null ? [] : [e.agentId])))],
 
-    getFleetActions: async () => fleet,
-    putFleetActions: async (next, expectedVersion) => {
+    getFleetActions: async () => (fleetStops.size > 0 ? { ...fleet, stops: [...fleetStops.values()] } : fleet),
+    putFleetStopMarker: async (marker, expectedSeq) => {
+      if ((fleetStops.get(marker.region)?.seq ?? 0) !== expectedSeq) throw new VersionConflictError('fleet actions', expectedSeq);
+      fleetStops.set(marker.region, marker);
+    },
+    putFleetActions: async ({ stops: _stops, ...next }, expectedVersion) => {
       if (fleet.version !== expectedVersion) throw new VersionConflictError('fleet actions', expectedVersion, fleet.version);
       fleet = next;
     },

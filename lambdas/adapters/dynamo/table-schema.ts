@@ -180,6 +180,8 @@ export const keys = {
   }),
   /** Every action glob killed fleet-wide, in one versioned item. */
   fleetActions: () => ({ pk: `${PARTITION.fleet}ACTIONS`, sk: 'FLEET' }),
+  /** A region's fleet stop marker: globs it killed while the write region did not answer. */
+  fleetStopMarker: (region: string) => ({ pk: `${PARTITION.fleet}ACTIONS`, sk: `STOP#${region}` }),
   approval: (approvalId: string) => ({ pk: `${PARTITION.approval}${approvalId}`, sk: 'APPROVAL' }),
   /** An approval still open (pending, or approved and unused), under its agent: found by the agent's kill, and by an identical call. */
   openApproval: (agentId: string, approvalId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `APPROVAL#${approvalId}` }),
