@@ -4,7 +4,8 @@
  * batch asked of the gateway (with its cost) and checkpointed. At `--kill-at` emails someone
  * kills it; the demo shows how long until "3 of 3 stopped", how many emails went out after the
  * kill call, the audit trail; then it resumes and checks a ledger of every send: every record
- * once, none twice, none missing.
+ * once, none twice, none missing. Before the batches, the campaign asks to send the template to
+ * the whole list at once: its policy holds that call for a person, and the operator denies it.
  *
  *   npm run demo -- [--records 50000] [--kill-at 3000] [--fast]
  */
@@ -44,6 +45,8 @@ export interface DemoResult {
   instances: number;
   costUsd: number;
   auditTypes: string[];
+  /** The campaign's "send to the whole list": held for approval, then denied by the operator. */
+  wholeList: { approvalId: string; status: string; refusedWith: string; reason: string };
   timeline: { atMs: number; what: string }[];
   /** Each instance's bar at the end. */
   bars: BarState[];
@@ -90,7 +93,13 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   const agents: HaltAgent[] = [];
   try {
     mark('control plane up: local-1 and local-2, replicating');
-    const { agentKey } = await operator.createAgent({ agentId: 'email-campaign', name: 'Email campaign', tags: ['team=growth'] });
+    const { agentKey } = await operator.createAgent({
+      agentId: 'email-campaign',
+      name: 'Email campaign',
+      tags: ['team=growth'],
+      // Sending to the whole list in one call needs a person.
+      policy: { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } },
+    });
     // local-2 knows the agent (and its key) once replication has carried them over.
     const remote = new HaltClient({ url: two.restUrl, key: agentKey });
     for (let i = 0; i < 200 && !(await remote.getAgent({ agentId: 'email-campaign' }).then(() => true, () => false)); i++) await sleep(50);
@@ -174,6 +183,35 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       }
     };
 
+    // The campaign first asks to send the template to the whole list in one call: the gateway
+    // holds it for a person, who denies it; the campaign goes on in batches instead.
+    // (The planner only asks the gateway: not started, it is not one of the campaign's instances,
+    // and it learns the decision by asking again, every 200 ms.)
+    const planner = new HaltAgent({ url: one.restUrl, wsUrl: one.wsUrl, key: agentKey, agentId: 'email-campaign', instanceId: 'planner', region: 'local-1' });
+    planner.on('error', () => undefined);
+    const wholeListCall = planner.intent('email.send_all', {
+      costUsd: options.records * COST_PER_EMAIL_USD,
+      payload: { list: 'all-customers', records: options.records, template: 'spring-sale' },
+      waitForApproval: { timeoutMs: 30_000, pollIntervalMs: 200 },
+    });
+    // (its refusal is read below; caught here so it is never an unhandled rejection meanwhile)
+    const wholeListOutcome = wholeListCall.then(
+      () => ({ refusedWith: 'admitted' }),
+      (error: unknown) => ({ refusedWith: error instanceof IntentRefusedError ? error.code : String(error) }),
+    );
+    let pending: Awaited<ReturnType<HaltClient['listApprovals']>>['approvals'][number] | undefined;
+    for (let i = 0; i < 200 && !pending; i++) {
+      pending = (await operator.listApprovals({ status: 'pending', agentId: 'email-campaign' })).approvals[0];
+      if (!pending) await sleep(25);
+    }
+    if (!pending) throw new Error('the whole-list send was not held for approval');
+    mark(`the campaign asks to send to all ${options.records.toLocaleString('en-US')} customers at once: held for approval (${pending.approvalId})`);
+    const denyReason = 'one send to the whole list is not allowed: send in batches of 100';
+    await operator.deny({ approvalId: pending.approvalId, reason: denyReason });
+    const { refusedWith } = await wholeListOutcome;
+    mark(`the operator denies it; the campaign's call is refused (${refusedWith}) and it sends in batches`);
+    const wholeList = { approvalId: pending.approvalId, status: (await operator.getApproval({ approvalId: pending.approvalId })).status, refusedWith, reason: denyReason };
+
     mark(`3 instances start: i-1 and i-2 on local-1, i-3 on local-2; ${options.records} records in batches of ${batchSize}`);
     const onProgress = options.onProgress;
     const progress = onProgress ? setInterval(() => onProgress([...bars.values()]), options.fast ? 250 : 500) : undefined;
@@ -242,6 +280,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
       instances: stop.instances,
       costUsd: usage.days[0]?.costUsd ?? 0,
       auditTypes: audit.events.map((e) => e.type).reverse(),
+      wholeList,
       timeline,
       bars: [...bars.values()].map((b) => ({ ...b })),
     };
@@ -279,6 +318,7 @@ if (require.main === module) {
       console.log('');
       console.log(`${r.sent.toLocaleString()} sent of ${r.records.toLocaleString()} records, ${r.duplicates} duplicates, ${r.missing} missing`);
       console.log(`kill → ${r.acknowledged} of ${r.instances} stopped in ${r.killToAllStoppedMs} ms; ${r.sentAfterKill} emails after the kill call`);
+      console.log(`whole-list send: ${r.wholeList.status} (${r.wholeList.reason}), the agent got ${r.wholeList.refusedWith}`);
       console.log(`cost $${r.costUsd.toFixed(2)}; audit: ${r.auditTypes.join(' → ')}`);
       process.exitCode = r.duplicates === 0 && r.missing === 0 ? 0 : 1;
     })

@@ -17,6 +17,8 @@
  *   await send(batch, { signal: halt.signal });
  *   await halt.saveCheckpoint('i-1', { next: batch.end });
  * }
+ * // An action under an approval rule waits for a person (approve or deny: `halt approvals`):
+ * await halt.intent('email.send_all', { to: 'list-42', waitForApproval: { timeoutMs: 15 * 60_000 } });
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
@@ -24,8 +26,9 @@ import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
 import { GATEWAY_THROTTLED, KEEPALIVE_ACTION, KEEPALIVE_INTERVAL_MS, type ServerMessage } from './protocol/messages';
 import type { AgentStatus } from './protocol/schemas';
-import type { HeartbeatResult } from './protocol/types';
+import type { ApprovalStatus, HeartbeatResult, IntentResult } from './protocol/types';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
+import { checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
 
 /** How often a direct-mode instance reads the replica, by default. */
 export const DEFAULT_DIRECT_READ_INTERVAL_MS = 1_000;
@@ -84,6 +87,39 @@ export interface StatusChange {
   reason: string | null;
 }
 
+/** What an intent declares: the gateway decides on it, and an approval is bound to all of it. */
+export interface IntentOptions {
+  readonly costUsd?: number;
+  /** Another agent the action is for (refused while that agent is killed or paused). */
+  readonly to?: string;
+  readonly payload?: unknown;
+  /** An approval an operator gave this exact call (from an earlier `approval_required`). */
+  readonly approvalId?: string;
+  /**
+   * When the action needs a person's approval (403 `approval_required`), wait for the
+   * decision instead of throwing: the intent is sent again under the approval when a decision
+   * is pushed over the WebSocket, and every `pollIntervalMs` (2 s) besides. Resolves once an
+   * operator approves; throws the gateway's refusal on a denial (`approval_denied`) or an
+   * approval that can no longer be used (`approval_invalid`: expired, cancelled by a kill or
+   * pause), `ApprovalTimeoutError` after `timeoutMs`, and `AgentStoppedError` when the agent
+   * is killed (or `signal`'s reason when it aborts).
+   */
+  readonly waitForApproval?: WaitForApprovalOptions;
+  readonly signal?: AbortSignal;
+}
+
+/** A pushed decision on one of this agent's approvals. */
+export interface ApprovalDecision {
+  approvalId: string;
+  status: ApprovalStatus;
+}
+
+/** A pushed fleet-wide kill (or resume) of an action glob. */
+export interface ActionKillChange {
+  action: string;
+  reason: string;
+}
+
 interface PendingMetrics {
   succeeded: number;
   failed: number;
@@ -127,6 +163,8 @@ export class HaltAgent extends EventEmitter {
   private directTimer: NodeJS.Timeout | undefined;
   private directReading = false;
   private closed = false;
+  /** Action globs an operator killed for every agent, as pushed since this instance connected. */
+  private readonly fleetKilledActions = new Set<string>();
 
   public constructor(options: HaltAgentOptions) {
     super();
@@ -156,6 +194,16 @@ export class HaltAgent extends EventEmitter {
 
   public get version(): number {
     return this.knownVersion;
+  }
+
+  /**
+   * The action globs killed for every agent (`halt actions kill`), as pushed to this instance
+   * since it started; a resume removes one. For information (to skip work that would be
+   * refused): the gateway enforces them whatever this holds, and a kill made before this
+   * instance connected is learnt from the gateway's refusal (`action_killed`), not from here.
+   */
+  public get killedActions(): ReadonlySet<string> {
+    return new Set(this.fleetKilledActions);
   }
 
   /** Register with a first heartbeat, open the WebSocket, start heartbeating. */
@@ -207,28 +255,39 @@ export class HaltAgent extends EventEmitter {
   }
 
   /**
-   * Ask the gateway before acting. Resolves with the intent id; throws `IntentRefusedError`
-   * (`agent_killed`, `agent_paused`, `action_denied`, `recipient_killed`, `budget_exceeded`).
+   * Ask the gateway before acting. Resolves with the intent id (and, in shadow mode, the
+   * refusal the policy would have made: `wouldRefuse`); throws `IntentRefusedError`
+   * (`agent_killed`, `agent_paused`, `action_denied`, `action_killed`, `recipient_killed`,
+   * `budget_exceeded`, `approval_required` with `error.approval`, `approval_denied`,
+   * `approval_invalid`). With `waitForApproval`, an action that needs a person waits for the
+   * decision instead (see `IntentOptions.waitForApproval`).
+   *
+   * @example
+   * const { intentId } = await halt.intent('email.send_all', {
+   *   to: 'list-42', costUsd: 4.2, waitForApproval: { timeoutMs: 10 * 60_000 }, signal: halt.signal,
+   * });
    */
-  public async intent(
-    action: string,
-    options: { costUsd?: number; to?: string; payload?: unknown; signal?: AbortSignal } = {},
-  ): Promise<{ intentId: string }> {
+  public async intent(action: string, options: IntentOptions = {}): Promise<IntentResult> {
+    const { signal, waitForApproval: wait, approvalId, ...call } = options;
+    if (wait) checkWaitForApproval(wait);
     try {
-      const { signal, ...rest } = options;
-      return await this.http.request('POST', `/agents/${encodeURIComponent(this.agentId)}/intents`, {
-        body: { instanceId: this.instanceId, action, ...rest },
-        ...(signal ? { signal } : {}),
-      });
+      return await this.sendIntent(action, { ...call, ...(approvalId ? { approvalId } : {}) }, signal);
     } catch (error) {
-      if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
-        if (error.code === 'agent_killed' || error.code === 'agent_paused') {
-          // The control plane knows more than we do: learn the version now.
-          void this.restHeartbeat().catch((e: unknown) => this.report(e));
-        }
-        throw new IntentRefusedError(error.status, error.code, error.message);
-      }
-      throw error;
+      if (!wait || !(error instanceof IntentRefusedError) || error.code !== 'approval_required' || !error.approval) throw error;
+      // Held for a person: the same call again under the approval, until it is decided. A
+      // kill aborts the agent's signal and so the wait (its pending approvals are cancelled).
+      const stop = signal ? AbortSignal.any([signal, this.signal]) : this.signal;
+      return waitForApproval({
+        ...wait,
+        approvalId: error.approval.approvalId,
+        send: (id) => this.sendIntent(action, { ...call, approvalId: id }, stop),
+        subscribe: (onDecision) => {
+          const listener = (decision: ApprovalDecision) => onDecision(decision.approvalId);
+          this.on('approval', listener);
+          return () => this.off('approval', listener);
+        },
+        signal: stop,
+      });
     }
   }
 
@@ -299,6 +358,29 @@ export class HaltAgent extends EventEmitter {
   }
 
   // ---- internals ----------------------------------------------------------------------
+
+  /** One intent to the gateway; a refusal becomes an `IntentRefusedError` (with its approval). */
+  private async sendIntent(
+    action: string,
+    call: { costUsd?: number; to?: string; payload?: unknown; approvalId?: string },
+    signal: AbortSignal | undefined,
+  ): Promise<IntentResult> {
+    try {
+      return await this.http.request<IntentResult>('POST', `/agents/${encodeURIComponent(this.agentId)}/intents`, {
+        body: { instanceId: this.instanceId, action, ...call },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
+        if (error.code === 'agent_killed' || error.code === 'agent_paused') {
+          // The control plane knows more than we do: learn the version now.
+          void this.restHeartbeat().catch((e: unknown) => this.report(e));
+        }
+        throw IntentRefusedError.from(error);
+      }
+      throw error;
+    }
+  }
 
   /**
    * Every heartbeat interval: without a WebSocket, a REST heartbeat. With one, a protocol
@@ -433,6 +515,18 @@ export class HaltAgent extends EventEmitter {
         break;
       case 'intent':
         this.emit('intent', message);
+        break;
+      case 'approval':
+        // Agents are sent the decision on their own approvals (watchers get the whole approval).
+        if ('approvalId' in message) this.emit('approval', { approvalId: message.approvalId, status: message.status } satisfies ApprovalDecision);
+        break;
+      case 'action_killed':
+        this.fleetKilledActions.add(message.action);
+        this.emit('action_killed', { action: message.action, reason: message.reason } satisfies ActionKillChange);
+        break;
+      case 'action_resumed':
+        this.fleetKilledActions.delete(message.action);
+        this.emit('action_resumed', { action: message.action, reason: message.reason } satisfies ActionKillChange);
         break;
       case 'error':
         this.report(new HaltApiError(400, message.code, message.message));

@@ -61,8 +61,7 @@ export class HttpClient {
       throw new HaltApiError(response.status, 'bad_response', `${method} ${path} answered ${response.status} with a body that is not JSON`, { cause: error });
     }
     if (!response.ok) {
-      const err = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new HaltApiError(response.status, err?.code ?? 'http_error', err?.message ?? `${method} ${path} answered ${response.status}`);
+      throw HaltApiError.fromBody(response.status, body, `${method} ${path} answered ${response.status}`);
     }
     return body as T;
   }

@@ -12,6 +12,8 @@
  * export const handler = middy(sendBatch).use(haltMiddleware({ url, key, agentId: 'email-campaign' }));
  * async function sendBatch(event, context) {
  *   await context.halt.intent('email.send', { costUsd: 0.1 });
+ *   // an action under an approval rule: wait (polling) for an operator's decision
+ *   await context.halt.intent('email.send_all', { to: 'list-42', waitForApproval: { timeoutMs: 60_000 } });
  *   ...
  * }
  */
@@ -19,19 +21,39 @@ import { randomBytes } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
-import type { HeartbeatResult } from './protocol/types';
+import type { HeartbeatResult, IntentResult } from './protocol/types';
+import { checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 export interface HaltLambdaContext {
   /** Aborted when the agent is found killed while the handler runs (a pause lets it finish). */
   readonly signal: AbortSignal;
-  /** Ask the gateway before acting; throws `IntentRefusedError` when refused. */
-  intent(action: string, options?: { costUsd?: number; to?: string; payload?: unknown }): Promise<{ intentId: string }>;
+  /**
+   * Ask the gateway before acting; throws `IntentRefusedError` when refused (on
+   * `approval_required`, `error.approval` names the approval that holds the call).
+   * With `waitForApproval`, waits for an operator's decision instead: the same intent is sent
+   * again under the approval every `pollIntervalMs` (2 s; a function has no WebSocket) until it
+   * is approved (resolves), denied or no longer usable (throws the gateway's refusal), the
+   * agent is found killed (`AgentStoppedError`), or `timeoutMs` passes (`ApprovalTimeoutError`);
+   * the wait never outlasts the invocation (it ends half a second before Lambda's timeout).
+   */
+  intent(action: string, options?: HaltIntentOptions): Promise<IntentResult>;
   /** Count a cost not declared on an intent. */
   recordCost(costUsd: number): void;
   /** The agent's status and version as last read. */
   readonly status: HeartbeatResult;
+}
+
+/** What `context.halt.intent` declares (an approval is bound to all of it). */
+export interface HaltIntentOptions {
+  readonly costUsd?: number;
+  readonly to?: string;
+  readonly payload?: unknown;
+  /** An approval an operator gave this exact call (from an earlier `approval_required`). */
+  readonly approvalId?: string;
+  /** Wait for an operator's decision when the action needs one (see `HaltLambdaContext.intent`). */
+  readonly waitForApproval?: WaitForApprovalOptions;
 }
 
 export interface HaltMiddlewareOptions {
@@ -346,15 +368,36 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
         pending.costUsd += costUsd;
       },
       intent: async (action, intentOptions = {}) => {
-        try {
-          return await (await api()).request<{ intentId: string }>('POST', `${base}/intents`, { body: { instanceId, action, ...intentOptions } });
-        } catch (error) {
-          if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
-            if (error.code === 'agent_killed' || error.code === 'agent_paused') cached = undefined;
-            if (error.code === 'agent_killed') controller.abort(new AgentStoppedError('killed', undefined, error.message));
-            throw new IntentRefusedError(error.status, error.code, error.message);
+        const { waitForApproval: wait, ...call } = intentOptions;
+        if (wait) checkWaitForApproval(wait);
+        const send = async (approvalId: string | undefined, signal?: AbortSignal): Promise<IntentResult> => {
+          try {
+            return await (await api()).request<IntentResult>('POST', `${base}/intents`, {
+              body: { instanceId, action, ...call, ...(approvalId ? { approvalId } : {}) },
+              ...(signal ? { signal } : {}),
+            });
+          } catch (error) {
+            if (error instanceof HaltApiError && (error.status === 403 || error.status === 429)) {
+              if (error.code === 'agent_killed' || error.code === 'agent_paused') cached = undefined;
+              if (error.code === 'agent_killed' && !controller.signal.aborted) controller.abort(new AgentStoppedError('killed', undefined, error.message));
+              throw IntentRefusedError.from(error);
+            }
+            throw error;
           }
-          throw error;
+        };
+        try {
+          return await send(call.approvalId);
+        } catch (error) {
+          if (!wait || !(error instanceof IntentRefusedError) || error.code !== 'approval_required' || !error.approval) throw error;
+          // No WebSocket in a function: ask again every poll interval, within the invocation's time.
+          const left = remainingMs ? remainingMs() - ANSWER_MARGIN_MS : Infinity;
+          return waitForApproval({
+            ...wait,
+            timeoutMs: Math.max(1, Math.min(wait.timeoutMs, left)),
+            approvalId: error.approval.approvalId,
+            send: (approvalId) => send(approvalId, controller.signal),
+            signal: controller.signal,
+          });
         }
       },
     };

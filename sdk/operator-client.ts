@@ -1,14 +1,15 @@
 /**
  * The operator's client: agents, kill / pause / resume (optionally waiting until every
- * instance acknowledges), bulk kill, audit, keys and policies.
+ * instance acknowledges), bulk kill, audit, keys, policies, approvals and fleet-wide action
+ * kills.
  *
  * @example
  * const halt = new HaltClient({ url: 'http://127.0.0.1:4700', key: process.env.HALT_KEY! });
  * const result = await halt.kill({ agentId: 'email-campaign', reason: 'template breaks the law', wait: { timeoutMs: 5000 } });
  * console.log(`${result.acknowledged} of ${result.total} instances stopped`);
  */
-import type { CreateAgentRequest, CreateKeyRequest, Policy, Role } from './protocol/schemas';
-import type { Agent, AgentDetail, ApiKeySummary, AuditEvent, ControlResult } from './protocol/types';
+import type { ApprovalStatus, CreateAgentRequest, CreateKeyRequest, Policy, Role } from './protocol/schemas';
+import type { ActionKillResult, Agent, AgentDetail, ApiKeySummary, Approval, AuditEvent, ControlResult, KilledAction } from './protocol/types';
 import { HttpClient, type HttpClientOptions } from './http-client';
 
 export interface WaitOptions {
@@ -195,6 +196,102 @@ export class HaltClient {
 
   public setPolicy(options: { agentId: string; policy: Policy }): Promise<{ policy: Policy; version: number }> {
     return this.http.request('PUT', `/agents/${encodeURIComponent(options.agentId)}/policy`, { body: options.policy });
+  }
+
+  /**
+   * Approvals, newest first: every one, or those with `status` and/or of `agentId`
+   * (operators, viewers).
+   *
+   * @example
+   * const { approvals } = await halt.listApprovals({ status: 'pending' });
+   * for (const a of approvals) console.log(`${a.approvalId}: ${a.agentId} wants ${a.action} to ${a.to ?? '-'} until ${a.expiresAt}`);
+   */
+  public listApprovals(options: { status?: ApprovalStatus; agentId?: string; signal?: AbortSignal } = {}): Promise<{ approvals: Approval[] }> {
+    const query = new URLSearchParams();
+    if (options.status) query.set('status', options.status);
+    if (options.agentId) query.set('agentId', options.agentId);
+    const qs = query.toString();
+    return this.http.request('GET', `/approvals${qs ? `?${qs}` : ''}`, options.signal ? { signal: options.signal } : {});
+  }
+
+  /**
+   * One approval as it now stands (404 `not_found` for an unknown id).
+   *
+   * @example
+   * const approval = await halt.getApproval({ approvalId: 'apr_0123456789abcdef01234567' });
+   * if (approval.status === 'pending') console.log('still waiting for a decision, until', approval.expiresAt);
+   */
+  public getApproval(options: { approvalId: string; signal?: AbortSignal }): Promise<Approval> {
+    return this.http.request('GET', `/approvals/${encodeURIComponent(options.approvalId)}`, options.signal ? { signal: options.signal } : {});
+  }
+
+  /**
+   * Let the agent make the exact call it asked about, once (operators). Deciding one that is
+   * not pending is a 409 `conflict`.
+   *
+   * @example
+   * const approval = await halt.approve({ approvalId: 'apr_0123456789abcdef01234567', reason: 'list checked by legal' });
+   * // approval.status === 'approved': the agent's next intent with this approvalId is admitted
+   */
+  public approve(options: { approvalId: string; reason?: string }): Promise<Approval> {
+    return this.http.request('POST', `/approvals/${encodeURIComponent(options.approvalId)}/approve`, {
+      body: options.reason !== undefined ? { reason: options.reason } : {},
+    });
+  }
+
+  /**
+   * Refuse the call the agent asked about (operators); the reason is required, recorded in
+   * the audit trail and given to the agent. Deciding one that is not pending is a 409 `conflict`.
+   *
+   * @example
+   * await halt.deny({ approvalId: 'apr_0123456789abcdef01234567', reason: 'this list has not opted in' });
+   * // the agent's intent is refused with approval_denied
+   */
+  public deny(options: { approvalId: string; reason: string }): Promise<Approval> {
+    return this.http.request('POST', `/approvals/${encodeURIComponent(options.approvalId)}/deny`, { body: { reason: options.reason } });
+  }
+
+  /**
+   * Refuse an action glob for every agent in every region (403 `action_killed`), whatever
+   * their own policies, until `resumeAction` (operators). A glob matching every action (`*`)
+   * needs `confirm: true`. The answer says where the gateways are confirmed to refuse it.
+   *
+   * @example
+   * const killed = await halt.killAction({ action: 'email.*', reason: 'the mail provider leaks addresses' });
+   * console.log(`${killed.action} refused for every agent; enforced in ${killed.enforcedIn.join(', ')}`);
+   */
+  public killAction(options: { action: string; reason: string; confirm?: boolean; signal?: AbortSignal }): Promise<ActionKillResult> {
+    return this.http.request('POST', '/actions/kill', {
+      body: { action: options.action, reason: options.reason, ...(options.confirm ? { confirm: true } : {}) },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /**
+   * Lift a fleet-wide kill of an action glob (operators); each agent's own policy applies
+   * again. 404 `not_found` when that glob is not killed (give it exactly as it was killed).
+   * The answer is the resume (who, when, why) and the regions confirmed to have lifted it.
+   *
+   * @example
+   * const lifted = await halt.resumeAction({ action: 'email.*', reason: 'provider patched' });
+   * console.log(`${lifted.action} allowed again; lifted in ${lifted.enforcedIn.join(', ')}`);
+   */
+  public resumeAction(options: { action: string; reason: string; signal?: AbortSignal }): Promise<ActionKillResult> {
+    return this.http.request('POST', '/actions/resume', {
+      body: { action: options.action, reason: options.reason },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /**
+   * The action globs killed for every agent, with who killed them, when and why (operators, viewers).
+   *
+   * @example
+   * const { killed } = await halt.listKilledActions();
+   * for (const k of killed) console.log(`${k.action}: ${k.reason} (${k.actor}, ${k.at})`);
+   */
+  public listKilledActions(options: { signal?: AbortSignal } = {}): Promise<{ killed: KilledAction[] }> {
+    return this.http.request('GET', '/actions', options.signal ? { signal: options.signal } : {});
   }
 
   private async control(action: 'kill' | 'pause' | 'resume', options: ControlOptions): Promise<ControlOutcome> {

@@ -33,5 +33,6 @@ export const agentRows = (agents: readonly Agent[]): string =>
     ]),
   );
 
+/** Fleet events (`agentId: null`) show their action glob; approval events their approval. */
 export const auditLine = (e: AuditEvent): string =>
-  `${e.at}  ${e.agentId}  v${e.version}  ${e.type}${e.fromStatus || e.toStatus ? ` (${e.fromStatus ?? '-'} → ${e.toStatus ?? '-'})` : ''}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`;
+  `${e.at}  ${e.agentId ?? `fleet ${e.action ?? ''}`.trim()}  v${e.version}  ${e.type}${e.approvalId ? ` ${e.approvalId}` : ''}${e.fromStatus || e.toStatus ? ` (${e.fromStatus ?? '-'} → ${e.toStatus ?? '-'})` : ''}  by ${e.actor}${e.reason ? `: ${e.reason}` : ''}`;

@@ -10,9 +10,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { HaltApiError, HaltUnreachableError } from '../errors';
 import { runDoctor, type DoctorCheck } from './doctor';
 import { HaltClient, type ControlOutcome, type FailedBatchSummary, type ReplayResult } from '../operator-client';
-import { policySchema, roleSchema } from '../protocol/schemas';
+import { approvalStatusSchema, policySchema, roleSchema } from '../protocol/schemas';
 import { CliConfigError, loadCliConfig } from './config';
 import { agentRows, enforcedLine, auditLine, stoppedLine, table } from './format';
+import { actionKilledLine, actionResumedLine, approvalCall, approvalDetail, approvalRows, killedActionRows, pendingFirst } from './approvals-format';
 
 /** Calls a bulk command makes at most while the control plane answers that time ran out. */
 const BULK_ROUNDS = 20;
@@ -320,6 +321,78 @@ export const run = async (argv: readonly string[], io: Io = defaultIo()): Promis
       if (!parsed.success) throw new UsageError(`the policy is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'policy'}: ${i.message}`).join('; ')}`);
       const result = await client().setPolicy({ agentId, policy: parsed.data });
       print(`policy of ${agentId} set (version ${result.version})`, result);
+    });
+
+  const approvals = program
+    .command('approvals')
+    .description('calls held for a person (pending first); approvals show <approvalId> for one in full')
+    .option('--status <status>', 'only pending, approved, denied, expired, used or cancelled')
+    .option('--agent <agentId>', "only this agent's")
+    .enablePositionalOptions();
+  approvals.action(async (opts: { status?: string; agent?: string }) => {
+    const status = opts.status === undefined ? undefined : approvalStatusSchema.safeParse(opts.status);
+    if (status && !status.success) throw new UsageError(`--status must be one of ${approvalStatusSchema.options.join(', ')}, got "${opts.status}"`);
+    const { approvals: list } = await client().listApprovals({ ...(status?.data ? { status: status.data } : {}), ...(opts.agent ? { agentId: opts.agent } : {}) });
+    const sorted = pendingFirst(list);
+    const waiting = sorted.filter((a) => a.status === 'pending').length;
+    const human =
+      sorted.length === 0
+        ? `no ${status?.data ?? ''}${status?.data ? ' ' : ''}approvals`
+        : `${approvalRows(sorted)}
+${waiting} pending${waiting > 0 ? ': halt approve <approvalId> [--reason …] or halt deny <approvalId> --reason …' : ''}`;
+    print(human, sorted);
+  });
+  approvals
+    .command('show <approvalId>')
+    .description('one approval in full: the exact call (payload included) and its decision')
+    .action(async (approvalId: string) => {
+      const approval = await client().getApproval({ approvalId });
+      print(approvalDetail(approval), approval);
+    });
+
+  program
+    .command('approve <approvalId>')
+    .description('let the agent make the exact call it asked about, once')
+    .option('--reason <reason>', 'why (recorded in the audit trail)')
+    .action(async (approvalId: string, opts: { reason?: string }) => {
+      const approval = await client().approve({ approvalId, ...(opts.reason !== undefined ? { reason: opts.reason } : {}) });
+      print(`approved ${approval.approvalId} (${approvalCall(approval)}): the agent may send it once, before ${approval.expiresAt}`, approval);
+    });
+
+  program
+    .command('deny <approvalId>')
+    .description("refuse the call the agent asked about (--reason is required: the agent is told, the audit trail keeps it)")
+    .option('--reason <reason>', 'why (required; recorded in the audit trail and given to the agent)')
+    .action(async (approvalId: string, opts: { reason?: string }) => {
+      if (!opts.reason?.trim()) throw new UsageError(`a denial needs --reason: say why ${approvalId} is refused (it is recorded in the audit trail and given to the agent)`);
+      const approval = await client().deny({ approvalId, reason: opts.reason });
+      print(`denied ${approval.approvalId} (${approvalCall(approval)}): the agent's call is refused (approval_denied): ${opts.reason}`, approval);
+    });
+
+  const actions = program.command('actions').description('actions refused for every agent (fleet-wide kills): list, kill, resume');
+  const listKilled = async () => {
+    const { killed } = await client().listKilledActions();
+    print(killed.length > 0 ? killedActionRows(killed) : 'no action is killed fleet-wide', killed);
+  };
+  actions.action(listKilled);
+  actions.command('list').description('the action globs refused for every agent').action(listKilled);
+  actions
+    .command('kill <glob>')
+    .description("refuse every agent's intents whose action matches the glob (* matches any run of characters), in every region, whatever their policies")
+    .requiredOption('--reason <reason>', 'why (recorded in the audit trail, sent to every instance)')
+    .option('--confirm', 'needed for a glob that matches every action ("*")')
+    .action(async (glob: string, opts: { reason: string; confirm?: boolean }) => {
+      const result = await client().killAction({ action: glob, reason: opts.reason, ...(opts.confirm ? { confirm: true } : {}) });
+      print(`${actionKilledLine(result)}
+lift it with: halt actions resume '${result.action}' --reason …`, result);
+    });
+  actions
+    .command('resume <glob>')
+    .description('lift a fleet-wide kill (give the glob exactly as it was killed); each agent\'s own policy applies again')
+    .requiredOption('--reason <reason>', 'why (recorded in the audit trail)')
+    .action(async (glob: string, opts: { reason: string }) => {
+      const result = await client().resumeAction({ action: glob, reason: opts.reason });
+      print(`${actionResumedLine(result)}; each agent's own policy applies again`, result);
     });
 
   const keys = program.command('keys').description('API keys');

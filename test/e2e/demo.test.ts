@@ -7,7 +7,9 @@ describe('the 9 AM incident demo (small)', () => {
     const seen: BarState[][] = [];
     const result = await runDemo({ records: 1_500, killAt: 600, fast: true, onProgress: (bars) => seen.push(bars.map((b) => ({ ...b }))) });
     expect(result).toMatchObject({ records: 1_500, sent: 1_500, duplicates: 0, missing: 0, acknowledged: 3, instances: 3 });
-    expect(result.auditTypes).toEqual(['agent_created', 'killed', 'resumed']);
+    expect(result.auditTypes).toEqual(['agent_created', 'approval_requested', 'approval_denied', 'killed', 'resumed']);
+    // the campaign's send to the whole list was held for a person and denied: the agent was refused
+    expect(result.wholeList).toMatchObject({ status: 'denied', refusedWith: 'approval_denied' });
     // in the region that took the kill, no batch asked after the kill call answered got through
     expect(result.acceptedAfterKillInKillingRegion).toBe(0);
     // every batch went through the gateway with its cost: 1,500 emails at $0.0001
