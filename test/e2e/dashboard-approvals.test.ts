@@ -8,7 +8,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime';
 
 const root = join(__dirname, '..', '..');
@@ -35,11 +36,7 @@ describe('dashboard approvals and fleet action kills (Chromium, local runtime)',
     expect(viewer.status).toBe(201);
     viewerKey = viewer.body.key;
     mkdirSync(artifacts, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -6,7 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { HaltAgent } from '../../sdk/agent';
 import { HaltClient } from '../../sdk/operator-client';
 import { startTestRuntime, type TestRuntime } from '../support/local-runtime';
@@ -30,11 +31,7 @@ describe('dashboard (Chromium, local runtime)', () => {
     agent = new HaltAgent({ url: t.runtime.restUrl, wsUrl: t.runtime.wsUrl, key: agentKey, agentId: 'email-campaign', instanceId: 'i-1' });
     agent.on('error', () => undefined);
     await agent.start();
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
