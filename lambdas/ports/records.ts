@@ -201,3 +201,13 @@ export interface RegionEntry {
   /** `https://{api}.execute-api.{region}.amazonaws.com/{stage}` (the local gateway's locally). */
   managementEndpoint: string;
 }
+
+/** An upstream MCP server in the registry (API.md "MCP gateway"); its header values are kept encrypted, apart. */
+export interface McpServerRecord {
+  server: string;
+  url: string;
+  /** Names of the registered headers (their values are secrets, never returned). */
+  headerNames: string[];
+  /** What one `tools/call` costs, counted against the agent's budget. */
+  costUsd?: number;
+}

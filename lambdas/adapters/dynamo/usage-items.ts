@@ -89,7 +89,7 @@ export const usageItems = (table: TableAccess) => {
       if (dayConditions.length === 0 && hourConditions.length === 0) {
         // Hour windows exist for the intents-per-hour limit only: a report without intents
         // (metrics, a refused action) writes the day alone.
-        await Promise.all([table.client.send(new UpdateCommand(day)), ...(intents > 0 ? [table.client.send(new UpdateCommand(hour))] : [])]);
+        await Promise.all([table.client.send(new UpdateCommand(day)), ...(intents !== 0 ? [table.client.send(new UpdateCommand(hour))] : [])]);
         return { ok: true };
       }
       try {
