@@ -41,7 +41,7 @@ export const buildHaltApp = (
     stacks.push(
       new HaltStack(app, `Halt-${region}`, {
         env: env(region),
-        replicaOf: { tableName: primary.controlPlane.table.tableName, writeRegion: primaryRegion, regions: options.regions },
+        replicaOf: { tableName: primary.controlPlane.table.tableName, writeRegion: primaryRegion, regions: options.regions, mcpKeyArn: primary.controlPlane.mcpHeaderKey.keyArn },
         ...(options.hardStopFunctionArns ? { hardStopFunctionArns: options.hardStopFunctionArns } : {}),
         crossRegionReferences: true,
         description: `Halt: kill switch for AI agents (${region}, replica of the state table in ${primaryRegion})`,

@@ -29,6 +29,7 @@ import { HaltRestApi } from './rest-api';
 import { StateTable, type Consistency } from './state-table';
 import { createEventBus, StreamPipeline } from './stream-pipeline';
 import { SweeperSchedule } from './sweeper-schedule';
+import { McpHeaderKey } from './mcp-header-key';
 import { HaltWebSocketApi } from './websocket-api';
 
 export interface HaltControlPlaneProps {
@@ -49,6 +50,8 @@ export interface HaltControlPlaneProps {
     readonly writeRegion: string;
     /** Every region of the deployment (the write region and this one included). @default [writeRegion, this region] */
     readonly regions?: readonly string[];
+    /** The owner's MCP header key (multi-Region): this stack makes its replica. @default - a key of this stack's own */
+    readonly mcpKeyArn?: string;
   };
   /** Multi-region consistency of the global table (owner only). @default 'eventual' */
   readonly consistency?: Consistency;
@@ -86,6 +89,8 @@ export class HaltControlPlane extends Construct {
   public readonly restApi: HaltRestApi;
   public readonly pipeline: StreamPipeline;
   public readonly sweeper: SweeperSchedule;
+  /** Encrypts MCP server headers (multi-Region: primary here when this stack owns the table). */
+  public readonly mcpHeaderKey: McpHeaderKey;
   public readonly alarms: HaltAlarms;
   public readonly doctor: DoctorProbe;
   public readonly reminders: StopReminders;
@@ -141,11 +146,13 @@ export class HaltControlPlane extends Construct {
       ...(props.hardStopFunctionArns ? { hardStopFunctionArns: props.hardStopFunctionArns } : {}),
       ...retention,
     });
+    this.mcpHeaderKey = new McpHeaderKey(this, 'McpHeaderKey', props.replicaOf?.mcpKeyArn ? { primaryKeyArn: props.replicaOf.mcpKeyArn } : {});
     this.restApi = new HaltRestApi(this, 'Rest', {
       table: this.table,
       eventBus: this.eventBus,
       environment,
       websocket: this.websocket,
+      mcpHeaderKeyArn: this.mcpHeaderKey.keyArn,
       failedBatches: { bucket: this.pipeline.failedBatches, consumer: this.pipeline.consumer },
       otherRegions,
       ...retention,

@@ -49,6 +49,8 @@ export interface HaltRestApiProps {
   readonly logRetention?: RetentionDays;
   /** The deployment's other regions: routes that change agent items reach their replicas. @default none */
   readonly otherRegions?: readonly string[];
+  /** This region's MCP header key, for the routes that encrypt or decrypt headers. @default - those routes answer a configuration error */
+  readonly mcpHeaderKeyArn?: string;
 }
 
 
@@ -104,6 +106,7 @@ export class HaltRestApi extends Construct {
           ...environment,
           ...(failedBatches ? { HALT_FAILED_BATCHES_BUCKET: failedBatches.bucket.bucketName } : {}),
           ...(failedBatches && route.failedBatches === 'replay' ? { HALT_STREAM_CONSUMER_FUNCTION: failedBatches.consumer.functionName } : {}),
+          ...(route.mcpHeaders && props.mcpHeaderKeyArn ? { HALT_MCP_KEY_ID: props.mcpHeaderKeyArn } : {}),
         },
         logRetention: retention,
         description: `Halt ${route.method} ${route.path}`,
@@ -116,6 +119,10 @@ export class HaltRestApi extends Construct {
       if (route.writes?.everyRegion && route.connections === 'push') grantPeerPushes(fn, props.otherRegions ?? []);
       if (route.connections === 'push') props.websocket?.grantPush(fn);
       if (route.publishes) props.eventBus.grantPutEventsTo(fn);
+      // The registry encrypts header values, the MCP endpoint decrypts them: one action each, this region's key.
+      if (route.mcpHeaders && props.mcpHeaderKeyArn) {
+        fn.addToRolePolicy(new PolicyStatement({ actions: [route.mcpHeaders === 'encrypt' ? 'kms:Encrypt' : 'kms:Decrypt'], resources: [props.mcpHeaderKeyArn] }));
+      }
       if (failedBatches) {
         // Lambda's records only (`aws/lambda/…`): list them, read them; a replay removes each once through.
         fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [failedBatches.bucket.bucketArn] }));

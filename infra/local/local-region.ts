@@ -4,7 +4,7 @@
  * consumer. Handlers get this region's dependencies; nothing else differs from Lambda.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
@@ -206,6 +206,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
         webSocketApi: LOCAL_WEBSOCKET_API,
         failedBatches: failedBatchesBucket(options.region),
         streamConsumer: consumerName(options.region),
+        mcpHeaderKey: `halt-mcp-headers-${options.region}`,
         remindersQueue: remindersQueueName(options.region),
       },
       hardStopFunctions: brakeable,
@@ -264,6 +265,8 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       HALT_S3_ENDPOINT: s3.endpoint,
       HALT_SQS_ENDPOINT: sqs.endpoint,
       HALT_SECRETS_ENDPOINT: secrets.endpoint,
+      // MCP server headers: one key file for every local region, as a multi-Region KMS key is.
+      HALT_MCP_KEY_FILE: join(dirname(options.dataDir), 'mcp-headers.key'),
       HALT_REMINDERS_QUEUE: sqs.queueUrl(remindersQueueName(options.region)),
       HALT_FAILED_BATCHES_BUCKET: failedBatchesBucket(options.region),
       // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS

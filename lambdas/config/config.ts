@@ -61,6 +61,12 @@ export interface HaltConfig {
   readonly sqsEndpoint?: string;
   /** Secrets Manager (local stand-in). */
   readonly secretsEndpoint?: string;
+  /**
+   * How MCP server header values are encrypted: the region's KMS key (`HALT_MCP_KEY_ID`, set by
+   * the stack on the routes that need it) or, locally, a key file (`HALT_MCP_KEY_FILE`).
+   * Neither: the MCP registry and endpoint refuse with a configuration error.
+   */
+  readonly mcpHeaders?: { readonly kmsKeyId: string } | { readonly keyFile: string };
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
@@ -146,6 +152,9 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
   const sqsEndpoint = optionalUrl(env, 'HALT_SQS_ENDPOINT');
   const secretsEndpoint = optionalUrl(env, 'HALT_SECRETS_ENDPOINT');
   const remindersQueueUrl = optionalUrl(env, 'HALT_REMINDERS_QUEUE');
+  const mcpKeyId = env.HALT_MCP_KEY_ID?.trim();
+  const mcpKeyFile = env.HALT_MCP_KEY_FILE?.trim();
+  if (mcpKeyId && mcpKeyFile) throw new ConfigurationError('HALT_MCP_KEY_ID (KMS, in AWS) and HALT_MCP_KEY_FILE (local) exclude each other: set one');
   const failedBatchesBucket = env.HALT_FAILED_BATCHES_BUCKET?.trim();
   const consumerFunction = env.HALT_STREAM_CONSUMER_FUNCTION?.trim();
   const connectionsTableName = env.HALT_CONNECTIONS_TABLE?.trim();
@@ -185,6 +194,7 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     ...(s3Endpoint ? { s3Endpoint } : {}),
     ...(sqsEndpoint ? { sqsEndpoint } : {}),
     ...(secretsEndpoint ? { secretsEndpoint } : {}),
+    ...(mcpKeyId ? { mcpHeaders: { kmsKeyId: mcpKeyId } } : mcpKeyFile ? { mcpHeaders: { keyFile: mcpKeyFile } } : {}),
     ...(remindersQueueUrl ? { remindersQueueUrl } : {}),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),

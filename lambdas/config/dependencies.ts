@@ -30,7 +30,13 @@ import type { ReminderQueue } from '../ports/reminders';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { ManagementApiCloser } from '../adapters/push/connection-closer';
 import { RegistryPeerPushes } from '../adapters/push/peer-pushes';
-import { loadConfig, type HaltConfig } from './config';
+import { ConfigurationError, loadConfig, type HaltConfig } from './config';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { HttpMcpUpstream } from '../adapters/http-mcp-upstream';
+import { KmsHeaderCipher } from '../adapters/kms-header-cipher';
+import { LocalKeyCipher } from '../adapters/local-key-cipher';
+import type { HeaderCipher } from '../ports/header-cipher';
+import type { McpUpstream } from '../ports/mcp-upstream';
 import { S3FailedBatchStore } from '../adapters/s3-failed-batches';
 import { LambdaConsumerInvoker } from '../adapters/lambda-consumer-invoker';
 import type { FailedBatchStore, StreamConsumerInvoker } from '../ports/failed-batches';
@@ -57,7 +63,14 @@ export interface Dependencies {
   readonly failedBatches?: { readonly store: FailedBatchStore; readonly consumer?: StreamConsumerInvoker };
   /** Where provisioned agent keys go (the client is made at the first write). */
   readonly secrets: SecretWriter;
+  /** Encrypts and decrypts MCP server headers (throws a configuration error where none is set). */
+  readonly cipher: HeaderCipher;
+  /** Upstream MCP servers, over Streamable HTTP. */
+  readonly upstream: McpUpstream;
 }
+
+/** How long the MCP endpoint waits for an upstream: under API Gateway's 29 s, with room to answer. */
+export const MCP_UPSTREAM_TIMEOUT_MS = 25_000;
 
 export type DependencyProvider = () => Dependencies;
 
@@ -226,9 +239,21 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
     }
     return secretsClient;
   });
+  let kmsClient: KMSClient | undefined;
+  const mcpHeaders = config.mcpHeaders;
+  const cipher: HeaderCipher = !mcpHeaders
+    ? {
+        encrypt: () => Promise.reject(new ConfigurationError('MCP server headers need HALT_MCP_KEY_ID (the stack sets it) or HALT_MCP_KEY_FILE (local)')),
+        decrypt: () => Promise.reject(new ConfigurationError('MCP server headers need HALT_MCP_KEY_ID (the stack sets it) or HALT_MCP_KEY_FILE (local)')),
+      }
+    : 'keyFile' in mcpHeaders
+      ? new LocalKeyCipher(mcpHeaders.keyFile)
+      : new KmsHeaderCipher(() => (kmsClient ??= new KMSClient({ region: config.region })), mcpHeaders.kmsKeyId);
   return {
     throttle,
     secrets,
+    cipher,
+    upstream: new HttpMcpUpstream(MCP_UPSTREAM_TIMEOUT_MS),
     hardStopStore: repository,
     doctorEvents: repository,
     config,

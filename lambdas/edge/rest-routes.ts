@@ -3,6 +3,10 @@ import { killActionRoute } from '../actions/kill-action';
 import { listActionsRoute } from '../actions/list-actions';
 import { resumeActionRoute } from '../actions/resume-action';
 import { createAgentRoute } from '../agents/create-agent';
+import { deleteMcpServerRoute } from '../mcp/delete-mcp-server';
+import { listMcpServersRoute } from '../mcp/list-mcp-servers';
+import { mcpEndpointRoute } from '../mcp/mcp-endpoint';
+import { putMcpServerRoute } from '../mcp/put-mcp-server';
 import { approveApprovalRoute } from '../approvals/approve-approval';
 import { denyApprovalRoute } from '../approvals/deny-approval';
 import { getApprovalRoute } from '../approvals/get-approval';
@@ -64,6 +68,10 @@ export const REST_ROUTES: readonly DefinedRoute[] = [
   killActionRoute,
   resumeActionRoute,
   listActionsRoute,
+  putMcpServerRoute,
+  listMcpServersRoute,
+  deleteMcpServerRoute,
+  mcpEndpointRoute,
   listAuditRoute,
   verifyAuditRoute,
   listFailedBatchesRoute,

@@ -52,6 +52,8 @@ export interface RouteDefinition {
    * `replay` also hands them to the consumer again and removes them once through.
    */
   readonly failedBatches?: 'read' | 'replay';
+  /** The route encrypts or decrypts MCP server headers with the stack's key (`HALT_MCP_KEY_ID`). */
+  readonly mcpHeaders?: 'encrypt' | 'decrypt';
 }
 
 /** Bulk changes: as long as API Gateway waits (29 s), with the CPU of 1 GB for the pushes. */
@@ -147,6 +149,21 @@ export const ROUTES = {
   killAction: { method: 'POST', path: '/v1/actions/kill', access: OPERATOR_ONLY, entry: 'actions/kill-action.ts', writes: FLEET_WRITES },
   resumeAction: { method: 'POST', path: '/v1/actions/resume', access: OPERATOR_ONLY, entry: 'actions/resume-action.ts', writes: FLEET_WRITES },
   listActions: { method: 'GET', path: '/v1/actions', access: READERS, entry: 'actions/list-actions.ts' },
+  putMcpServer: { method: 'PUT', path: '/v1/mcp-servers/{server}', access: OPERATOR_ONLY, entry: 'mcp/put-mcp-server.ts', writes: { actions: ['dynamodb:PutItem'], prefixes: leadingKeys('mcpServer') }, mcpHeaders: 'encrypt' },
+  listMcpServers: { method: 'GET', path: '/v1/mcp-servers', access: READERS, entry: 'mcp/list-mcp-servers.ts' },
+  deleteMcpServer: { method: 'DELETE', path: '/v1/mcp-servers/{server}', access: OPERATOR_ONLY, entry: 'mcp/delete-mcp-server.ts', writes: { actions: ['dynamodb:DeleteItem'], prefixes: leadingKeys('mcpServer') } },
+  // A tools/call is an intent: its writes (budget breach, approvals) and pushes are the intents route's.
+  mcpEndpoint: {
+    method: 'POST',
+    path: '/v1/mcp/{agentId}/{server}',
+    access: OPERATOR_AND_OWN_AGENT,
+    entry: 'mcp/mcp-endpoint.ts',
+    writes: APPROVAL_WRITES,
+    connections: 'push',
+    publishes: true,
+    mcpHeaders: 'decrypt',
+    fn: { memoryMb: 512, timeoutSeconds: 29 },
+  },
   listAudit: { method: 'GET', path: '/v1/audit', access: READERS, entry: 'audit/list-audit.ts' },
   verifyAudit: { method: 'GET', path: '/v1/audit/verify', access: READERS, entry: 'audit/verify-audit.ts' },
   listFailedBatches: { method: 'GET', path: '/v1/failed-batches', access: OPERATOR_ONLY, entry: 'replay/list-failed-batches.ts', failedBatches: 'read' },

@@ -35,3 +35,6 @@ export class McpUpstreamUnavailableError extends Error {
     this.name = 'McpUpstreamUnavailableError';
   }
 }
+
+/** Headers Halt sets itself on an upstream call: a registered header of these names is refused. */
+export const RESERVED_UPSTREAM_HEADERS = ['accept', 'content-type', 'content-length', 'host', 'mcp-session-id', 'mcp-protocol-version', 'connection', 'transfer-encoding'] as const;

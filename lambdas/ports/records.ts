@@ -210,4 +210,8 @@ export interface McpServerRecord {
   headerNames: string[];
   /** What one `tools/call` costs, counted against the agent's budget. */
   costUsd?: number;
+  /** The header values (`{name: value}` as JSON), encrypted (`HeaderCipher`); absent without headers. */
+  headersCiphertext?: string;
+  updatedAt: string;
+  updatedBy: string;
 }

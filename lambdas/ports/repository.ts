@@ -15,6 +15,7 @@ import type {
   CheckpointRecord,
   InstancePresence,
   InstanceRecord,
+  McpServerRecord,
   RegionEntry,
   StopMarker,
   UsageRecord,
@@ -175,6 +176,13 @@ export interface AgentRepository {
   putRegion(entry: RegionEntry): Promise<void>;
   /** The registry entries of `regions` that exist. */
   getRegions(regions: readonly string[]): Promise<RegionEntry[]>;
+
+  /** Register (or replace) an upstream MCP server. */
+  putMcpServer(record: McpServerRecord): Promise<void>;
+  getMcpServer(server: string): Promise<McpServerRecord | undefined>;
+  listMcpServers(): Promise<McpServerRecord[]>;
+  /** False when there was none. */
+  deleteMcpServer(server: string): Promise<boolean>;
 
   /** A cheap read that fails when storage is unreachable. */
   ping(): Promise<void>;

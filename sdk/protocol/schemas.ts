@@ -239,3 +239,39 @@ export const actionKillRequestSchema = z
 export type ActionKillRequest = z.infer<typeof actionKillRequestSchema>;
 
 export const actionResumeRequestSchema = z.object({ action: actionPatternSchema, reason: reasonSchema }).strict();
+
+// ---- MCP gateway (API.md "MCP gateway") ---------------------------------------------------
+
+export const mcpServerPathSchema = z.object({ server: idSchema }).strict();
+export const mcpEndpointPathSchema = z.object({ agentId: idSchema, server: idSchema }).strict();
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$/;
+
+export const putMcpServerRequestSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .refine((value) => {
+        try {
+          const url = new URL(value);
+          return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '';
+        } catch {
+          return false;
+        }
+      }, 'must be the MCP server\'s Streamable HTTP URL (http or https, credentials in headers, not in the URL)'),
+    /** Values are secrets: stored encrypted, never returned, never logged. */
+    headers: z
+      .record(z.string(), z.string().min(1, 'a header value cannot be empty').max(8192).regex(/^[^\r\n]*$/, 'a header value is one line'))
+      .superRefine((headers, ctx) => {
+        for (const name of Object.keys(headers)) {
+          if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not an HTTP header name (letters, digits, "-", such as "Authorization")' });
+        }
+        if (Object.keys(headers).length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 headers' });
+      })
+      .optional(),
+    /** What one tools/call costs, counted against the agent's budget. */
+    costUsd: money.optional(),
+  })
+  .strict();
+export type PutMcpServerRequest = z.infer<typeof putMcpServerRequestSchema>;

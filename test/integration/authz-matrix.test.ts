@@ -40,6 +40,10 @@ const ALLOWED: Record<RouteId, readonly Caller[]> = {
   killAction: ['operator'],
   resumeAction: ['operator'],
   listActions: ['viewer', 'operator'],
+  putMcpServer: ['operator'],
+  listMcpServers: ['viewer', 'operator'],
+  deleteMcpServer: ['operator'],
+  mcpEndpoint: ['ownAgent', 'operator'],
   listAudit: ['viewer', 'operator'],
   verifyAudit: ['viewer', 'operator'],
   listFailedBatches: ['operator'],
@@ -78,6 +82,11 @@ const CALLS: Record<RouteId, { path: string; body?: unknown }> = {
   killAction: { path: '/v1/actions/kill', body: { action: 'matrix.never', reason: 'matrix' } },
   resumeAction: { path: '/v1/actions/resume', body: { action: 'matrix.never', reason: 'matrix' } },
   listActions: { path: '/v1/actions' },
+  putMcpServer: { path: '/v1/mcp-servers/matrix', body: { url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer upstream' } } },
+  listMcpServers: { path: '/v1/mcp-servers' },
+  // (no server of that name: an admitted caller gets 404, never 401 or 403)
+  mcpEndpoint: { path: '/v1/mcp/mine/nowhere', body: { jsonrpc: '2.0', id: 1, method: 'ping' } },
+  deleteMcpServer: { path: '/v1/mcp-servers/matrix' },
   listAudit: { path: '/v1/audit?agentId=mine' },
   verifyAudit: { path: '/v1/audit/verify?agentId=mine' },
   listFailedBatches: { path: '/v1/failed-batches' },
@@ -127,6 +136,7 @@ describe('authorization matrix (local runtime)', () => {
     audit: (await t.api('GET', '/v1/audit?agentId=mine')).body.events.length,
     killedActions: (await t.api('GET', '/v1/actions')).body.killed,
     approvals: (await t.api('GET', '/v1/approvals')).body.approvals.length,
+    mcpServers: (await t.api('GET', '/v1/mcp-servers')).body.servers,
   });
 
   it('covers every route of the route table', () => {

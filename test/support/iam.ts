@@ -34,7 +34,7 @@ export const protectedFunctionClients = (region: LocalRegion, agentId: string, o
   const tableArn = `arn:aws:dynamodb:${region.region}:${LOCAL_ACCOUNT}:table/${LOCAL_STATE_TABLE}`;
   const iam = new LocalIam({
     region: region.region,
-    names: { stateTable: LOCAL_STATE_TABLE, connectionsTable: 'none', eventBus: 'none', pushWorker: 'none', webSocketApi: 'none', failedBatches: 'none', streamConsumer: 'none', remindersQueue: 'none' },
+    names: { stateTable: LOCAL_STATE_TABLE, connectionsTable: 'none', eventBus: 'none', pushWorker: 'none', webSocketApi: 'none', failedBatches: 'none', streamConsumer: 'none', remindersQueue: 'none', mcpHeaderKey: 'none' },
     hardStopFunctions: [],
     partitionKeys: { [LOCAL_STATE_TABLE]: STATE_TABLE.partitionKey.name },
     policies: {

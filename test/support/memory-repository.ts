@@ -17,6 +17,7 @@ import type {
   FleetStopMarker,
   InstancePresence,
   InstanceRecord,
+  McpServerRecord,
   RegionEntry,
   StopMarker,
   UsageRecord,
@@ -58,6 +59,7 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
   let fleet: FleetActionsRecord = { version: 0, killed: [] };
   const fleetStops = new Map<string, FleetStopMarker>();
   const approvals = new Map<string, ApprovalRecord>();
+  const mcpServers = new Map<string, McpServerRecord>();
   /** The approval event on the agent item, with the table's conditions. */
   const writeApprovalEvent = (agentId: string, event: ApprovalEvent, agentVersion: number) => {
     const agent = agents.get(agentId);
@@ -254,6 +256,10 @@ export const memoryRepository = (seed: { agents?: AgentRecord[]; instances?: Ins
       commit();
       approvals.set(next.approvalId, next);
     },
+    putMcpServer: async (record) => void mcpServers.set(record.server, record),
+    getMcpServer: async (server) => mcpServers.get(server),
+    listMcpServers: async () => [...mcpServers.values()].sort((a, b) => a.server.localeCompare(b.server)),
+    deleteMcpServer: async (server) => mcpServers.delete(server),
     getApproval: async (approvalId) => approvals.get(approvalId),
     listApprovals: async ({ status, agentId }) =>
       [...approvals.values()]

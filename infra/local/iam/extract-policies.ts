@@ -96,6 +96,8 @@ export const extractFunctionPolicies = (): FunctionPolicies => {
     [logicalId(plane.pipeline.failedBatches), { ref: '{failedBatches}', attributes: { Arn: 'arn:aws:s3:::{failedBatches}' } }],
     [logicalId(plane.reminders.queue), { ref: 'http://{sqsEndpoint}/{account}/{remindersQueue}', attributes: { Arn: 'arn:aws:sqs:{region}:{account}:{remindersQueue}', QueueName: '{remindersQueue}', QueueUrl: 'http://{sqsEndpoint}/{account}/{remindersQueue}' } }],
     [logicalId(plane.pipeline.consumer), { ref: '{streamConsumer}', attributes: { Arn: 'arn:aws:lambda:{region}:{account}:function:{streamConsumer}' } }],
+    // (Locally the header values are encrypted with a key file, not KMS: recorded, never called.)
+    [stack.getLogicalId(plane.mcpHeaderKey.node.findChild('Key') as CfnElement), { ref: '{mcpHeaderKey}', attributes: { Arn: 'arn:aws:kms:{region}:{account}:key/{mcpHeaderKey}' } }],
   ]);
 
   const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };

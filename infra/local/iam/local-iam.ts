@@ -35,6 +35,8 @@ export interface LocalResourceNames {
   readonly failedBatches: string;
   readonly streamConsumer: string;
   readonly remindersQueue: string;
+  /** The MCP header key's name in grants (locally a key file encrypts: KMS is never called). */
+  readonly mcpHeaderKey: string;
 }
 
 export interface AccessDenial {

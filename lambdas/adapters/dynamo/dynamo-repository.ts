@@ -10,6 +10,7 @@ import type { AgentRepository } from '../../ports/repository';
 import { agentItems } from './agent-items';
 import { approvalItems } from './approval-items';
 import { fleetItems } from './fleet-items';
+import { mcpServerItems } from './mcp-server-items';
 import { auditItems } from './audit-items';
 import { checkpointItems } from './checkpoint-items';
 import { hardStopItems } from './hard-stop-items';
@@ -37,6 +38,7 @@ export const createDynamoRepository = (options: DynamoRepositoryOptions): AgentR
     ...regionItems(table),
     ...fleetItems(table),
     ...approvalItems(table),
+    ...mcpServerItems(table),
     ping: async () => {
       await table.client.send(new GetCommand({ TableName: table.tableName, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
     },

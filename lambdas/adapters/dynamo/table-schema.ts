@@ -140,6 +140,7 @@ export const PARTITION = {
   region: 'REGION#',
   fleet: 'FLEET#',
   approval: 'APPROVAL#',
+  mcpServer: 'MCPSERVER#',
 } as const;
 
 export type PartitionKind = keyof typeof PARTITION;
@@ -182,6 +183,8 @@ export const keys = {
   fleetActions: () => ({ pk: `${PARTITION.fleet}ACTIONS`, sk: 'FLEET' }),
   /** A region's fleet stop marker: globs it killed while the write region did not answer. */
   fleetStopMarker: (region: string) => ({ pk: `${PARTITION.fleet}ACTIONS`, sk: `STOP#${region}` }),
+  /** An upstream MCP server of the registry. */
+  mcpServer: (server: string) => ({ pk: `${PARTITION.mcpServer}${server}`, sk: 'MCPSERVER' }),
   approval: (approvalId: string) => ({ pk: `${PARTITION.approval}${approvalId}`, sk: 'APPROVAL' }),
   /** An approval still open (pending, or approved and unused), under its agent: found by the agent's kill, and by an identical call. */
   openApproval: (agentId: string, approvalId: string) => ({ pk: `${PARTITION.agent}${agentId}`, sk: `APPROVAL#${approvalId}` }),
@@ -190,7 +193,7 @@ export const keys = {
 } as const;
 
 /** Partition values of the list index. */
-export const LISTS = { agents: 'AGENTS', keys: 'KEYS', audit: 'AUDIT', approvals: 'APPROVALS' } as const;
+export const LISTS = { agents: 'AGENTS', keys: 'KEYS', audit: 'AUDIT', approvals: 'APPROVALS', mcpServers: 'MCPSERVERS' } as const;
 
 export const PREFIX = {
   instance: 'INSTANCE#',

@@ -17,7 +17,7 @@ import { ROUTES, type RouteId } from '../route-table';
 import { callerFromEvent } from './caller';
 import { httpErrorHandler } from './error-handler';
 import { readJsonBody } from './json-body';
-import { emptyResponse, jsonResponse } from './responses';
+import { emptyResponse, jsonResponse, rawResponse } from './responses';
 import { parseWith } from './validation';
 
 export type RestHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -33,12 +33,16 @@ export interface RouteInput<P, Q, B> {
   readonly body: B;
   /** What the invocation has left before its timeout (Lambda's context), ms. */
   readonly timeLeftMs: () => number;
+  /** The request's headers, names in lower case (the MCP endpoint relays a few). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** What a route returns: a status and a JSON body (`undefined` for an empty 204). */
 export interface RouteReply {
   readonly status?: number;
   readonly body?: unknown;
+  /** A body relayed as it is (the MCP endpoint's JSON or event stream), instead of `body`. */
+  readonly raw?: { readonly contentType?: string; readonly headers?: Readonly<Record<string, string>>; readonly body: string };
 }
 
 /** A route as the local gateway, the CDK stack and the OpenAPI document see it. */
@@ -101,8 +105,10 @@ export const defineRoute = <
         if (!spec.query) parseWith(NO_QUERY, queryOf(event), 'query');
         const body = (spec.body ? parseWith(spec.body, readJsonBody(event), 'body') : undefined) as Infer<B>;
         const timeLeftMs = () => (typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity);
-        const reply = await run({ ctx: deps.ctx, deps, caller, path, query, body, timeLeftMs });
+        const headers = Object.fromEntries(Object.entries(event.headers ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), v]])));
+        const reply = await run({ ctx: deps.ctx, deps, caller, path, query, body, timeLeftMs, headers });
         const status = reply.status ?? 200;
+        if (reply.raw) return rawResponse(status, reply.raw);
         return reply.body === undefined ? emptyResponse(status) : jsonResponse(status, reply.body);
       });
     return (event, context) => chain(event, context);

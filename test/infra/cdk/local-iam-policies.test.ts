@@ -31,6 +31,6 @@ describe('local IAM policies', () => {
       .filter(([, statements]) => statements.some((s) => s.actions.includes('events:PutEvents')))
       .map(([id]) => id)
       .sort();
-    expect(publishers).toEqual(['Pipeline/Consumer', 'Rest/Heartbeat', 'Rest/SubmitIntent', 'Sweep/Sweeper', 'WebSocket/Heartbeat']);
+    expect(publishers).toEqual(['Pipeline/Consumer', 'Rest/Heartbeat', 'Rest/McpEndpoint', 'Rest/SubmitIntent', 'Sweep/Sweeper', 'WebSocket/Heartbeat']);
   });
 });

@@ -34,7 +34,7 @@ const POLICIES: FunctionPolicies = {
 
 const iam = new LocalIam({
   region: 'local-1',
-  names: { stateTable: 'halt-state', connectionsTable: 'halt-connections', eventBus: 'halt-events', pushWorker: 'pw', webSocketApi: 'local', failedBatches: 'fb', streamConsumer: 'sc', remindersQueue: 'rq' },
+  names: { stateTable: 'halt-state', connectionsTable: 'halt-connections', eventBus: 'halt-events', pushWorker: 'pw', webSocketApi: 'local', failedBatches: 'fb', streamConsumer: 'sc', remindersQueue: 'rq', mcpHeaderKey: 'mk' },
   hardStopFunctions: ['arn:aws:lambda:local-1:000000000000:function:mailer'],
   partitionKeys: { 'halt-state': 'pk' },
   policies: POLICIES,

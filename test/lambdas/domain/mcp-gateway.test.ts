@@ -45,7 +45,7 @@ const setup = (policy: Policy, answer: (request: McpUpstreamRequest) => McpUpstr
   const call = (body: unknown): McpCall => ({
     agentId: 'a1',
     instanceId: 'mcp',
-    server: { server: 'mail', url: 'http://127.0.0.1:9/mcp', headerNames: ['authorization'], costUsd: 0.01 },
+    server: { server: 'mail', url: 'http://127.0.0.1:9/mcp', headerNames: ['authorization'], costUsd: 0.01, updatedAt: '2026-12-02T09:00:00.000Z', updatedBy: 'ops' },
     headers: { authorization: 'Bearer provider-secret' },
     body,
   });
