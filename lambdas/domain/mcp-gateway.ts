@@ -11,7 +11,7 @@ import { APPROVAL_ID_PATTERN } from '../../sdk/protocol/schemas';
 import { recordUsage } from './budget';
 import { requireAgent } from './agents';
 import type { Caller, DomainContext } from './context';
-import { ApprovalRequiredError, HaltError } from './errors';
+import { AgentKilledError, AgentPausedError, ApprovalRequiredError, HaltError } from './errors';
 import { fleetKillOf } from './fleet-actions';
 import { checkAction, submitIntent } from './gateway';
 import type { McpServerRecord } from '../ports/records';
@@ -25,6 +25,8 @@ export const MCP_UPSTREAM_ERROR = -32004;
 export const MCP_APPROVAL_META = 'halt/approvalId';
 /** The instance of an MCP intent when the client sends no `X-Halt-Instance-Id`. */
 export const MCP_DEFAULT_INSTANCE = 'mcp';
+/** How often a tools/call in flight looks whether its agent was stopped meanwhile. */
+export const MCP_STOP_POLL_MS = 250;
 
 const ACTION_PART = /^[A-Za-z0-9_.:/-]{1,100}$/;
 
@@ -167,6 +169,10 @@ export const handleMcpMessage = async (ctx: DomainContext & { upstream: McpUpstr
     }
   }
 
+  // A kill or pause while the tool runs cancels it: the upstream call is cut and told
+  // `notifications/cancelled`, and the client gets the refusal.
+  const watch = admitted ? watchForStop(ctx, call.agentId) : undefined;
+  const signal = watch ? (call.signal ? AbortSignal.any([call.signal, watch.signal]) : watch.signal) : call.signal;
   let reply: McpUpstreamReply;
   try {
     reply = await ctx.upstream.send({
@@ -175,13 +181,28 @@ export const handleMcpMessage = async (ctx: DomainContext & { upstream: McpUpstr
       body: JSON.stringify(message),
       ...(call.sessionId ? { sessionId: call.sessionId } : {}),
       ...(call.protocolVersion ? { protocolVersion: call.protocolVersion } : {}),
-      ...(call.signal ? { signal: call.signal } : {}),
+      ...(signal ? { signal } : {}),
     });
   } catch (error) {
+    const stop = watch?.stopped();
+    if (stop) {
+      await ctx.upstream
+        .send({
+          url: call.server.url,
+          headers: call.headers,
+          body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: stop.message } }),
+          ...(call.sessionId ? { sessionId: call.sessionId } : {}),
+          ...(call.protocolVersion ? { protocolVersion: call.protocolVersion } : {}),
+        })
+        .catch(() => undefined);
+      return refusalReply(id, stop);
+    }
     if (!(error instanceof McpUpstreamUnavailableError)) throw error;
     // Nothing reached the tool: the admitted call is taken back off the budget.
     if (admitted) await recordUsage(ctx, call.agentId, { intents: -1, costUsd: -admitted.costUsd });
     return jsonRpcError(id, MCP_UPSTREAM_ERROR, `the MCP server "${serverName}" did not answer: ${error.message}; nothing was called, retry later`, { code: 'upstream_unavailable' });
+  } finally {
+    watch?.close();
   }
 
   const visible = message.method === 'tools/list' ? await toolVisibility(ctx, call.agentId, serverName) : undefined;
@@ -222,4 +243,30 @@ const toolVisibility = async (ctx: DomainContext, agentId: string, server: strin
       return agent.policy.mode === 'shadow';
     }
   };
+};
+
+/**
+ * Look at the agent every `MCP_STOP_POLL_MS` (strongly consistent, stop markers applied) while
+ * a call is in flight; `signal` aborts once it is killed or paused, `stopped()` says how.
+ */
+const watchForStop = (ctx: DomainContext, agentId: string): { signal: AbortSignal; stopped: () => HaltError | undefined; close: () => void } => {
+  const controller = new AbortController();
+  let stop: HaltError | undefined;
+  let looking = false;
+  const timer = setInterval(() => {
+    if (looking || stop) return;
+    looking = true;
+    requireAgent(ctx, agentId)
+      .then((agent) => {
+        if (agent.status === 'active') return;
+        stop = agent.status === 'killed' ? new AgentKilledError(agentId, agent.statusReason) : new AgentPausedError(agentId, agent.statusReason);
+        controller.abort(stop);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        looking = false;
+      });
+  }, MCP_STOP_POLL_MS);
+  timer.unref();
+  return { signal: controller.signal, stopped: () => stop, close: () => clearInterval(timer) };
 };

@@ -13,7 +13,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
-import { useTestRuntime, type TestRuntime } from '../support/local-runtime';
+import { useTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 const PROVIDER_KEY = 'Bearer provider-secret-7f3a';
 
@@ -37,6 +37,19 @@ const startUpstream = async (): Promise<{ url: string; sent: string[]; close: ()
       mcp.registerTool('delete_all', { description: 'Delete every contact', inputSchema: {} }, async () => {
         sent.push('DELETED EVERYTHING');
         return { content: [{ type: 'text', text: 'deleted' }] };
+      });
+      // A long send: it goes out after 4 s unless the call is cancelled first.
+      mcp.registerTool('send_all', { description: 'Send to the whole list', inputSchema: {} }, async (_args, extra) => {
+        sent.push('send_all started');
+        const outcome = await new Promise<string>((resolve) => {
+          const timer = setTimeout(() => resolve('SENT ALL'), 4_000);
+          extra.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            resolve('send_all cancelled');
+          });
+        });
+        sent.push(outcome);
+        return { content: [{ type: 'text', text: outcome }] };
       });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       res.on('close', () => {
@@ -98,7 +111,7 @@ describe('MCP gateway (official MCP SDK client and server, local runtime)', () =
   it('lists the tools the agent may call, forwards an admitted call with the provider key it never held, and counts it', async () => {
     const client = await connect(agentKey);
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name)).toEqual(['send_email']);
+    expect(tools.map((tool) => tool.name)).toEqual(['send_email', 'send_all']);
     const result = await client.callTool({ name: 'send_email', arguments: { to: 'ada@example.com', subject: 'Spring sale' } });
     expect(result.content).toEqual([{ type: 'text', text: 'sent to ada@example.com' }]);
     expect(upstream.sent).toEqual(['ada@example.com: Spring sale']);
@@ -124,6 +137,19 @@ describe('MCP gateway (official MCP SDK client and server, local runtime)', () =
     await t.api('POST', '/v1/agents/campaign/resume', { body: { reason: 'fixed' } });
     await client.callTool({ name: 'send_email', arguments: { to: 'cy@example.com', subject: 'two' } });
     expect(upstream.sent).toContain('cy@example.com: two');
+  });
+
+  it('cancels a long call upstream when the agent is killed while it runs', async () => {
+    const client = await connect(agentKey);
+    const call = client.callTool({ name: 'send_all', arguments: {} });
+    call.catch(() => undefined);
+    await waitFor(() => upstream.sent.includes('send_all started'), { what: 'the long call running upstream' });
+    await t.api('POST', '/v1/agents/campaign/kill', { body: { reason: 'stop the blast' } });
+    await expect(call).rejects.toMatchObject({ code: -32003, data: { code: 'agent_killed' } });
+    // The tool saw its call cancelled, so it never sent (it records one or the other).
+    await waitFor(() => upstream.sent.includes('send_all cancelled'), { what: 'the upstream call cancelled', ceilingMs: 10_000 });
+    expect(upstream.sent).not.toContain('SENT ALL');
+    await t.api('POST', '/v1/agents/campaign/resume', { body: { reason: 'blast stopped' } });
   });
 
   it('refuses another agent\'s key and no key at all', async () => {
