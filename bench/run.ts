@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runDemo } from './demo';
 import { runGatewayBench } from './gateway';
 import { runMiddlewareBench } from './middleware';
+import { printMcpBench, runMcpBench } from './mcp';
 import { runAwsFanOutModel } from './aws-fan-out-model';
 import { runCrossRegionKillBench, runKillLatencyBench } from './kill-latency';
 import { runPollingFlagBench } from './polling-flag';
@@ -38,6 +39,9 @@ const main = async () => {
   const gateway = await runGatewayBench();
   // A Lambda-hosted agent's middleware, direct reads vs REST heartbeats.
   const middleware = await runMiddlewareBench();
+  // What the MCP gateway adds to a tool call, and how many calls a second go through it.
+  const mcp = await runMcpBench();
+  printMcpBench(mcp);
   // 1,000 agent containers holding their routes at the throttle while an operator kills 20 agents.
   const throttle = await runThrottleBench();
   printThrottleBench(throttle);
@@ -47,6 +51,7 @@ const main = async () => {
   const results = {
     gateway,
     middleware,
+    mcp,
     throttle,
     demo: { killToAllStoppedMs: demo.killToAllStoppedMs, sentAfterKill: demo.sentAfterKill, duplicates: demo.duplicates, missing: demo.missing },
     crossRegion,

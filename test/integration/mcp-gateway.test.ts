@@ -4,70 +4,21 @@
  * only the agent's Halt key. List, call, deny, kill mid-session, resume, a wrong key, an
  * upstream that is down, an upstream answering garbage; header values never come back.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { z } from 'zod';
 import { LOCAL_STATE_TABLE } from '../../infra/local/local-region';
+import { startMailServer, type MailServer } from '../../bench/mcp-mail-server';
 import { useTestRuntime, waitFor, type TestRuntime } from '../support/local-runtime';
 
 const PROVIDER_KEY = 'Bearer provider-secret-7f3a';
 
-/** The email provider's MCP server: its tools need the provider's key, which only Halt holds. */
-const startUpstream = async (): Promise<{ url: string; sent: string[]; close: () => Promise<void> }> => {
-  const sent: string[] = [];
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.headers.authorization !== PROVIDER_KEY) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'no provider key' }));
-      return;
-    }
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-    req.on('end', () => {
-      // Stateless: a server and transport per request, as the SDK shows for Streamable HTTP.
-      const mcp = new McpServer({ name: 'mail-provider', version: '1.0.0' });
-      mcp.registerTool('send_email', { description: 'Send one email', inputSchema: { to: z.string(), subject: z.string() } }, async ({ to, subject }) => {
-        sent.push(`${to}: ${subject}`);
-        return { content: [{ type: 'text', text: `sent to ${to}` }] };
-      });
-      mcp.registerTool('delete_all', { description: 'Delete every contact', inputSchema: {} }, async () => {
-        sent.push('DELETED EVERYTHING');
-        return { content: [{ type: 'text', text: 'deleted' }] };
-      });
-      // A long send: it goes out after 4 s unless the call is cancelled first.
-      mcp.registerTool('send_all', { description: 'Send to the whole list', inputSchema: {} }, async (_args, extra) => {
-        sent.push('send_all started');
-        const outcome = await new Promise<string>((resolve) => {
-          const timer = setTimeout(() => resolve('SENT ALL'), 4_000);
-          extra.signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve('send_all cancelled');
-          });
-        });
-        sent.push(outcome);
-        return { content: [{ type: 'text', text: outcome }] };
-      });
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      res.on('close', () => {
-        void transport.close();
-        void mcp.close();
-      });
-      void mcp.connect(transport).then(() => transport.handleRequest(req, res, JSON.parse(raw)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/mcp`, sent, close: () => new Promise((resolve) => server.close(() => resolve())) };
-};
-
 describe('MCP gateway (official MCP SDK client and server, local runtime)', () => {
   const runtime = useTestRuntime();
   let t: TestRuntime;
-  let upstream: Awaited<ReturnType<typeof startUpstream>>;
+  let upstream: MailServer;
   let agentKey: string;
   const clients: Client[] = [];
 
@@ -83,7 +34,7 @@ describe('MCP gateway (official MCP SDK client and server, local runtime)', () =
 
   beforeAll(async () => {
     t = runtime();
-    upstream = await startUpstream();
+    upstream = await startMailServer({ key: PROVIDER_KEY });
     agentKey = (await t.api('POST', '/v1/agents', { body: { agentId: 'campaign', policy: { actions: { deny: ['mcp.mail.delete*'] } } } })).body.agentKey;
     const registered = await t.api('PUT', '/v1/mcp-servers/mail', { body: { url: upstream.url, headers: { Authorization: PROVIDER_KEY }, costUsd: 0.001 } });
     expect(registered.status).toBe(200);
