@@ -19,6 +19,7 @@ import { HaltAgent } from '../sdk/agent';
 import { IntentRefusedError } from '../sdk/errors';
 import { HaltClient } from '../sdk/operator-client';
 import { ProgressBars, type BarState } from './progress-bars';
+import { runMcpDemo } from './demo-mcp';
 
 export interface DemoOptions {
   records: number;
@@ -294,36 +295,54 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
 if (require.main === module) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({
-    options: { records: { type: 'string', default: '50000' }, 'kill-at': { type: 'string', default: '3000' }, fast: { type: 'boolean', default: false } },
-  });
-  const records = Number(values.records);
-  const killAt = Number(values['kill-at']);
-  if (!Number.isInteger(records) || records < 3 || !Number.isInteger(killAt) || killAt < 0) {
-    console.error('usage: npm run demo -- [--records N (≥ 3)] [--kill-at N] [--fast]');
-    process.exit(2);
-  }
-  const screen = new ProgressBars(process.stdout, () => latest);
-  let latest: readonly BarState[] = [];
-  runDemo({
-    records,
-    killAt,
-    fast: values.fast ?? false,
-    log: (line) => screen.log(line),
-    onProgress: (bars) => {
-      latest = bars;
-      screen.tick();
+    options: {
+      records: { type: 'string', default: '50000' },
+      'kill-at': { type: 'string', default: '3000' },
+      fast: { type: 'boolean', default: false },
+      // The sender as an MCP tool behind Halt, run by code that ignores the kill.
+      mcp: { type: 'boolean', default: false },
     },
-  })
-    .then((r) => {
-      console.log('');
-      console.log(`${r.sent.toLocaleString()} sent of ${r.records.toLocaleString()} records, ${r.duplicates} duplicates, ${r.missing} missing`);
-      console.log(`kill → ${r.acknowledged} of ${r.instances} stopped in ${r.killToAllStoppedMs} ms; ${r.sentAfterKill} emails after the kill call`);
-      console.log(`whole-list send: ${r.wholeList.status} (${r.wholeList.reason}), the agent got ${r.wholeList.refusedWith}`);
-      console.log(`cost $${r.costUsd.toFixed(2)}; audit: ${r.auditTypes.join(' → ')}`);
-      process.exitCode = r.duplicates === 0 && r.missing === 0 ? 0 : 1;
+  });
+  if (values.mcp) {
+    runMcpDemo({ log: (line) => console.log(line) })
+      .then((r) => {
+        console.log(`\nsent before the kill ${r.sentBeforeKill}; after it ${r.sentAfterKill} (${r.callsAfterKill} calls, ${r.refusedAfterKill} refused: ${r.refusalCode ?? 'none'})`);
+        process.exitCode = r.sentAfterKill === 0 ? 0 : 1;
+      })
+      .catch((error: unknown) => {
+        console.error('demo failed:', error);
+        process.exitCode = 1;
+      });
+  } else {
+    const records = Number(values.records);
+    const killAt = Number(values['kill-at']);
+    if (!Number.isInteger(records) || records < 3 || !Number.isInteger(killAt) || killAt < 0) {
+      console.error('usage: npm run demo -- [--records N (≥ 3)] [--kill-at N] [--fast]');
+      process.exit(2);
+    }
+    const screen = new ProgressBars(process.stdout, () => latest);
+    let latest: readonly BarState[] = [];
+    runDemo({
+      records,
+      killAt,
+      fast: values.fast ?? false,
+      log: (line) => screen.log(line),
+      onProgress: (bars) => {
+        latest = bars;
+        screen.tick();
+      },
     })
-    .catch((error: unknown) => {
-      console.error('demo failed:', error);
-      process.exitCode = 1;
-    });
+      .then((r) => {
+        console.log('');
+        console.log(`${r.sent.toLocaleString()} sent of ${r.records.toLocaleString()} records, ${r.duplicates} duplicates, ${r.missing} missing`);
+        console.log(`kill → ${r.acknowledged} of ${r.instances} stopped in ${r.killToAllStoppedMs} ms; ${r.sentAfterKill} emails after the kill call`);
+        console.log(`whole-list send: ${r.wholeList.status} (${r.wholeList.reason}), the agent got ${r.wholeList.refusedWith}`);
+        console.log(`cost $${r.costUsd.toFixed(2)}; audit: ${r.auditTypes.join(' → ')}`);
+        process.exitCode = r.duplicates === 0 && r.missing === 0 ? 0 : 1;
+      })
+      .catch((error: unknown) => {
+        console.error('demo failed:', error);
+        process.exitCode = 1;
+      });
+  }
 }
