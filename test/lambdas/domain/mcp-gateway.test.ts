@@ -130,6 +130,13 @@ describe('MCP gateway', () => {
     expect(JSON.parse((await handleMcpMessage(ctx, caller, call({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: {} }))).body).error.code).toBe(-32602);
   });
 
+  it('in shadow mode forwards what the policy would refuse and tells the client in _meta', async () => {
+    const { ctx, received, call } = setup({ mode: 'shadow', actions: { deny: ['mcp.mail.delete*'] } }, () => json({ jsonrpc: '2.0', id: 7, result: { content: [] } }));
+    const reply = JSON.parse((await handleMcpMessage(ctx, caller, call(toolsCall('delete_all')))).body);
+    expect(reply.result).toEqual({ content: [], _meta: { 'halt/wouldRefuse': { code: 'action_denied', message: expect.stringContaining('shadow mode') } } });
+    expect(received).toHaveLength(1);
+  });
+
   it('round-trips an event stream', () => {
     const text = 'event: message\nid: 1\ndata: {"a":1}\n\n: keep-alive\n\nid: 2\ndata: line1\ndata: line2\n\n';
     expect(parseSse(text).map((e) => e.data)).toEqual(['{"a":1}', 'line1\nline2']);
