@@ -3,22 +3,10 @@ import { recordAgentChange } from '../../../lambdas/domain/audit';
 import { verifyChain } from '../../../lambdas/domain/audit-chain';
 import type { DomainContext } from '../../../lambdas/domain/context';
 import type { AgentRecord, ApprovalRecord } from '../../../lambdas/ports/records';
+import { agentRecord } from '../../support/agent-record';
 import { memoryRepository } from '../../support/memory-repository';
 
-const agent = (): AgentRecord => ({
-  agentId: 'a1',
-  name: 'a1',
-  tags: [],
-  status: 'active',
-  version: 1,
-  statusChangedAt: '2026-12-02T09:00:00.000Z',
-  statusChangedBy: 'ops',
-  statusReason: null,
-  policy: { approval: { actions: ['email.*'], timeoutSeconds: 60 } },
-  createdAt: '2026-12-02T09:00:00.000Z',
-  lastChange: { type: 'agent_created', actor: 'ops', reason: null, at: '2026-12-02T09:00:00.000Z', fromStatus: null, toStatus: 'active', region: 'local-1' },
-  deleted: false,
-});
+const agent = (): AgentRecord => agentRecord({ agentId: 'a1', policy: { approval: { actions: ['email.*'], timeoutSeconds: 60 } } });
 
 describe('approvalCallHash', () => {
   it('binds the call whatever the order of its keys, at every depth', () => {

@@ -3,22 +3,10 @@ import { handleMcpMessage, MCP_REFUSED, MCP_UPSTREAM_ERROR, parseSse, serializeS
 import { McpUpstreamUnavailableError, type McpUpstream, type McpUpstreamReply, type McpUpstreamRequest } from '../../../lambdas/ports/mcp-upstream';
 import type { AgentRecord } from '../../../lambdas/ports/records';
 import type { Policy } from '../../../sdk/protocol/schemas';
+import { agentRecord } from '../../support/agent-record';
 import { memoryRepository } from '../../support/memory-repository';
 
-const agentWith = (policy: Policy): AgentRecord => ({
-  agentId: 'a1',
-  name: 'a1',
-  tags: [],
-  status: 'active',
-  version: 1,
-  statusChangedAt: '2026-12-02T09:00:00.000Z',
-  statusChangedBy: 'ops',
-  statusReason: null,
-  policy,
-  createdAt: '2026-12-02T09:00:00.000Z',
-  lastChange: { type: 'agent_created', actor: 'ops', reason: null, at: '2026-12-02T09:00:00.000Z', fromStatus: null, toStatus: 'active', region: 'local-1' },
-  deleted: false,
-});
+const agentWith = (policy: Policy): AgentRecord => agentRecord({ agentId: 'a1', policy });
 
 const caller: Caller = { keyId: 'key_a', name: 'a1-key', role: 'agent', agentId: 'a1' };
 

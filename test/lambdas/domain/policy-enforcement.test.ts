@@ -7,22 +7,14 @@ import type { DomainContext } from '../../../lambdas/domain/context';
 import { BUDGET_BREACHED, enforceBudgetBreach } from '../../../lambdas/domain/policy-enforcement';
 import type { BusEvent, EventPublisher } from '../../../lambdas/ports/event-publisher';
 import type { AgentRecord } from '../../../lambdas/ports/records';
+import { agentRecord } from '../../support/agent-record';
 import { memoryRepository } from '../../support/memory-repository';
 
-const agent: AgentRecord = {
+const agent: AgentRecord = agentRecord({
   agentId: 'mailer',
-  name: 'mailer',
-  tags: [],
-  status: 'active',
-  version: 1,
-  statusChangedAt: '2026-12-02T09:00:00.000Z',
-  statusChangedBy: 'ops',
-  statusReason: null,
   policy: { budget: { maxIntentsPerDay: 100, onBreach: 'reject' } },
-  createdAt: '2026-12-02T09:00:00.000Z',
   lastChange: { type: 'agent_created', actor: 'ops', reason: null, at: '2026-12-02T09:00:00.000Z', fromStatus: null, toStatus: 'active', region: 'eu-west-1' },
-  deleted: false,
-};
+});
 
 /** A bus that refuses the first `failures` events (AccessDenied, say), then takes them. */
 const flakyBus = (failures: number) => {
