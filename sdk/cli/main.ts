@@ -4,6 +4,7 @@
  * 1 an error (the message says what and how to fix it), 2 bad usage, 3 a wait that ran out
  * before every instance stopped, 4 a broken audit chain.
  */
+import { hoistGlobalOptions } from './global-options';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
@@ -417,7 +418,7 @@ lift it with: halt actions resume '${result.action}' --reason …`, result);
   });
 
   try {
-    await program.parseAsync(['node', 'halt', ...argv]);
+    await program.parseAsync(['node', 'halt', ...hoistGlobalOptions(argv)]);
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -53,6 +53,10 @@ describe('halt CLI (local runtime)', () => {
 
     const listed = await halt(['--json', 'agents', '--tag', 'team=cli']);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ agentId: 'cli-agent', status: 'killed' })]);
+    // global options wherever they are put, as gh and kubectl take them
+    const trailing = await halt(['agents', '--tag', 'team=cli', '--json']);
+    expect(trailing.code).toBe(0);
+    expect(JSON.parse(trailing.stdout)).toEqual(JSON.parse(listed.stdout));
     const table = await halt(['agents']);
     expect(table.stdout).toMatch(/^AGENT\s+STATUS/);
     expect(table.stdout).toMatch(/cli-agent\s+killed/);
