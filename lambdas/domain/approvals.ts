@@ -20,16 +20,15 @@ import {
   ApprovalDeniedError,
   ApprovalInvalidError,
   NotFoundError,
-  VersionConflictError,
 } from './errors';
 import { globMatches } from './globs';
 import type { AgentRecord, ApprovalEvent, ApprovalEventType, ApprovalRecord } from '../ports/records';
 import type { AgentRepository } from '../ports/repository';
 import { inWriteRegion } from './regions';
+import { retryOnConflict } from './retries';
 
 /** API.md: 900 s unless the policy says otherwise (10–86,400). */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 900;
-const MAX_ATTEMPTS = 10;
 /** The actor of an approval's expiry. */
 export const APPROVAL_EXPIRY_ACTOR = 'policy:approval';
 
@@ -70,26 +69,19 @@ export const toApprovalView = (record: ApprovalRecord, now: Date): Approval => (
   ...(record.reason !== undefined ? { reason: record.reason } : {}),
 });
 
-const backoff = (attempt: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
-
 /**
  * Run `work` on the agent as the write region holds it, with the event's place in its history,
  * retrying on fresh state when another change of the agent came first.
  */
 const onAgent = <T>(ctx: DomainContext, agentId: string, work: (agent: AgentRecord, writer: AgentRepository, nextSeq: number) => Promise<T>): Promise<T> =>
-  inWriteRegion(ctx, async (writer) => {
-    for (let attempt = 1; ; attempt++) {
+  inWriteRegion(ctx, (writer) =>
+    retryOnConflict(async () => {
       const stored = await writer.getAgent(agentId, { consistent: true });
       if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
-      try {
-        // The item as stored: its version is what the transaction's condition checks.
-        return await work(stored, writer, (stored.approvalSeq ?? 0) + 1);
-      } catch (error) {
-        if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-        await backoff(attempt);
-      }
-    }
-  });
+      // The item as stored: its version is what the transaction's condition checks.
+      return work(stored, writer, (stored.approvalSeq ?? 0) + 1);
+    }),
+  );
 
 const eventOf = (ctx: DomainContext, seq: number, type: ApprovalEventType, approvalId: string, actor: string, reason: string | null, at: string): ApprovalEvent => ({
   seq,

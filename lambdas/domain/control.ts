@@ -18,9 +18,9 @@ import { announceChange, announceElsewhere } from './announce-change';
 import { assertHardStopAllowed } from './hard-stop';
 import { confirmEnforcement, inWriteRegion, writeRegionOf, type Enforcement } from './regions';
 import { foldIn } from './stop-markers';
+import { retryOnConflict } from './retries';
 import type { AgentRepository } from '../ports/repository';
 
-const MAX_ATTEMPTS = 10;
 
 export interface StatusChange {
   readonly agentId: string;
@@ -37,9 +37,6 @@ export interface StatusChange {
   readonly repeatPush?: boolean;
 }
 
-const backoff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** Math.min(attempt, 5)));
-
 /**
  * Run `write` in the write region on fresh state until it wins or the caller's expected version
  * is gone. Stop markers are folded first (`foldIn`): a change is always made on top of every
@@ -51,20 +48,17 @@ const withRetries = <T>(
   expectedVersion: number | undefined,
   write: (agent: AgentRecord, writer: AgentRepository) => Promise<T>,
 ): Promise<T> =>
-  inWriteRegion(ctx, async (writer) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const stored = await foldIn(writer, agentId);
-        if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
-        if (expectedVersion !== undefined && stored.version !== expectedVersion) {
-          throw new VersionConflictError(agentId, expectedVersion, stored.version);
-        }
-        return await write(stored, writer);
-      } catch (error) {
-        if (!(error instanceof VersionConflictError) || expectedVersion !== undefined || attempt >= MAX_ATTEMPTS) throw error;
-        await backoff(attempt);
+  inWriteRegion(ctx, (writer) => {
+    const once = async (): Promise<T> => {
+      const stored = await foldIn(writer, agentId);
+      if (!stored || stored.deleted) throw new AgentNotFoundError(agentId);
+      if (expectedVersion !== undefined && stored.version !== expectedVersion) {
+        throw new VersionConflictError(agentId, expectedVersion, stored.version);
       }
-    }
+      return write(stored, writer);
+    };
+    // A caller that named the version it expected gets the conflict, not a retry.
+    return expectedVersion === undefined ? retryOnConflict(once) : once();
   });
 
 /**
@@ -73,17 +67,12 @@ const withRetries = <T>(
  * retried, since whoever won folded or will fold the markers too.
  */
 export const foldStops = (ctx: DomainContext, agentId: string): Promise<AgentRecord | undefined> =>
-  inWriteRegion(ctx, async (writer) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await foldIn(writer, agentId);
-      } catch (error) {
-        if (error instanceof AgentNotFoundError) return undefined;
-        if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-        await backoff(attempt);
-      }
-    }
-  });
+  inWriteRegion(ctx, (writer) =>
+    retryOnConflict(() => foldIn(writer, agentId)).catch((error: unknown) => {
+      if (error instanceof AgentNotFoundError) return undefined;
+      throw error;
+    }),
+  );
 
 export interface StatusChangeOutcome extends Omit<ControlResult, 'enforcedIn' | 'pendingIn'> {
   /** The agent as it stands after the call (stop markers applied). */

@@ -12,13 +12,13 @@
  */
 import type { ActionKillResult, KilledAction } from '../../sdk/protocol/types';
 import type { Caller, DomainContext } from './context';
-import { ActionKilledError, ConflictError, NotFoundError, VersionConflictError, WriteRegionUnavailableError } from './errors';
+import { ActionKilledError, ConflictError, NotFoundError, WriteRegionUnavailableError } from './errors';
 import { globMatches } from './globs';
 import type { FleetActionsRecord, FleetStopMarker } from '../ports/records';
 import type { AgentRepository } from '../ports/repository';
 import { confirmInEveryRegion, inWriteRegion, writeRegionOf } from './regions';
+import { retryOnConflict } from './retries';
 
-const MAX_ATTEMPTS = 10;
 /** More globs than anyone should need; the item stays far under DynamoDB's 400 KB. */
 export const MAX_KILLED_ACTIONS = 200;
 
@@ -85,31 +85,18 @@ const changeFleet = (
   ctx: DomainContext,
   change: (fleet: FleetActionsRecord) => { next: FleetActionsRecord; entry: KilledAction } | { unchanged: KilledAction },
 ): Promise<{ entry: KilledAction; version: number; changed: boolean }> =>
-  inWriteRegion(ctx, async (writer) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const fleet = await foldFleetStops(writer);
-        const outcome = change(fleet);
-        if ('unchanged' in outcome) return { entry: outcome.unchanged, version: fleet.version, changed: false };
-        await writer.putFleetActions(outcome.next, fleet.version);
-        return { entry: outcome.entry, version: outcome.next.version, changed: true };
-      } catch (error) {
-        if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
-  });
+  inWriteRegion(ctx, (writer) =>
+    retryOnConflict(async () => {
+      const fleet = await foldFleetStops(writer);
+      const outcome = change(fleet);
+      if ('unchanged' in outcome) return { entry: outcome.unchanged, version: fleet.version, changed: false };
+      await writer.putFleetActions(outcome.next, fleet.version);
+      return { entry: outcome.entry, version: outcome.next.version, changed: true };
+    }),
+  );
 
 /** The write region folds the markers in (its stream consumer calls this when one arrives). */
-export const foldFleetMarkers = (ctx: DomainContext): Promise<FleetActionsRecord> =>
-  inWriteRegion(ctx, async (writer) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await foldFleetStops(writer);
-      } catch (error) {
-        if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
-  });
+export const foldFleetMarkers = (ctx: DomainContext): Promise<FleetActionsRecord> => inWriteRegion(ctx, (writer) => retryOnConflict(() => foldFleetStops(writer)));
 
 /** Each region's gateway refuses `action` (the glob itself, killed by the item or a marker). */
 const confirmKilled = (ctx: DomainContext, action: string, options: { unreachable?: readonly string[] } = {}) =>
@@ -150,8 +137,8 @@ export const killAction = async (ctx: DomainContext, caller: Caller, options: { 
 };
 
 /** Add `entry` to this region's fleet stop marker (the one in force, if the glob is killed already). */
-const markKilled = async (ctx: DomainContext, entry: KilledAction): Promise<KilledAction> => {
-  for (let attempt = 1; ; attempt++) {
+const markKilled = (ctx: DomainContext, entry: KilledAction): Promise<KilledAction> =>
+  retryOnConflict(async () => {
     const fleet = await ctx.repository.getFleetActions({ consistent: true });
     const existing = effectiveKilled(fleet).find((kill) => kill.action === entry.action);
     if (existing) return existing;
@@ -159,14 +146,9 @@ const markKilled = async (ctx: DomainContext, entry: KilledAction): Promise<Kill
     // Globs of the marker already folded in are the fleet item's now (and may have been lifted):
     // a marker carries only what is not folded yet.
     const unfolded = own && own.seq > (fleet.foldedStops?.[ctx.region] ?? 0) ? own.killed : [];
-    try {
-      await ctx.repository.putFleetStopMarker({ region: ctx.region, seq: (own?.seq ?? 0) + 1, killed: [...unfolded, entry] }, own?.seq ?? 0);
-      return entry;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
-};
+    await ctx.repository.putFleetStopMarker({ region: ctx.region, seq: (own?.seq ?? 0) + 1, killed: [...unfolded, entry] }, own?.seq ?? 0);
+    return entry;
+  });
 
 /** Lift the fleet-wide kill of exactly `action` (the glob as it was killed). Needs the write region. */
 export const resumeAction = async (ctx: DomainContext, caller: Caller, options: { action: string; reason: string }): Promise<ActionKillResult> => {
