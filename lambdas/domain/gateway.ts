@@ -31,8 +31,6 @@ import {
 import { INTENT_WOULD_BE_REFUSED } from '../ports/event-publisher';
 import type { UsageLimits } from '../ports/repository';
 
-export { globMatches };
-
 /** An intent's payload, as JSON, at most (API.md: an approval holds it whole). */
 export const MAX_INTENT_PAYLOAD_BYTES = 64 * 1024;
 
@@ -108,13 +106,15 @@ export const submitIntent = async (ctx: DomainContext, caller: Caller, agentId: 
     }
   }
 
-  const limits = budgetLimits(agent.policy);
-  const outcome = await recordUsage(ctx, agentId, { intents: 1, costUsd: request.costUsd ?? 0 }, limits);
+  // One write counts the intent (and, in shadow mode, a refusal already noted).
+  const admitted = { intents: 1, costUsd: request.costUsd ?? 0 };
+  const outcome = await recordUsage(ctx, agentId, wouldRefuse ? { ...admitted, wouldRefuse: 1 } : admitted, budgetLimits(agent.policy));
   if (!outcome.ok && agent.policy.budget) {
     const exceeded = new BudgetExceededError(agentId, outcome.limit, agent.policy.budget.onBreach);
     if (shadow) {
-      // Admitted, so counted like any admitted intent; nothing automatic happens.
-      await recordUsage(ctx, agentId, { intents: 1, costUsd: request.costUsd ?? 0 });
+      // Admitted, so counted like any admitted intent (the refused write wrote nothing);
+      // nothing automatic happens.
+      await recordUsage(ctx, agentId, { ...admitted, wouldRefuse: 1 });
       wouldRefuse ??= exceeded;
     } else {
       const windows = usageWindows(ctx.now());
@@ -130,7 +130,6 @@ export const submitIntent = async (ctx: DomainContext, caller: Caller, agentId: 
   }
   if (!wouldRefuse) return { intentId };
   const refusal = wouldRefuse as HaltError;
-  await recordUsage(ctx, agentId, { wouldRefuse: 1 });
   await ctx.publisher?.publish({
     detailType: INTENT_WOULD_BE_REFUSED,
     detail: { agentId, instanceId: request.instanceId, action: request.action, code: refusal.code },

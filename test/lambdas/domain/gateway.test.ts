@@ -1,5 +1,6 @@
 import { ActionDeniedError } from '../../../lambdas/domain/errors';
-import { checkAction, globMatches } from '../../../lambdas/domain/gateway';
+import { checkAction } from '../../../lambdas/domain/gateway';
+import { globMatches } from '../../../lambdas/domain/globs';
 
 describe('gateway action rules', () => {
   it('matches globs literally except for *', () => {
