@@ -241,11 +241,9 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
   });
   let kmsClient: KMSClient | undefined;
   const mcpHeaders = config.mcpHeaders;
+  const unconfigured = () => Promise.reject(new ConfigurationError('MCP server headers need HALT_MCP_KEY_ID (the stack sets it) or HALT_MCP_KEY_FILE (local)'));
   const cipher: HeaderCipher = !mcpHeaders
-    ? {
-        encrypt: () => Promise.reject(new ConfigurationError('MCP server headers need HALT_MCP_KEY_ID (the stack sets it) or HALT_MCP_KEY_FILE (local)')),
-        decrypt: () => Promise.reject(new ConfigurationError('MCP server headers need HALT_MCP_KEY_ID (the stack sets it) or HALT_MCP_KEY_FILE (local)')),
-      }
+    ? { encrypt: unconfigured, decrypt: unconfigured }
     : 'keyFile' in mcpHeaders
       ? new LocalKeyCipher(mcpHeaders.keyFile)
       : new KmsHeaderCipher(() => (kmsClient ??= new KMSClient({ region: config.region })), mcpHeaders.kmsKeyId);

@@ -173,28 +173,23 @@ export const handleMcpMessage = async (ctx: DomainContext & { upstream: McpUpstr
   // `notifications/cancelled`, and the client gets the refusal.
   const watch = admitted ? watchForStop(ctx, call.agentId) : undefined;
   const signal = watch ? (call.signal ? AbortSignal.any([call.signal, watch.signal]) : watch.signal) : call.signal;
-  let reply: McpUpstreamReply;
-  try {
-    reply = await ctx.upstream.send({
+  /** One message to the upstream, in the client's session. */
+  const forward = (sent: object, forwardSignal?: AbortSignal) =>
+    ctx.upstream.send({
       url: call.server.url,
       headers: call.headers,
-      body: JSON.stringify(message),
+      body: JSON.stringify(sent),
       ...(call.sessionId ? { sessionId: call.sessionId } : {}),
       ...(call.protocolVersion ? { protocolVersion: call.protocolVersion } : {}),
-      ...(signal ? { signal } : {}),
+      ...(forwardSignal ? { signal: forwardSignal } : {}),
     });
+  let reply: McpUpstreamReply;
+  try {
+    reply = await forward(message, signal);
   } catch (error) {
     const stop = watch?.stopped();
     if (stop) {
-      await ctx.upstream
-        .send({
-          url: call.server.url,
-          headers: call.headers,
-          body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: stop.message } }),
-          ...(call.sessionId ? { sessionId: call.sessionId } : {}),
-          ...(call.protocolVersion ? { protocolVersion: call.protocolVersion } : {}),
-        })
-        .catch(() => undefined);
+      await forward({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: stop.message } }).catch(() => undefined);
       return refusalReply(id, stop);
     }
     if (!(error instanceof McpUpstreamUnavailableError)) throw error;
