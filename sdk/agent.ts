@@ -28,7 +28,7 @@ import { GATEWAY_THROTTLED, KEEPALIVE_ACTION, KEEPALIVE_INTERVAL_MS, type Server
 import type { AgentStatus } from './protocol/schemas';
 import type { ApprovalStatus, HeartbeatResult, IntentResult } from './protocol/types';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
-import { checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
+import { approvalToWaitFor, checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
 
 /** How often a direct-mode instance reads the replica, by default. */
 export const DEFAULT_DIRECT_READ_INTERVAL_MS = 1_000;
@@ -273,13 +273,13 @@ export class HaltAgent extends EventEmitter {
     try {
       return await this.sendIntent(action, { ...call, ...(approvalId ? { approvalId } : {}) }, signal);
     } catch (error) {
-      if (!wait || !(error instanceof IntentRefusedError) || error.code !== 'approval_required' || !error.approval) throw error;
+      const held = approvalToWaitFor(error, wait);
       // Held for a person: the same call again under the approval, until it is decided. A
       // kill aborts the agent's signal and so the wait (its pending approvals are cancelled).
       const stop = signal ? AbortSignal.any([signal, this.signal]) : this.signal;
       return waitForApproval({
-        ...wait,
-        approvalId: error.approval.approvalId,
+        ...held.wait,
+        approvalId: held.approvalId,
         send: (id) => this.sendIntent(action, { ...call, approvalId: id }, stop),
         subscribe: (onDecision) => {
           const listener = (decision: ApprovalDecision) => onDecision(decision.approvalId);

@@ -22,7 +22,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { AgentStoppedError, HaltApiError, IntentRefusedError } from './errors';
 import { HttpClient } from './http-client';
 import type { HeartbeatResult, IntentResult } from './protocol/types';
-import { checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
+import { approvalToWaitFor, checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
@@ -388,13 +388,13 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
         try {
           return await send(call.approvalId);
         } catch (error) {
-          if (!wait || !(error instanceof IntentRefusedError) || error.code !== 'approval_required' || !error.approval) throw error;
+          const held = approvalToWaitFor(error, wait);
           // No WebSocket in a function: ask again every poll interval, within the invocation's time.
           const left = remainingMs ? remainingMs() - ANSWER_MARGIN_MS : Infinity;
           return waitForApproval({
-            ...wait,
-            timeoutMs: Math.max(1, Math.min(wait.timeoutMs, left)),
-            approvalId: error.approval.approvalId,
+            ...held.wait,
+            timeoutMs: Math.max(1, Math.min(held.wait.timeoutMs, left)),
+            approvalId: held.approvalId,
             send: (approvalId) => send(approvalId, controller.signal),
             signal: controller.signal,
           });

@@ -30,6 +30,15 @@ export interface ApprovalWait extends WaitForApprovalOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The approval to wait for, when a first intent was held for a person (`approval_required`)
+ * and its caller asked to wait; any other error (or no wait asked for) is thrown on.
+ */
+export const approvalToWaitFor = (error: unknown, wait: WaitForApprovalOptions | undefined): { approvalId: string; wait: WaitForApprovalOptions } => {
+  if (!wait || !(error instanceof IntentRefusedError) || error.code !== 'approval_required' || !error.approval) throw error;
+  return { approvalId: error.approval.approvalId, wait };
+};
+
 /** Check `waitForApproval` when the intent is made, not when the first refusal comes. */
 export const checkWaitForApproval = (options: WaitForApprovalOptions): void => {
   if (!(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
