@@ -173,10 +173,13 @@ export const getApproval = async (ctx: DomainContext, approvalId: string): Promi
   return toApprovalView(approval, ctx.now());
 };
 
+/** Statuses the clock never changes: the store can filter on them (an open one may have expired since it was written). */
+const FINAL_STATUSES: readonly ApprovalStatus[] = ['denied', 'used', 'cancelled'];
+
 export const listApprovals = async (ctx: DomainContext, options: { status?: ApprovalStatus; agentId?: string }): Promise<{ approvals: Approval[] }> => {
   const now = ctx.now();
-  // Stored status may lag the clock (expiry): filter on the status as it stands.
-  const stored = await ctx.repository.listApprovals({ ...(options.agentId ? { agentId: options.agentId } : {}), ...(options.status && options.status !== 'expired' && options.status !== 'pending' && options.status !== 'approved' ? { status: options.status } : {}) });
+  const storeFilters = options.status !== undefined && FINAL_STATUSES.includes(options.status);
+  const stored = await ctx.repository.listApprovals({ ...(options.agentId ? { agentId: options.agentId } : {}), ...(storeFilters ? { status: options.status } : {}) });
   const approvals = stored.map((a) => toApprovalView(a, now)).filter((a) => options.status === undefined || a.status === options.status);
   return { approvals };
 };

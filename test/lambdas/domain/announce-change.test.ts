@@ -8,24 +8,18 @@ import { submitIntent } from '../../../lambdas/domain/gateway';
 import { enforceBudgetBreach, enforceConsecutiveFailures } from '../../../lambdas/domain/policy-enforcement';
 import type { AgentRecord, InstanceRecord } from '../../../lambdas/ports/records';
 import type { AgentRepository } from '../../../lambdas/ports/repository';
+import { agentRecord as storedAgent } from '../../support/agent-record';
 import { memoryRepository } from '../../support/memory-repository';
 import type { Notifier, PushOptions } from '../../../lambdas/ports/notifier';
 
-const agentRecord = (agentId: string, overrides: Partial<AgentRecord> = {}): AgentRecord => ({
-  agentId,
-  name: agentId,
-  tags: ['team=growth'],
-  status: 'active',
-  version: 1,
-  statusChangedAt: '2026-12-02T09:00:00.000Z',
-  statusChangedBy: 'ops',
-  statusReason: null,
-  policy: {},
-  createdAt: '2026-12-02T09:00:00.000Z',
-  lastChange: { type: 'agent_created', actor: 'ops', reason: null, at: '2026-12-02T09:00:00.000Z', fromStatus: null, toStatus: 'active', region: 'eu-west-1' },
-  deleted: false,
-  ...overrides,
-});
+/** The shared fixture, with this file's tag and region. */
+const agentRecord = (agentId: string, overrides: Partial<AgentRecord> = {}): AgentRecord =>
+  storedAgent({
+    agentId,
+    tags: ['team=growth'],
+    lastChange: { type: 'agent_created', actor: 'ops', reason: null, at: '2026-12-02T09:00:00.000Z', fromStatus: null, toStatus: 'active', region: 'eu-west-1' },
+    ...overrides,
+  });
 
 const memoryWith = (agents: AgentRecord[], instances: InstanceRecord[] = []) => {
   const repository = memoryRepository({ agents, instances });
