@@ -14,13 +14,21 @@ import type { ActionKillResult, KilledAction } from '../../sdk/protocol/types';
 import type { Caller, DomainContext } from './context';
 import { ActionKilledError, ConflictError, NotFoundError, WriteRegionUnavailableError } from './errors';
 import { globMatches } from './globs';
-import type { FleetActionsRecord, FleetStopMarker } from '../ports/records';
+import type { FleetActionsRecord, FleetChange, FleetStopMarker } from '../ports/records';
 import type { AgentRepository } from '../ports/repository';
 import { confirmInEveryRegion, inWriteRegion, writeRegionOf } from './regions';
 import { retryOnConflict } from './retries';
 
 /** More globs than anyone should need; the item stays far under DynamoDB's 400 KB. */
 export const MAX_KILLED_ACTIONS = 200;
+
+/** The fleet item's next version: these globs, made by this change, the folded markers kept. */
+const nextVersion = (
+  fleet: FleetActionsRecord,
+  killed: KilledAction[],
+  lastChange: FleetChange,
+  foldedStops: FleetActionsRecord['foldedStops'] = fleet.foldedStops,
+): FleetActionsRecord => ({ version: fleet.version + 1, killed, lastChange, ...(foldedStops ? { foldedStops } : {}) });
 
 /** Entries of the regions' markers the write region has not folded in yet. */
 const unfoldedEntries = (fleet: FleetActionsRecord): { marker: FleetStopMarker; entry: KilledAction }[] =>
@@ -64,12 +72,12 @@ const foldFleetStops = async (writer: AgentRepository): Promise<FleetActionsReco
     return next;
   }
   for (const [i, { marker, entry }] of toAdd.entries()) {
-    const next: FleetActionsRecord = {
-      version: fleet.version + 1,
-      killed: [...fleet.killed, entry],
-      lastChange: { type: 'action_killed', action: entry.action, actor: entry.actor, reason: entry.reason, at: entry.at, region: marker.region },
-      ...(i === toAdd.length - 1 ? { foldedStops: folded } : fleet.foldedStops ? { foldedStops: fleet.foldedStops } : {}),
-    };
+    const next = nextVersion(
+      fleet,
+      [...fleet.killed, entry],
+      { type: 'action_killed', action: entry.action, actor: entry.actor, reason: entry.reason, at: entry.at, region: marker.region },
+      i === toAdd.length - 1 ? folded : fleet.foldedStops,
+    );
     await writer.putFleetActions(next, fleet.version);
     fleet = next;
   }
@@ -118,12 +126,7 @@ export const killAction = async (ctx: DomainContext, caller: Caller, options: { 
       }
       return {
         entry,
-        next: {
-          version: fleet.version + 1,
-          killed: [...fleet.killed, entry],
-          lastChange: { type: 'action_killed', action: options.action, actor: caller.name, reason: options.reason, at, region: ctx.region },
-          ...(fleet.foldedStops ? { foldedStops: fleet.foldedStops } : {}),
-        },
+        next: nextVersion(fleet, [...fleet.killed, entry], { type: 'action_killed', action: options.action, actor: caller.name, reason: options.reason, at, region: ctx.region }),
       };
     });
     return { ...outcome.entry, ...(await confirmKilled(ctx, options.action)) };
@@ -160,12 +163,11 @@ export const resumeAction = async (ctx: DomainContext, caller: Caller, options: 
     }
     return {
       entry: { action: options.action, reason: options.reason, actor: caller.name, at },
-      next: {
-        version: fleet.version + 1,
-        killed: fleet.killed.filter((kill) => kill.action !== options.action),
-        lastChange: { type: 'action_resumed', action: options.action, actor: caller.name, reason: options.reason, at, region: ctx.region },
-        ...(fleet.foldedStops ? { foldedStops: fleet.foldedStops } : {}),
-      },
+      next: nextVersion(
+        fleet,
+        fleet.killed.filter((kill) => kill.action !== options.action),
+        { type: 'action_resumed', action: options.action, actor: caller.name, reason: options.reason, at, region: ctx.region },
+      ),
     };
   });
   const lifted = await confirmInEveryRegion(ctx, async (repository) => (await repository.getFleetActions({ consistent: true })).version >= outcome.version);
