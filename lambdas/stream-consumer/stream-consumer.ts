@@ -18,7 +18,7 @@ import { cancelOpenApprovals, toApprovalView } from '../domain/approvals';
 import { foldFleetMarkers } from '../domain/fleet-actions';
 import { APPROVAL_DECIDED, APPROVAL_REQUESTED } from '../ports/event-publisher';
 import { applyHardStop, HARD_STOP_FAILED } from '../domain/hard-stop';
-import type { AgentRecord, ApprovalRecord, FleetActionsRecord, FleetStopMarker, InstanceRecord, StopMarker } from '../ports/records';
+import type { AgentRecord, ApprovalRecord, FleetActionsRecord, FleetChange, FleetStopMarker, InstanceRecord, StopMarker } from '../ports/records';
 import { keys as keysOf, PARTITION, PREFIX, STOP_MARKER_PREFIX } from '../adapters/dynamo/table-schema';
 import { announceApproval, announceChange, announceFleetChange, announceProgress, announceStoredChange } from '../domain/announce-change';
 import { foldStops } from '../domain/control';
@@ -94,6 +94,9 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
         if (after.changedIn !== deps.ctx.region || after.status === 'used') return;
         await deps.publisher.publish({ detailType: before ? APPROVAL_DECIDED : APPROVAL_REQUESTED, detail: view, time: deps.ctx.now() });
       };
+      /** A fleet action kill or lift told to this region's connections; a failed push fails nothing. */
+      const announceFleet = (change: FleetChange): Promise<unknown> =>
+        announceFleetChange(deps.ctx, change).catch((error: unknown) => deps.logger.warn('could not announce an action kill', { action: change.action, error: error as Error }));
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
         const keys = record.dynamodb?.Keys ? unmarshall(record.dynamodb.Keys as Record<string, AttributeValue>) : {};
@@ -104,29 +107,21 @@ export const createStreamConsumer = (provider: DependencyProvider): StreamHandle
           if (closed > 0) deps.logger.info('closed the connections of a revoked key', { keyId, closed });
           return;
         }
-        if (String(keys.pk ?? '') === keysOf.fleetActions().pk && String(keys.sk ?? '') !== keysOf.fleetActions().sk) {
-          // A region's fleet stop marker (the write region did not answer its kill): the write
-          // region folds it in; elsewhere, this region's connections hear of its new globs now.
-          if (isWriteRegion(deps.ctx)) {
-            await foldFleetMarkers(deps.ctx);
-            return;
-          }
-          const before = image<FleetStopMarker>(record.dynamodb?.OldImage)?.killed ?? [];
-          for (const entry of image<FleetStopMarker>(record.dynamodb?.NewImage)?.killed ?? []) {
-            if (before.some((b) => b.action === entry.action)) continue;
-            await announceFleetChange(deps.ctx, { type: 'action_killed', action: entry.action, actor: entry.actor, reason: entry.reason, at: entry.at, region: deps.ctx.region }).catch((error: unknown) =>
-              deps.logger.warn('could not announce an action kill', { action: entry.action, error: error as Error }),
-            );
-          }
-          return;
-        }
         if (String(keys.pk ?? '') === keysOf.fleetActions().pk) {
-          // A fleet-wide action kill or lift: its audit event (fleet chain), then every connection here.
-          const before = image<FleetActionsRecord>(record.dynamodb?.OldImage);
-          const after = image<FleetActionsRecord>(record.dynamodb?.NewImage);
-          const outcome = await recordFleetChange({ ...deps.ctx, publisher: deps.publisher }, before, after);
-          if (outcome !== 'not_a_change' && after?.lastChange) {
-            await announceFleetChange(deps.ctx, after.lastChange).catch((error: unknown) => deps.logger.warn('could not announce an action kill', { action: after.lastChange?.action, error: error as Error }));
+          if (String(keys.sk ?? '') === keysOf.fleetActions().sk) {
+            // A fleet-wide action kill or lift: its audit event (fleet chain), then every connection here.
+            const after = image<FleetActionsRecord>(record.dynamodb?.NewImage);
+            const outcome = await recordFleetChange({ ...deps.ctx, publisher: deps.publisher }, image<FleetActionsRecord>(record.dynamodb?.OldImage), after);
+            if (outcome !== 'not_a_change' && after?.lastChange) await announceFleet(after.lastChange);
+          } else if (isWriteRegion(deps.ctx)) {
+            // A region's fleet stop marker (the write region did not answer its kill): folded in here.
+            await foldFleetMarkers(deps.ctx);
+          } else {
+            // Elsewhere, this region's connections hear of the marker's new globs now.
+            const before = image<FleetStopMarker>(record.dynamodb?.OldImage)?.killed ?? [];
+            for (const entry of image<FleetStopMarker>(record.dynamodb?.NewImage)?.killed ?? []) {
+              if (!before.some((b) => b.action === entry.action)) await announceFleet({ type: 'action_killed', ...entry, region: deps.ctx.region });
+            }
           }
           return;
         }
