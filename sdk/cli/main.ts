@@ -4,7 +4,6 @@
  * 1 an error (the message says what and how to fix it), 2 bad usage, 3 a wait that ran out
  * before every instance stopped, 4 a broken audit chain.
  */
-import { hoistGlobalOptions } from './global-options';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
@@ -14,6 +13,7 @@ import { HaltClient, type ControlOutcome, type FailedBatchSummary, type ReplayRe
 import { approvalStatusSchema, policySchema, roleSchema } from '../protocol/schemas';
 import { CliConfigError, loadCliConfig } from './config';
 import { agentRows, enforcedLine, auditLine, stoppedLine, table } from './format';
+import { hoistGlobalOptions } from './global-options';
 import { actionKilledLine, actionResumedLine, approvalCall, approvalDetail, approvalRows, killedActionRows, pendingFirst } from './approvals-format';
 
 /** Calls a bulk command makes at most while the control plane answers that time ran out. */
