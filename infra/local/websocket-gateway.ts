@@ -137,6 +137,8 @@ export const startWebSocketGateway = async (options: {
   let admitManagement: (() => boolean) | undefined;
   let failing: number | undefined;
   let connectHoldMs = 0;
+  /** Set while restart() has the server down: no upgrade may complete, or the server's close would wait on it forever. */
+  let down = false;
   let failedManagement = 0;
   let managementThrottled = 0;
   const live = new Map<string, LiveConnection>();
@@ -207,7 +209,7 @@ export const startWebSocketGateway = async (options: {
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const current = routes;
-    if (!current) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (!current || down) return rejectUpgrade(socket, 503, 'Service Unavailable');
     if (!admit('$connect')) {
       throttled++;
       return rejectUpgrade(socket, 429, 'Too Many Requests');
@@ -256,6 +258,11 @@ export const startWebSocketGateway = async (options: {
       return rejectUpgrade(socket, connected.statusCode === 403 ? 403 : 500, connected.statusCode === 403 ? 'Forbidden' : 'Internal Server Error');
     }
     if (connectHoldMs > 0) await new Promise((resolve) => setTimeout(resolve, connectHoldMs));
+    if (down) {
+      // The server went down while $connect ran: the connection ends before it began ($disconnect runs).
+      onClose(connectionId);
+      return rejectUpgrade(socket, 503, 'Service Unavailable');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const entry = live.get(connectionId);
       if (!entry) {
@@ -384,6 +391,7 @@ export const startWebSocketGateway = async (options: {
       entry?.socket?.terminate();
     },
     restart: async (whileDown) => {
+      down = true;
       const closing = [...live.values()].flatMap((entry) => {
         const socket = entry.socket;
         if (!socket) return [];
@@ -398,6 +406,7 @@ export const startWebSocketGateway = async (options: {
         await whileDown?.();
       } finally {
         await listen(server, port, host);
+        down = false;
       }
     },
     stop: async () => {
