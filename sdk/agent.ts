@@ -29,6 +29,8 @@ import type { AgentStatus } from './protocol/schemas';
 import type { ApprovalStatus, HeartbeatResult, IntentResult } from './protocol/types';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
 import { approvalToWaitFor, checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
+import type { Tracer } from '@opentelemetry/api';
+import { ATTR, HaltTelemetry, SPAN, type HaltAttributes } from './telemetry';
 
 /** How often a direct-mode instance reads the replica, by default. */
 export const DEFAULT_DIRECT_READ_INTERVAL_MS = 1_000;
@@ -77,6 +79,12 @@ export interface HaltAgentOptions {
    * metrics) stays at `heartbeatIntervalMs`.
    */
   readonly direct?: DirectStatusOptions & { readonly readIntervalMs?: number };
+  /**
+   * Your OpenTelemetry tracer (`trace.getTracer('my-agent')`): each intent becomes a
+   * `halt.intent` span with the gateway's decision, each status change a `halt.status_change`
+   * span (docs/integrations.md lists the attributes). Halt exports nothing itself.
+   */
+  readonly tracer?: Tracer;
 }
 
 export type AgentState = AgentStatus | 'unknown' | 'unreachable';
@@ -106,6 +114,8 @@ export interface IntentOptions {
    */
   readonly waitForApproval?: WaitForApprovalOptions;
   readonly signal?: AbortSignal;
+  /** Added to the intent's span (with a tracer): e.g. `gen_ai.tool.name` from an adapter. */
+  readonly attributes?: HaltAttributes;
 }
 
 /** A pushed decision on one of this agent's approvals. */
@@ -138,6 +148,7 @@ export const FAILURE_REPORT_DELAY_MS = 1_000;
 export class HaltAgent extends EventEmitter {
   public readonly agentId: string;
   public readonly instanceId: string;
+  private readonly telemetry: HaltTelemetry;
   private readonly options: HaltAgentOptions;
   private readonly http: HttpClient;
   private controller = new AbortController();
@@ -171,6 +182,7 @@ export class HaltAgent extends EventEmitter {
     this.options = options;
     this.agentId = options.agentId;
     this.instanceId = options.instanceId;
+    this.telemetry = new HaltTelemetry(options.tracer, { [ATTR.agentId]: options.agentId, [ATTR.instanceId]: options.instanceId });
     this.http = new HttpClient({ url: options.url, key: options.key, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
     this.reader = options.direct ? new DirectStatusReader(options.direct) : undefined;
   }
@@ -190,6 +202,11 @@ export class HaltAgent extends EventEmitter {
   /** True while the agent must not start another unit of work (killed, paused or cut off). */
   public get shouldStop(): boolean {
     return STOPPED.has(this.state);
+  }
+
+  /** The reason given with the last status change (a kill's or pause's), if any. */
+  public get reason(): string | null {
+    return this.reasonText;
   }
 
   public get version(): number {
@@ -268,10 +285,12 @@ export class HaltAgent extends EventEmitter {
    * });
    */
   public async intent(action: string, options: IntentOptions = {}): Promise<IntentResult> {
-    const { signal, waitForApproval: wait, approvalId, ...call } = options;
+    const { signal, waitForApproval: wait, approvalId, attributes = {}, ...call } = options;
     if (wait) checkWaitForApproval(wait);
+    const send = (id: string | undefined, stop: AbortSignal | undefined) =>
+      this.telemetry.intent(action, id ? { ...attributes, [ATTR.approvalId]: id } : attributes, () => this.sendIntent(action, { ...call, ...(id ? { approvalId: id } : {}) }, stop));
     try {
-      return await this.sendIntent(action, { ...call, ...(approvalId ? { approvalId } : {}) }, signal);
+      return await send(approvalId, signal);
     } catch (error) {
       const held = approvalToWaitFor(error, wait);
       // Held for a person: the same call again under the approval, until it is decided. A
@@ -280,7 +299,7 @@ export class HaltAgent extends EventEmitter {
       return waitForApproval({
         ...held.wait,
         approvalId: held.approvalId,
-        send: (id) => this.sendIntent(action, { ...call, approvalId: id }, stop),
+        send: (id) => send(id, stop),
         subscribe: (onDecision) => {
           const listener = (decision: ApprovalDecision) => onDecision(decision.approvalId);
           this.on('approval', listener);
@@ -560,6 +579,11 @@ export class HaltAgent extends EventEmitter {
     this.state = next.status;
     this.knownVersion = next.version;
     this.reasonText = next.reason;
+    this.telemetry.instant(SPAN.statusChange, {
+      [ATTR.status]: next.status,
+      [ATTR.version]: next.version,
+      ...(next.reason ? { [ATTR.reason]: next.reason } : {}),
+    });
     if (next.status === 'killed') {
       // A kill stops the work in hand: whatever listens to the signal is cut off now.
       if (!this.controller.signal.aborted) this.controller.abort(new AgentStoppedError('killed', next.version, next.reason));

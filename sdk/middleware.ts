@@ -25,6 +25,8 @@ import type { HeartbeatResult, IntentResult } from './protocol/types';
 import { approvalToWaitFor, checkWaitForApproval, waitForApproval, type WaitForApprovalOptions } from './wait-for-approval';
 import { DirectStatusReader, type DirectStatusOptions } from './direct-status';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Tracer } from '@opentelemetry/api';
+import { ATTR, HaltTelemetry, type HaltAttributes } from './telemetry';
 
 export interface HaltLambdaContext {
   /** Aborted when the agent is found killed while the handler runs (a pause lets it finish). */
@@ -54,6 +56,8 @@ export interface HaltIntentOptions {
   readonly approvalId?: string;
   /** Wait for an operator's decision when the action needs one (see `HaltLambdaContext.intent`). */
   readonly waitForApproval?: WaitForApprovalOptions;
+  /** Added to the intent's span (with a tracer): e.g. `gen_ai.tool.name` from an adapter. */
+  readonly attributes?: HaltAttributes;
 }
 
 export interface HaltMiddlewareOptions {
@@ -105,6 +109,8 @@ export interface HaltMiddlewareOptions {
    * @default true inside Lambda (`AWS_LAMBDA_FUNCTION_NAME` is set)
    */
   readonly reportOnShutdown?: boolean;
+  /** Your OpenTelemetry tracer: each intent becomes a `halt.intent` span (docs/integrations.md). */
+  readonly tracer?: Tracer;
 }
 
 interface Cached {
@@ -193,6 +199,7 @@ export const resolveMiddlewareOptions = (options: HaltMiddlewareOptions, env: En
 export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareObj & { readonly instanceId: string } => {
   const settings = resolveMiddlewareOptions(options);
   const instanceId = options.instanceId ?? `lambda-${randomBytes(6).toString('hex')}`;
+  const telemetry = new HaltTelemetry(options.tracer, { [ATTR.agentId]: settings.agentId, [ATTR.instanceId]: instanceId });
   let http: HttpClient | undefined;
   let keyRead: Promise<string> | undefined;
   /** The REST client, once the key is known (read from its secret the first time; again after a failure). */
@@ -368,9 +375,11 @@ export const haltMiddleware = (options: HaltMiddlewareOptions = {}): MiddlewareO
         pending.costUsd += costUsd;
       },
       intent: async (action, intentOptions = {}) => {
-        const { waitForApproval: wait, ...call } = intentOptions;
+        const { waitForApproval: wait, attributes = {}, ...call } = intentOptions;
         if (wait) checkWaitForApproval(wait);
-        const send = async (approvalId: string | undefined, signal?: AbortSignal): Promise<IntentResult> => {
+        const send = (approvalId: string | undefined, signal?: AbortSignal): Promise<IntentResult> =>
+          telemetry.intent(action, approvalId ? { ...attributes, [ATTR.approvalId]: approvalId } : attributes, () => ask(approvalId, signal));
+        const ask = async (approvalId: string | undefined, signal?: AbortSignal): Promise<IntentResult> => {
           try {
             return await (await api()).request<IntentResult>('POST', `${base}/intents`, {
               body: { instanceId, action, ...call, ...(approvalId ? { approvalId } : {}) },
