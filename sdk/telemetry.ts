@@ -7,7 +7,7 @@
  * `gen_ai.tool.call.id`, `gen_ai.request.model`, `gen_ai.usage.*`) and are `halt.*` otherwise.
  * The span and attribute names are listed in docs/integrations.md.
  */
-import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { HaltApiError } from './errors';
 import type { IntentResult } from './protocol/types';
 
