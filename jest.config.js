@@ -6,7 +6,9 @@ module.exports = {
   transform: {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10', allowJs: true, isolatedModules: true, esModuleInterop: true, ignoreDeprecations: '6.0' }, diagnostics: false }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // ESM-only packages that jest (CommonJS) must transform: middy, and the Vercel AI SDK with
+  // the packages it pulls in (its adapter's test).
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|ai|@ai-sdk|zod|@standard-schema|eventsource-parser|@workflow)/)'],
   moduleNameMapper: {
     '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
   },
