@@ -128,6 +128,13 @@ describe('Vercel AI SDK adapter (local runtime)', () => {
     const calls = model.doGenerateCalls.length;
     await expect(generateText({ model: guarded, tools: guardedTools, prompt: 'again', maxRetries: 0 })).rejects.toBeInstanceOf(AgentStoppedError);
     expect(model.doGenerateCalls).toHaveLength(calls);
+    // AND the kill is on the agent's tracer: a status change with its version and reason
+    const statusSpan = await waitFor(
+      () => exporter.getFinishedSpans().find((s) => s.name === SPAN.statusChange && s.attributes[ATTR.agentId] === 'ai-mailer-killed' && s.attributes[ATTR.status] === 'killed'),
+      { what: 'the halt.status_change span of the kill' },
+    );
+    expect(statusSpan.attributes).toMatchObject({ [ATTR.reason]: 'wrong mailing list', [ATTR.instanceId]: 'i-1' });
+    expect(statusSpan.attributes[ATTR.version]).toBeGreaterThan(1);
   });
 
   it('cuts a running stream when the kill arrives: it errors with the AgentStoppedError and carries nothing more', async () => {
