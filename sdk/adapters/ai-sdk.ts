@@ -22,8 +22,8 @@
  */
 import type { Span } from '@opentelemetry/api';
 import { wrapLanguageModel, type LanguageModelMiddleware, type ToolExecutionOptions, type ToolSet } from 'ai';
-import { ATTR, SPAN } from '../telemetry';
-import { adapterTelemetry, askGateway, assertMayRun, checkGateOptions, recordUsage, refusalMessage, stoppedError, type ToolGateOptions } from './guard';
+import { ATTR, recordDecisionError, SPAN } from '../telemetry';
+import { adapterTelemetry, askGateway, assertMayRun, checkGateOptions, recordUsage, refusalMessage, stoppedError, withKill, type ToolGateOptions } from './guard';
 
 // The provider types, read off `ai`'s own exports (so callers need no `@ai-sdk/provider` import).
 type WrappableModel = Parameters<typeof wrapLanguageModel>[0]['model'];
@@ -32,10 +32,6 @@ type StreamPart = StreamResult['stream'] extends ReadableStream<infer P> ? P : n
 type ModelUsage = Extract<StreamPart, { type: 'finish' }>['usage'];
 
 /** `SpanStatusCode.ERROR` (the SDK needs `@opentelemetry/api` for types only). */
-const STATUS_ERROR = 2;
-
-/** The caller's signal (if any) and the agent's: either aborting aborts the call. */
-const withAgentSignal = (own: AbortSignal | undefined, agent: AbortSignal): AbortSignal => (own ? AbortSignal.any([own, agent]) : agent);
 
 /** Token counts of a model call, as `recordUsage` and the span want them. */
 const tokens = (usage: ModelUsage | undefined): { inputTokens?: number; outputTokens?: number } => ({
@@ -71,7 +67,7 @@ const cutOnKill = (
     if (finished) return;
     finished = true;
     if (onKill) halt.signal.removeEventListener('abort', onKill);
-    if (error !== undefined) span?.setStatus({ code: STATUS_ERROR, message: error instanceof Error ? error.message : String(error) });
+    if (error !== undefined && span) recordDecisionError(span, error);
     span?.end();
   };
   return new ReadableStream<StreamPart>({
@@ -131,7 +127,7 @@ export const haltModelMiddleware = (options: ToolGateOptions): LanguageModelMidd
     specificationVersion: 'v4',
     transformParams: async ({ params }) => {
       assertMayRun(halt);
-      return { ...params, abortSignal: withAgentSignal(params.abortSignal, halt.signal) };
+      return { ...params, abortSignal: withKill(halt, params.abortSignal) };
     },
     wrapGenerate: ({ doGenerate, model }) =>
       telemetry.span(SPAN.generation, { [ATTR.requestModel]: model.modelId }, async (span) => {
@@ -155,9 +151,7 @@ export const haltModelMiddleware = (options: ToolGateOptions): LanguageModelMidd
       } catch (caught) {
         const error = halt.signal.aborted ? stoppedError(halt) : caught;
         if (span) {
-          const stopped = error instanceof Error && error.name === 'AgentStoppedError';
-          if (stopped) span.setAttributes({ [ATTR.decision]: 'refused', [ATTR.code]: `agent_${stoppedError(halt).status}` });
-          else span.setStatus({ code: STATUS_ERROR, message: error instanceof Error ? error.message : String(error) });
+          recordDecisionError(span, error);
           span.end();
         }
         throw error;
@@ -194,7 +188,7 @@ export const haltTools = <TOOLS extends ToolSet>(tools: TOOLS, options: ToolGate
         const decision = await askGateway(options, name, input, { callId: call.toolCallId });
         if (!decision.admitted) return refusalMessage(name, decision);
         assertMayRun(halt);
-        return execute(input, { ...call, abortSignal: withAgentSignal(call.abortSignal, halt.signal) });
+        return execute(input, { ...call, abortSignal: withKill(halt, call.abortSignal) });
       },
     };
   }

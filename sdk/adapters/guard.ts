@@ -94,6 +94,10 @@ export const stoppedError = (halt: HaltGuard): AgentStoppedError => {
   return new AgentStoppedError(status, halt.version, halt.reason ?? null);
 };
 
+/** A signal aborted by the kill (`halt.signal`) or by the caller's own signal, when there is one. */
+export const withKill = (halt: Pick<HaltGuard, 'signal'>, callerSignal: AbortSignal | undefined): AbortSignal =>
+  callerSignal ? AbortSignal.any([halt.signal, callerSignal]) : halt.signal;
+
 /** Throw when the agent may not start new work (killed: signal aborted; paused or unreachable: `shouldStop`). */
 export const assertMayRun = (halt: HaltGuard): void => {
   if (halt.signal.aborted || halt.shouldStop) throw stoppedError(halt);

@@ -38,6 +38,7 @@ import {
   type HaltGuard,
   type ToolDecision,
   type ToolGateOptions,
+  withKill,
 } from './guard';
 
 /** The name the middleware carries in LangChain (and in its `MiddlewareError`s). */
@@ -199,7 +200,7 @@ export const waitForHaltDecision = (options: {
   const { halt, approvalId, timeoutMs, signal } = options;
   if (!(timeoutMs > 0)) return Promise.reject(new RangeError('timeoutMs must be more than 0'));
   return new Promise<ApprovalStatus>((resolve, reject) => {
-    const stop = signal ? AbortSignal.any([signal, halt.signal]) : halt.signal;
+    const stop = withKill(halt, signal);
     const done = () => {
       clearTimeout(timer);
       halt.off('approval', onDecision);

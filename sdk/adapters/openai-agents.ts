@@ -44,7 +44,7 @@ import {
 } from '@openai/agents';
 import { AgentStoppedError, ApprovalTimeoutError, HaltUnreachableError } from '../errors';
 import type { WaitForApprovalOptions } from '../wait-for-approval';
-import { askGateway, assertMayRun, checkGateOptions, recordUsage, refusalMessage, stoppedError, type ToolDecision, type ToolGateOptions } from './guard';
+import { askGateway, assertMayRun, checkGateOptions, recordUsage, refusalMessage, stoppedError, withKill, type ToolDecision, type ToolGateOptions } from './guard';
 
 /** How long `settleApprovals` waits for a person, when neither it nor the gate is told. */
 export const DEFAULT_APPROVAL_WAIT: WaitForApprovalOptions = { timeoutMs: 15 * 60_000 };
@@ -188,7 +188,7 @@ export const haltOpenAIAgents = (options: ToolGateOptions): HaltOpenAIAgentsGate
     return { approved: outcomes.filter((o) => o === 'approved').length, rejected: outcomes.filter((o) => o === 'rejected').length };
   };
 
-  const signal = (callerSignal?: AbortSignal): AbortSignal => (callerSignal ? AbortSignal.any([halt.signal, callerSignal]) : halt.signal);
+  const signal = (callerSignal?: AbortSignal): AbortSignal => withKill(halt, callerSignal);
 
   const runWithHalt: HaltOpenAIAgentsGate['run'] = async (agent, input, runOptions) => {
     assertMayRun(halt);
