@@ -5,7 +5,7 @@
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
@@ -30,14 +30,37 @@ export interface HaltFunctionProps {
   readonly description?: string;
 }
 
+/**
+ * How every Halt function is bundled (exported so the bundling test builds every entry with
+ * exactly these options).
+ */
+export const HALT_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  // Error classes name themselves after their class (lambdas/domain/errors.ts), and logs
+  // show those names: minified, they would read `e` or `t`.
+  keepNames: true,
+  sourceMap: true,
+  mainFields: ['module', 'main'],
+  // Some dependencies still `require()` Node built-ins; give the ESM bundle a require.
+  banner: "import { createRequire as __haltCreateRequire } from 'module'; const require = __haltCreateRequire(import.meta.url);",
+  externalModules: ['@aws-sdk/*'],
+  forceDockerBundling: false,
+};
+
 export class HaltFunction extends NodejsFunction {
+  /** The handler's entry file (absolute). */
+  public readonly entry: string;
+
   public constructor(scope: Construct, id: string, props: HaltFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const entry = join(LAMBDAS_DIR, props.entry);
     super(scope, id, {
-      entry: join(LAMBDAS_DIR, props.entry),
+      entry,
       handler: 'handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
@@ -52,21 +75,9 @@ export class HaltFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        // Error classes name themselves after their class (lambdas/domain/errors.ts), and logs
-        // show those names: minified, they would read `e` or `t`.
-        keepNames: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Some dependencies still `require()` Node built-ins; give the ESM bundle a require.
-        banner: "import { createRequire as __haltCreateRequire } from 'module'; const require = __haltCreateRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
+      bundling: HALT_BUNDLING,
     });
+    this.entry = entry;
     // Active tracing grants X-Ray's two actions on `*` (they have no resource-level
     // permissions). Accepted here, on Halt's functions only, not stack-wide: any other `*`
     // grant anywhere still fails cdk-nag, and a template test checks that every `*` statement
