@@ -83,6 +83,8 @@ export interface LocalRegionOptions {
   readonly streamRetryAttempts?: number;
   /** How often the sweeper runs. @default 30000 */
   readonly sweepIntervalMs?: number;
+  /** Seconds between reminders of a stop (1 to 15; tests shorten it). @default 15, as in the stack */
+  readonly remindEverySeconds?: number;
   readonly onError?: (error: Error) => void;
   /**
    * The policy of each function. @default the stack's (infra/local/iam/function-policies.json);
@@ -268,6 +270,7 @@ export const startLocalRegion = async (options: LocalRegionOptions): Promise<Loc
       // MCP server headers: one key file for every local region, as a multi-Region KMS key is.
       HALT_MCP_KEY_FILE: join(dirname(options.dataDir), 'mcp-headers.key'),
       HALT_REMINDERS_QUEUE: sqs.queueUrl(remindersQueueName(options.region)),
+      ...(options.remindEverySeconds !== undefined ? { HALT_REMIND_EVERY_SECONDS: String(options.remindEverySeconds) } : {}),
       HALT_FAILED_BATCHES_BUCKET: failedBatchesBucket(options.region),
       // Locally a caller runs on the gateways' own event loop, beside everything else (in AWS
       // it is a Lambda of its own): it hands every shard to the push worker threads, shards of

@@ -45,6 +45,8 @@ export interface LocalRuntimeOptions {
   readonly functionTimeoutsMs?: LocalRegionOptions['functionTimeoutsMs'];
   /** Retries of a failing stream batch before it goes to the failed-batches bucket (tests lower it). @default 10, the stack's */
   readonly streamRetryAttempts?: number;
+  /** Seconds between reminders of a stop, 1 to 15 (tests shorten it). @default 15, the stack's */
+  readonly remindEverySeconds?: number;
   /** Hold replicated writes back this long (fault tests). @default 0 */
   readonly replicationDelayMs?: number;
   /**
@@ -126,33 +128,35 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions = {}): Prom
       dynamoEndpoints: Object.fromEntries(await Promise.all(regionNames.map(async (r) => [r, `http://127.0.0.1:${await findFreePort()}`] as const))),
     };
     const iamDirectory = new Map<string, LocalIam>();
-    const region = await startLocalRegion({
-      ...shared,
-      deployment,
-      iamDirectory,
-      region: 'local-1',
-      dataDir: join(stateDir, 'local-1'),
-      port: options.port ?? 4700,
-      wsPort: options.wsPort ?? 4701,
-    });
-    started.push(region);
-    busRules.set(region.region, region.onBusEvent);
-    const regions = [region];
+    // The regions start side by side (each waits mostly on its own DynamoDB Local's JVM); one
+    // that fails to start has the others stopped with it.
+    const next = (p: number | undefined, fallback: number) => (p === 0 ? 0 : (p ?? fallback) + 10);
+    const starts = await Promise.allSettled(
+      regionNames.map((name, index) =>
+        startLocalRegion({
+          ...shared,
+          deployment,
+          iamDirectory,
+          region: name,
+          dataDir: join(stateDir, name),
+          port: index === 0 ? (options.port ?? 4700) : next(options.port, 4700),
+          wsPort: index === 0 ? (options.wsPort ?? 4701) : next(options.wsPort, 4701),
+        }),
+      ),
+    );
+    const regions: LocalRegion[] = [];
+    for (const start of starts) {
+      if (start.status !== 'fulfilled') continue;
+      started.push(start.value);
+      busRules.set(start.value.region, start.value.onBusEvent);
+      regions.push(start.value);
+    }
+    const failed = starts.find((start): start is PromiseRejectedResult => start.status === 'rejected');
+    if (failed) throw failed.reason;
+    const region = regions[0];
+    if (!region) throw new Error('no region started');
     let replicator: Replicator | undefined;
-    if ((options.regions ?? 1) === 2) {
-      const next = (p: number | undefined, fallback: number) => (p === 0 ? 0 : (p ?? fallback) + 10);
-      const second = await startLocalRegion({
-        ...shared,
-        deployment,
-        iamDirectory,
-        region: 'local-2',
-        dataDir: join(stateDir, 'local-2'),
-        port: next(options.port, 4700),
-        wsPort: next(options.wsPort, 4701),
-      });
-      started.push(second);
-      busRules.set(second.region, second.onBusEvent);
-      regions.push(second);
+    if (regions.length === 2) {
       const endpoint = (r: LocalRegion): ReplicaEndpoint => {
         const config = { region: r.region, endpoint: r.dynamoEndpoint, credentials: LOCAL_CREDENTIALS };
         return { region: r.region, client: new DynamoDBClient(config), streamsClient: new DynamoDBStreamsClient(config), streamArn: r.streamArn };

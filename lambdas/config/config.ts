@@ -48,6 +48,8 @@ export interface HaltConfig {
   readonly writeRegion: string;
   /** The queue of stop reminders (`HALT_REMINDERS_QUEUE`, its URL); absent: no reminders. */
   readonly remindersQueueUrl?: string;
+  /** Seconds between reminders of a stop (`HALT_REMIND_EVERY_SECONDS`, 1 to 15). @default 15 */
+  readonly remindEverySeconds: number;
   /** Endpoint overrides, set only by the local runtime. */
   readonly dynamoEndpoint?: string;
   /** Each region's DynamoDB endpoint, set only by the local runtime (`HALT_DYNAMODB_ENDPOINTS`, `region=url,…`). */
@@ -196,6 +198,8 @@ export const loadConfig = (env: Env = process.env): HaltConfig => {
     ...(secretsEndpoint ? { secretsEndpoint } : {}),
     ...(mcpKeyId ? { mcpHeaders: { kmsKeyId: mcpKeyId } } : mcpKeyFile ? { mcpHeaders: { keyFile: mcpKeyFile } } : {}),
     ...(remindersQueueUrl ? { remindersQueueUrl } : {}),
+    // API.md: a stop is pushed again at least every 15 s; more often is allowed, never less.
+    remindEverySeconds: positiveInt(env, 'HALT_REMIND_EVERY_SECONDS', 15, 15),
     ...(dynamoEndpoint ? { dynamoEndpoint } : {}),
     ...(eventsEndpoint ? { eventsEndpoint } : {}),
     ...(lambdaEndpoint ? { lambdaEndpoint } : {}),

@@ -266,7 +266,7 @@ export const createDependencies = (config: HaltConfig, localFunction?: LocalFunc
       hardStopAllowList: config.hardStopAllowList,
       protectedFunctions: config.protectedFunctions,
       regions,
-      ...(reminders ? { reminders } : {}),
+      ...(reminders ? { reminders, remindEverySeconds: config.remindEverySeconds } : {}),
       ...(peers ? { peers } : {}),
     },
     publisher,

@@ -25,6 +25,8 @@ export interface DomainContext {
   readonly peers?: PeerPushes;
   /** Where reminders of a stop wait (absent: no reminders, as in unit tests). */
   readonly reminders?: ReminderQueue;
+  /** Seconds between reminders of a stop (`HALT_REMIND_EVERY_SECONDS`). @default 15 */
+  readonly remindEverySeconds?: number;
   /** The deployment's regions (absent: this region alone, which is its own write region). */
   readonly regions?: RegionalAccess;
 }

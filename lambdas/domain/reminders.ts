@@ -11,8 +11,14 @@ import { requireAgent } from './agents';
 import type { AgentRecord } from '../ports/records';
 import type { StopReminder } from '../ports/reminders';
 
-/** API.md: at least every 15 s. */
+/**
+ * API.md: at least every 15 s. A deployment may remind more often (`HALT_REMIND_EVERY_SECONDS`,
+ * 1 to 15: more pushes to silent instances, learnt sooner), never less.
+ */
 export const REMIND_EVERY_SECONDS = 15;
+
+/** The seconds between reminders in this context. */
+export const remindEvery = (ctx: DomainContext): number => ctx.remindEverySeconds ?? REMIND_EVERY_SECONDS;
 
 /**
  * API Gateway closes a WebSocket connection after two hours: past that (and a margin), every
@@ -25,7 +31,7 @@ const STOPPED = new Set(['killed', 'paused']);
 /** Start reminding this region's instances of a stop (no-op for a resume, or without a queue). */
 export const scheduleReminder = async (ctx: DomainContext, agent: AgentRecord): Promise<boolean> => {
   if (!ctx.reminders || agent.deleted || !STOPPED.has(agent.status)) return false;
-  await ctx.reminders.remindLater({ agentId: agent.agentId, version: agent.version, since: ctx.now().toISOString() }, REMIND_EVERY_SECONDS);
+  await ctx.reminders.remindLater({ agentId: agent.agentId, version: agent.version, since: ctx.now().toISOString() }, remindEvery(ctx));
   return true;
 };
 

@@ -9,7 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { REMIND_EVERY_SECONDS, remindStop } from '../domain/reminders';
+import { remindEvery, remindStop } from '../domain/reminders';
 import type { DependencyProvider } from '../config/dependencies';
 import { lazyHandler } from '../config/lazy-handler';
 
@@ -33,7 +33,7 @@ export const createRemindStops = (provider: DependencyProvider): RemindersHandle
         const outcome = await remindStop(deps.ctx, reminder);
         if (outcome.done) return;
         deps.logger.info('reminded silent instances of a stop', { agentId: reminder.agentId, version: reminder.version, reminded: outcome.reminded });
-        await deps.ctx.reminders?.remindLater(reminder, REMIND_EVERY_SECONDS);
+        await deps.ctx.reminders?.remindLater(reminder, remindEvery(deps.ctx));
       };
       return processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
     });

@@ -23,6 +23,17 @@ describe('loadConfig: the push fan-out', () => {
   });
 });
 
+describe('loadConfig: stop reminders', () => {
+  it('reminds every 15 s unless told to remind more often (API.md: at least every 15 s)', () => {
+    expect(loadConfig(base).remindEverySeconds).toBe(15);
+    expect(loadConfig({ ...base, HALT_REMIND_EVERY_SECONDS: '3' }).remindEverySeconds).toBe(3);
+  });
+
+  it.each(['16', '0', '1.5'])('refuses HALT_REMIND_EVERY_SECONDS=%s: never less often than every 15 s', (value) => {
+    expect(() => loadConfig({ ...base, HALT_REMIND_EVERY_SECONDS: value })).toThrow(`environment variable HALT_REMIND_EVERY_SECONDS must be a whole number from 1 to 15, got "${value}"`);
+  });
+});
+
 describe('loadConfig: functions protect put under an agent', () => {
   it('reads agentId=functionArn pairs, several per agent', () => {
     const config = loadConfig({ ...base, HALT_PROTECTED_FUNCTIONS: 'mailer=arn:aws:lambda:eu-west-1:1:function:a, mailer=arn:aws:lambda:eu-west-1:1:function:b,planner=arn:aws:lambda:eu-west-1:1:function:c' });

@@ -107,6 +107,12 @@ describe('stop reminders', () => {
     expect(sent).toEqual([{ reminder: { agentId: 'mailer', version: 5, since: '2026-12-02T09:06:00.000Z' }, delay: 15 }]);
   });
 
+  it('are scheduled sooner when the deployment reminds more often', async () => {
+    const { ctx, sent } = setup(killed, []);
+    expect(await scheduleReminder({ ...ctx, remindEverySeconds: 3 }, killed)).toBe(true);
+    expect(sent.map((s) => s.delay)).toEqual([3]);
+  });
+
   it('push the stop again to this region\'s connected instances that have not acknowledged it, skipping those that have', async () => {
     const { ctx, pushes } = setup(killed, [
       instance('silent', { acknowledgedVersion: 4 }),
