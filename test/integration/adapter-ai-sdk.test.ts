@@ -11,9 +11,10 @@ import { z } from 'zod';
 import { haltModelMiddleware, haltTools, withHalt } from '../../sdk/adapters/ai-sdk';
 import type { HaltAgent } from '../../sdk/agent';
 import { AgentStoppedError } from '../../sdk/errors';
-import { HaltClient } from '../../sdk/operator-client';
+import type { Policy } from '../../sdk/protocol/types';
 import { ATTR, SPAN } from '../../sdk/telemetry';
-import { agentIn, useTestRuntime, waitFor } from '../support/local-runtime';
+import { useConnectedAgents } from '../support/connected-agents';
+import { useTestRuntime, waitFor } from '../support/local-runtime';
 
 type Scripted = ConstructorParameters<typeof MockLanguageModelV4>[0] & object;
 type GenerateResult = Awaited<ReturnType<Extract<NonNullable<Scripted['doGenerate']>, (...args: never[]) => unknown>>>;
@@ -77,27 +78,15 @@ const toolResultsIn = (model: MockLanguageModelV4, index: number): string[] =>
     .map((part) => JSON.stringify(part));
 
 describe('Vercel AI SDK adapter (local runtime)', () => {
-  const started: HaltAgent[] = [];
-  // Declared first so that it runs before the runtime is disposed.
-  afterAll(async () => {
-    await Promise.all(started.map((agent) => agent.close()));
-  });
+  const agents = useConnectedAgents(() => runtime());
   const runtime = useTestRuntime();
   const exporter = new InMemorySpanExporter();
   const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('adapter-ai-sdk-test');
 
-  const operator = () => new HaltClient({ url: runtime().runtime.restUrl, key: runtime().operatorKey });
+  const { operator } = agents;
 
   /** An agent with one instance connected over WebSocket, reporting its metrics (cost) within a second. */
-  const connectedAgent = async (agentId: string, policy: Record<string, unknown> = {}): Promise<HaltAgent> => {
-    const created = await runtime().api('POST', '/v1/agents', { body: { agentId, policy } });
-    expect(created.status).toBe(201);
-    const { agent } = agentIn(runtime(), { key: created.body.agentKey, agentId, instanceId: 'i-1', heartbeatIntervalMs: 250, reportIntervalMs: 200, tracer });
-    started.push(agent);
-    await agent.start();
-    await waitFor(async () => (await operator().getAgent({ agentId })).instanceList.some((i) => i.connected), { what: `${agentId}'s WebSocket` });
-    return agent;
-  };
+  const connectedAgent = (agentId: string, policy: Policy = {}): Promise<HaltAgent> => agents.connected(agentId, policy, { heartbeatIntervalMs: 250, reportIntervalMs: 200, tracer });
 
   it('ends a multi-step run when the operator kills the agent, and runs no tool after the kill', async () => {
     const halt = await connectedAgent('ai-mailer-killed');
@@ -221,10 +210,7 @@ describe('Vercel AI SDK adapter (local runtime)', () => {
     const guardedTools = haltTools(tools, { halt, actions: { send_email: 'email.send' }, waitForApproval: { timeoutMs: 60_000 } });
 
     const run = generateText({ model, tools: guardedTools, prompt: 'Send the winter campaign', stopWhen: isStepCount(5), maxRetries: 0 });
-    const approval = await waitFor(
-      async () => (await operator().listApprovals({ status: 'pending', agentId: 'ai-mailer-approval' })).approvals[0],
-      { what: 'the pending approval' },
-    );
+    const approval = await agents.pendingApproval('ai-mailer-approval');
     expect(approval).toMatchObject({ action: 'email.send', payload: { to: 'customer-1@example.com' } });
     expect(sent).toEqual([]);
 

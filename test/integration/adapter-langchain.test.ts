@@ -8,10 +8,8 @@ import { MemorySaver } from '@langchain/langgraph';
 import { AIMessage, ToolMessage, createAgent, fakeModel, tool, type BaseMessage } from 'langchain';
 import { z } from 'zod';
 import { haltApprovals, haltMiddleware, haltResume, haltStopOf, waitForHaltDecision } from '../../sdk/adapters/langchain';
-import type { HaltAgent, HaltAgentOptions } from '../../sdk/agent';
-import { HaltClient } from '../../sdk/operator-client';
-import type { Policy } from '../../sdk/protocol/types';
-import { agentIn, useTestRuntime, waitFor } from '../support/local-runtime';
+import { useConnectedAgents } from '../support/connected-agents';
+import { useTestRuntime, waitFor } from '../support/local-runtime';
 
 /** A model that calls `send_email` for every message it is asked about, `turns` times. */
 const mailingModel = (turns: number, usage?: { input_tokens: number; output_tokens: number }) => {
@@ -44,24 +42,9 @@ const mailer = (delayMs = 0) => {
 };
 
 describe('LangChain.js adapter (createAgent, local runtime)', () => {
-  const started: HaltAgent[] = [];
-  // Declared first so that it runs before the runtime is disposed.
-  afterAll(async () => {
-    await Promise.all(started.map((agent) => agent.close()));
-  });
+  const agents = useConnectedAgents(() => runtime());
   const runtime = useTestRuntime();
-  const operator = () => new HaltClient({ url: runtime().runtime.restUrl, key: runtime().operatorKey });
-
-  /** A new agent with `policy`, one instance connected over WebSocket. */
-  const connectedAgent = async (agentId: string, policy: Policy = {}, options: Partial<HaltAgentOptions> = {}) => {
-    const created = await runtime().api('POST', '/v1/agents', { body: { agentId, policy } });
-    expect(created.status).toBe(201);
-    const { agent } = agentIn(runtime(), { key: created.body.agentKey, agentId, instanceId: 'i-1', ...options });
-    started.push(agent);
-    await agent.start();
-    await waitFor(async () => (await operator().getAgent({ agentId })).instanceList.some((i) => i.connected), { what: `${agentId}'s WebSocket` });
-    return agent;
-  };
+  const { operator, connected: connectedAgent } = agents;
 
   it('ends a run when the agent is killed mid-way, within a second, and calls no tool after', async () => {
     const halt = await connectedAgent('lc-killed');
@@ -197,9 +180,7 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
     });
 
     const run = agent.invoke({ messages: [{ role: 'user', content: 'Send the winter sale to the list' }] }, { signal: halt.signal });
-    const approval = await waitFor(async () => (await operator().listApprovals({ status: 'pending', agentId: 'lc-inline-approval' })).approvals[0], {
-      what: 'the pending approval',
-    });
+    const approval = await agents.pendingApproval('lc-inline-approval');
     expect(sent).toEqual([]);
     await operator().approve({ approvalId: approval.approvalId });
 

@@ -7,10 +7,10 @@
 import { Agent, setTracingDisabled, tool, Usage, type AgentOutputItem, type Model, type ModelRequest, type ModelResponse } from '@openai/agents';
 import { z } from 'zod';
 import { haltOpenAIAgents } from '../../sdk/adapters/openai-agents';
-import type { HaltAgent, HaltAgentOptions } from '../../sdk/agent';
+import type { HaltAgent } from '../../sdk/agent';
 import { AgentStoppedError } from '../../sdk/errors';
-import { HaltClient } from '../../sdk/operator-client';
-import type { Approval, Policy } from '../../sdk/protocol/types';
+import type { Policy } from '../../sdk/protocol/types';
+import { useConnectedAgents } from '../support/connected-agents';
 import { agentIn, useTestRuntime, waitFor } from '../support/local-runtime';
 
 /** What the scripted model answers on its `turn`th call (0-based), having seen `request`. */
@@ -63,28 +63,11 @@ const emailTool = (gate: ReturnType<typeof haltOpenAIAgents>, halt: HaltAgent, n
 };
 
 describe('OpenAI Agents SDK adapter (local runtime)', () => {
-  const started: HaltAgent[] = [];
-  afterAll(async () => {
-    await Promise.all(started.map((agent) => agent.close()));
-  });
+  const agents = useConnectedAgents(() => runtime());
   const runtime = useTestRuntime();
   beforeAll(() => setTracingDisabled(true));
 
-  const operator = () => new HaltClient({ url: runtime().runtime.restUrl, key: runtime().operatorKey });
-
-  /** A Halt agent with `policy`, started (its WebSocket connected). */
-  const haltAgent = async (agentId: string, policy: Policy = {}, options: Partial<HaltAgentOptions> = {}): Promise<HaltAgent> => {
-    const created = await runtime().api('POST', '/v1/agents', { body: { agentId, policy } });
-    expect(created.status).toBe(201);
-    const { agent } = agentIn(runtime(), { key: created.body.agentKey, agentId, instanceId: 'i-1', ...options });
-    started.push(agent);
-    await agent.start();
-    await waitFor(async () => (await operator().getAgent({ agentId })).instanceList.some((i) => i.connected), { what: `${agentId}'s WebSocket` });
-    return agent;
-  };
-
-  const pendingApproval = (agentId: string): Promise<Approval> =>
-    waitFor(async () => (await operator().listApprovals({ status: 'pending', agentId })).approvals[0], { what: `a pending approval of ${agentId}` });
+  const { operator, connected: haltAgent, pendingApproval } = agents;
 
   it('checks its options', () => {
     expect(() => haltOpenAIAgents({ halt: {} as HaltAgent })).toThrow(/options\.halt/);
@@ -127,7 +110,7 @@ describe('OpenAI Agents SDK adapter (local runtime)', () => {
     expect(created.status).toBe(201);
     // Never started: no WebSocket, so only the gateway knows of the kill.
     const { agent: halt } = agentIn(runtime(), { key: created.body.agentKey, agentId: 'oa-not-listening', instanceId: 'i-1' });
-    started.push(halt);
+    agents.track(halt);
     await operator().kill({ agentId: 'oa-not-listening', reason: 'stopped before it ran' });
     const gate = haltOpenAIAgents({ halt });
     const { sendEmail, sent } = emailTool(gate, halt);
