@@ -234,11 +234,16 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     res.end(body);
   };
 
+  /** Requests being handled: a stop lets them finish (each is bounded by its function's timeout). */
+  const handling = new Set<Promise<void>>();
   const server: Server = createServer(KEEP_ALIVE, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      report(error as Error);
-      sendError(res, 500, 'internal_error', 'internal error', 'unknown');
-    });
+    const handled = handle(req, res)
+      .catch((error: unknown) => {
+        report(error as Error);
+        sendError(res, 500, 'internal_error', 'internal error', 'unknown');
+      })
+      .finally(() => handling.delete(handled));
+    handling.add(handled);
   });
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, options.port ?? 0, host);
@@ -248,6 +253,11 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     ready: () => {
       serving = true;
     },
-    stop: () => closeServer(server),
+    // Closed to new requests first; then what is being handled finishes, before the region
+    // stops what the handlers use (its DynamoDB, its queues).
+    stop: async () => {
+      await closeServer(server);
+      await Promise.allSettled([...handling]);
+    },
   };
 };
