@@ -1,8 +1,9 @@
 /**
  * A LangChain.js email-campaign agent under Halt, with a scripted model (no network, no API
  * key): the model keeps calling `send_email`, Halt's middleware asks the gateway before each
- * send, and an operator kills the agent mid-campaign. The run ends at once and no email goes
- * out after the kill.
+ * send, and an operator kills the agent mid-campaign. The run ends at once: no tool call
+ * starts after the kill, and the email being prepared when it landed checks the run's signal
+ * and is not sent.
  *
  *   npm start                      # the control plane, in another terminal
  *   npm run example:langchain
@@ -34,15 +35,25 @@ const main = async (): Promise<void> => {
   }
 
   let sent = 0;
+  /** When the kill call answered: from then on the gateway admits no call of this agent. */
+  let killAnsweredAt = Infinity;
+  let startedAfterKill = 0;
   const sendEmail = tool(
-    async ({ to }: { to: string }) => {
-      await new Promise((r) => setTimeout(r, 200));
+    async ({ to }: { to: string }, config) => {
+      if (Date.now() > killAnsweredAt) startedAfterKill += 1;
+      await new Promise((r) => setTimeout(r, 200)); // rendering the email
+      // A tool admitted just before the kill may still be running when it lands: check the
+      // run's signal (the kill's) before the step that cannot be undone.
+      if (config.signal?.aborted) {
+        console.log(`  not sent to ${to}: the agent was stopped while the email was being prepared`);
+        return 'not sent: the agent was stopped';
+      }
       sent += 1;
       console.log(`  sent #${sent} to ${to}`);
       // The operator's side, scripted here: someone notices the runaway campaign.
       if (sent === KILL_AFTER_EMAILS) {
         console.log(`operator: kill ${AGENT_ID} ("campaign sent to the wrong list")`);
-        void operator.kill({ agentId: AGENT_ID, reason: 'campaign sent to the wrong list' });
+        void operator.kill({ agentId: AGENT_ID, reason: 'campaign sent to the wrong list' }).then(() => (killAnsweredAt = Date.now()));
       }
       return `sent to ${to}`;
     },
@@ -73,7 +84,7 @@ const main = async (): Promise<void> => {
   }
   const sentAtStop = sent;
   await new Promise((r) => setTimeout(r, 1_000));
-  console.log(`${sent} emails sent in all; ${sent - sentAtStop} after the stop; ${model.callCount} model calls`);
+  console.log(`${sent} emails sent in all; ${sent - sentAtStop} after the stop; ${startedAfterKill} tool calls started after the kill answered; ${model.callCount} model calls`);
   await halt.close();
   const usage = await operator.getUsage({ agentId: AGENT_ID, days: 1 });
   const today = usage.days.at(-1);

@@ -23,7 +23,7 @@
  */
 import { Command, interrupt } from '@langchain/langgraph';
 import { AIMessage, ToolMessage, createMiddleware } from 'langchain';
-import { AgentStoppedError } from '../errors';
+import { AgentStoppedError, ApprovalTimeoutError } from '../errors';
 import type { ApprovalStatus } from '../protocol/types';
 import { ATTR, SPAN } from '../telemetry';
 import type { WaitForApprovalOptions } from '../wait-for-approval';
@@ -185,13 +185,18 @@ export const haltResume = (interrupted?: unknown): Command => {
 /**
  * Wait for an operator's decision on one approval, woken by the pushed decision (a
  * `HaltAgent` with its WebSocket open). Resolves with the status (`approved`, `denied`,
- * `expired`, `cancelled`); rejects after `timeoutMs`, with the agent's stop when it is killed,
- * or with `signal`'s reason.
+ * `expired`, `cancelled`), or with `pending` when the agent's WebSocket reconnected meanwhile
+ * (a decision pushed while it was down is not pushed again): resume either way, the gateway
+ * decides, and a call still pending interrupts the run again. Rejects with
+ * `ApprovalTimeoutError` after `timeoutMs`, with the agent's stop when it is killed, or with
+ * `signal`'s reason.
  */
 export const waitForHaltDecision = (options: {
   readonly halt: HaltGuard & {
     on(event: 'approval', listener: (decision: { approvalId: string; status: ApprovalStatus }) => void): unknown;
     off(event: 'approval', listener: (decision: { approvalId: string; status: ApprovalStatus }) => void): unknown;
+    on(event: 'connected', listener: () => void): unknown;
+    off(event: 'connected', listener: () => void): unknown;
   };
   readonly approvalId: string;
   readonly timeoutMs: number;
@@ -204,6 +209,7 @@ export const waitForHaltDecision = (options: {
     const done = () => {
       clearTimeout(timer);
       halt.off('approval', onDecision);
+      halt.off('connected', onReconnect);
       stop.removeEventListener('abort', onAbort);
     };
     const onDecision = (decision: { approvalId: string; status: ApprovalStatus }) => {
@@ -211,16 +217,21 @@ export const waitForHaltDecision = (options: {
       done();
       resolve(decision.status);
     };
+    const onReconnect = () => {
+      done();
+      resolve('pending');
+    };
     const onAbort = () => {
       done();
       reject(halt.signal.aborted ? stoppedError(halt) : stop.reason);
     };
     const timer = setTimeout(() => {
       done();
-      reject(new Error(`no decision on approval ${approvalId} after ${timeoutMs} ms`));
+      reject(new ApprovalTimeoutError(approvalId, timeoutMs));
     }, timeoutMs);
     if (stop.aborted) return onAbort();
     halt.on('approval', onDecision);
+    halt.on('connected', onReconnect);
     stop.addEventListener('abort', onAbort, { once: true });
   });
 };

@@ -27,15 +27,14 @@
  * }
  */
 import {
-  AgentsError,
   defineToolInputGuardrail,
   run,
+  RunContext,
   ToolCallError,
   ToolGuardrailFunctionOutputFactory,
   type Agent,
   type AgentInputItem,
   type NonStreamRunOptions,
-  type RunContext,
   type RunResult,
   type RunState,
   type RunToolApprovalItem,
@@ -192,24 +191,28 @@ export const haltOpenAIAgents = (options: ToolGateOptions): HaltOpenAIAgentsGate
 
   const runWithHalt: HaltOpenAIAgentsGate['run'] = async (agent, input, runOptions) => {
     assertMayRun(halt);
-    const before = typeof input === 'object' && !Array.isArray(input) ? tokensOf(input.usage) : { inputTokens: 0, outputTokens: 0 };
+    // The run's context, held here so its usage can be read however the run ends: a kill
+    // aborts it with the kill's error, which carries no run state. A resumed run has its own.
+    const resumed = typeof input === 'object' && !Array.isArray(input);
+    const context = resumed ? undefined : runOptions?.context instanceof RunContext ? runOptions.context : new RunContext(runOptions?.context);
+    const usageNow = (): Usage => (resumed ? input.usage : (context as RunContext<unknown>).usage);
+    const before = tokensOf(usageNow());
     /** The run's tokens since it (re)started, as cost. */
-    const record = (usage: Usage | undefined) => {
-      if (!usage) return;
-      const now = tokensOf(usage);
+    const record = () => {
+      const now = tokensOf(usageNow());
       recordUsage(options, { inputTokens: now.inputTokens - before.inputTokens, outputTokens: now.outputTokens - before.outputTokens });
     };
     let result;
     try {
-      result = await run(agent, input, { ...runOptions, stream: false, signal: signal(runOptions?.signal) });
+      result = await run(agent, input, { ...runOptions, ...(context ? { context } : {}), stream: false, signal: signal(runOptions?.signal) });
     } catch (error) {
-      // A failed run still spent its tokens (the SDK's errors carry the run's state).
-      record(error instanceof AgentsError ? error.state?.usage : undefined);
+      // A failed or killed run still spent its tokens.
+      record();
       // The kill's own error, whatever shape the SDK gave the abort or the guardrail's throw.
       if (halt.signal.aborted) throw stoppedError(halt);
       throw haltErrorIn(error) ?? error;
     }
-    record(result.state.usage);
+    record();
     if (halt.signal.aborted) throw stoppedError(halt);
     return result;
   };

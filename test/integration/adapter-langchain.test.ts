@@ -8,6 +8,7 @@ import { MemorySaver } from '@langchain/langgraph';
 import { AIMessage, ToolMessage, createAgent, fakeModel, tool, type BaseMessage } from 'langchain';
 import { z } from 'zod';
 import { haltApprovals, haltMiddleware, haltResume, haltStopOf, waitForHaltDecision } from '../../sdk/adapters/langchain';
+import { ApprovalTimeoutError } from '../../sdk/errors';
 import { useConnectedAgents } from '../support/connected-agents';
 import { useTestRuntime, waitFor } from '../support/local-runtime';
 
@@ -138,6 +139,44 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
     expect((await operator().getApproval({ approvalId: held.approvalId })).status).toBe('used');
     // No second approval was asked for on the way.
     expect((await operator().listApprovals({ agentId: 'lc-approval' })).approvals.map((a) => a.approvalId)).toEqual([held.approvalId]);
+  });
+
+  it('ends the wait as pending when the WebSocket reconnected (a decision pushed while it was down is not pushed again); the resumed run then calls the approved tool once', async () => {
+    const halt = await connectedAgent('lc-approval-missed', { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
+    const { sent, sendEmail } = mailer();
+    const model = mailingModel(1).respond(new AIMessage('Sent.'));
+    const agent = createAgent({ model, tools: [sendEmail], checkpointer: new MemorySaver(), middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })] });
+    const config = { configurable: { thread_id: 'campaign-missed' }, signal: halt.signal };
+    const interrupted = await agent.invoke({ messages: [{ role: 'user', content: 'Send the winter sale to the list' }] }, config);
+    const [held] = haltApprovals(interrupted);
+    if (!held) throw new Error('no approval held');
+
+    let heard: string | undefined;
+    const decision = waitForHaltDecision({ halt, approvalId: held.approvalId, timeoutMs: 60_000 }).then((status) => (heard = status));
+    // GIVEN the operator approves while the agent's WebSocket is down (the push reaches no one)
+    await runtime().runtime.regions[0]?.websocket.restart(async () => {
+      await operator().approve({ approvalId: held.approvalId, reason: 'list checked' });
+    });
+    // THEN the wait ends on the reconnect, saying it heard no decision
+    await expect(decision).resolves.toBe('pending');
+    expect(heard).toBe('pending');
+    // AND resuming asks the gateway, which has the approval: the tool runs once
+    const resumed = await agent.invoke(haltResume(interrupted), config);
+    expect(haltApprovals(resumed)).toEqual([]);
+    expect(sent).toEqual(['customer-1@example.com']);
+    expect((await operator().getApproval({ approvalId: held.approvalId })).status).toBe('used');
+  });
+
+  it('gives up waiting with an ApprovalTimeoutError naming the approval', async () => {
+    const halt = await connectedAgent('lc-approval-slow', { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
+    const { sendEmail } = mailer();
+    const agent = createAgent({ model: mailingModel(1), tools: [sendEmail], checkpointer: new MemorySaver(), middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })] });
+    const interrupted = await agent.invoke({ messages: [{ role: 'user', content: 'Send it' }] }, { configurable: { thread_id: 'campaign-slow' }, signal: halt.signal });
+    const [held] = haltApprovals(interrupted);
+    if (!held) throw new Error('no approval held');
+    const waited = waitForHaltDecision({ halt, approvalId: held.approvalId, timeoutMs: 300 });
+    await expect(waited).rejects.toBeInstanceOf(ApprovalTimeoutError);
+    await expect(waited).rejects.toMatchObject({ approvalId: held.approvalId, timeoutMs: 300 });
   });
 
   it('after a denial, the resumed run tells the model the call was denied and never runs the tool', async () => {

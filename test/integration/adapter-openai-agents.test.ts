@@ -22,11 +22,13 @@ class ScriptedModel implements Model {
   public constructor(
     private readonly script: Script,
     private readonly usage = { inputTokens: 1_000, outputTokens: 500 },
+    /** What the model waits for before answering on its `turn`th call. */
+    private readonly working: (turn: number) => Promise<unknown> = () => new Promise((resolve) => setTimeout(resolve, 10)),
   ) {}
 
   public async getResponse(request: ModelRequest): Promise<ModelResponse> {
     this.requests.push(request);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await this.working(this.requests.length - 1);
     const { inputTokens, outputTokens } = this.usage;
     return { usage: new Usage({ requests: 1, inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }), output: this.script(this.requests.length - 1, request) };
   }
@@ -64,7 +66,8 @@ const emailTool = (gate: ReturnType<typeof haltOpenAIAgents>, halt: HaltAgent, n
 
 describe('OpenAI Agents SDK adapter (local runtime)', () => {
   const agents = useConnectedAgents(() => runtime());
-  const runtime = useTestRuntime();
+  // Warm: the kill test measures the push reaching the run, not a push environment loading.
+  const runtime = useTestRuntime({ warm: true });
   beforeAll(() => setTracingDisabled(true));
 
   const { operator, connected: haltAgent, pendingApproval } = agents;
@@ -73,12 +76,20 @@ describe('OpenAI Agents SDK adapter (local runtime)', () => {
     expect(() => haltOpenAIAgents({ halt: {} as HaltAgent })).toThrow(/options\.halt/);
   });
 
-  it('a kill ends a run mid-way within a second, and no tool call is made after it', async () => {
+  it('a kill ends a run mid-way within a second, no tool call is made after it, and the tokens it spent are its cost', async () => {
     const halt = await haltAgent('oa-killed');
-    const gate = haltOpenAIAgents({ halt });
+    // $1,000 per million input tokens and $2,000 per million output: each model call costs $2.
+    const gate = haltOpenAIAgents({ halt, pricing: { inputUsdPerMillionTokens: 1_000, outputUsdPerMillionTokens: 2_000 } });
     const { sendEmail, sent } = emailTool(gate, halt);
-    // The campaign never ends by itself: every turn sends one more email.
-    const model = new ScriptedModel((turn) => [callTool('send_email', { to: `customer-${turn}@example.com` }, `call-${turn}`)]);
+    // The campaign never ends by itself: every turn sends one more email. The kill lands while
+    // the model works on its fourth turn (it answers once the agent has heard of the kill): the
+    // run is aborted, and the kill's error carries no run state to read the usage from.
+    const heardOfKill = new Promise((resolve) => halt.signal.addEventListener('abort', resolve, { once: true }));
+    const model = new ScriptedModel(
+      (turn) => [callTool('send_email', { to: `customer-${turn}@example.com` }, `call-${turn}`)],
+      undefined,
+      (turn) => (turn === 3 ? heardOfKill : new Promise((resolve) => setTimeout(resolve, 10))),
+    );
     const agent = new Agent({ name: 'campaign', instructions: 'Send the campaign.', model, tools: [sendEmail] });
 
     const running = gate.run(agent, 'Email every customer.', { maxTurns: 10_000 });
@@ -86,7 +97,8 @@ describe('OpenAI Agents SDK adapter (local runtime)', () => {
       () => ({ error: undefined as unknown, at: Date.now() }),
       (error: unknown) => ({ error, at: Date.now() }),
     );
-    await waitFor(() => sent.length >= 3, { what: 'three emails sent' });
+    // Killed while the model works on its fourth turn (three emails sent).
+    await waitFor(() => model.requests.length >= 4, { what: 'the fourth model call' });
     await operator().kill({ agentId: 'oa-killed', reason: 'runaway campaign' });
     const killedAt = Date.now();
     const sentAtKill = sent.length;
@@ -103,6 +115,11 @@ describe('OpenAI Agents SDK adapter (local runtime)', () => {
     expect(sent.length).toBeLessThanOrEqual(sentAtKill + 1);
     // A killed agent does not start another run.
     await expect(gate.run(agent, 'Try again.')).rejects.toBeInstanceOf(AgentStoppedError);
+    // The killed run's four model calls are priced, the one it was aborted in included.
+    expect(model.requests).toHaveLength(4);
+    await halt.close(); // hands over the counts not yet reported
+    const day = await waitFor(async () => (await operator().getUsage({ agentId: 'oa-killed' })).days.find((d) => d.costUsd > 0), { what: 'the killed run as cost' });
+    expect(day.costUsd).toBeCloseTo(8, 6);
   });
 
   it('a kill the agent has not heard of yet ends the run at the gateway, with the kill\'s error', async () => {
