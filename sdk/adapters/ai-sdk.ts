@@ -31,24 +31,11 @@ type StreamResult = Awaited<ReturnType<NonNullable<LanguageModelMiddleware['wrap
 type StreamPart = StreamResult['stream'] extends ReadableStream<infer P> ? P : never;
 type ModelUsage = Extract<StreamPart, { type: 'finish' }>['usage'];
 
-/** `SpanStatusCode.ERROR` (the SDK needs `@opentelemetry/api` for types only). */
-
-/** Token counts of a model call, as `recordUsage` and the span want them. */
+/** Token counts of a model call, as `recordUsage` wants them. */
 const tokens = (usage: ModelUsage | undefined): { inputTokens?: number; outputTokens?: number } => ({
   ...(usage?.inputTokens.total !== undefined ? { inputTokens: usage.inputTokens.total } : {}),
   ...(usage?.outputTokens.total !== undefined ? { outputTokens: usage.outputTokens.total } : {}),
 });
-
-/** Price the usage (`recordCost`) and put it on the span. */
-const meter = (options: ToolGateOptions, span: Span | undefined, usage: ModelUsage | undefined): void => {
-  const counted = tokens(usage);
-  const cost = recordUsage(options, counted);
-  span?.setAttributes({
-    ...(counted.inputTokens !== undefined ? { [ATTR.inputTokens]: counted.inputTokens } : {}),
-    ...(counted.outputTokens !== undefined ? { [ATTR.outputTokens]: counted.outputTokens } : {}),
-    [ATTR.costUsd]: cost,
-  });
-};
 
 /**
  * The stream `inner`, cut when the agent is killed: it errors with the kill's
@@ -93,7 +80,7 @@ const cutOnKill = (
           finish();
           return;
         }
-        if (next.value.type === 'finish') meter(options, span, next.value.usage);
+        if (next.value.type === 'finish') recordUsage(options, tokens(next.value.usage), span);
         controller.enqueue(next.value);
       } catch (error) {
         if (finished) return;
@@ -134,7 +121,7 @@ export const haltModelMiddleware = (options: ToolGateOptions): LanguageModelMidd
         assertMayRun(halt);
         try {
           const result = await doGenerate();
-          meter(options, span, result.usage);
+          recordUsage(options, tokens(result.usage), span);
           return result;
         } catch (error) {
           // A call the kill aborted ends with the kill's reason, whatever the provider threw.

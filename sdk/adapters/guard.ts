@@ -4,7 +4,7 @@
  * when the gateway refuses one, and how token usage becomes cost. Each adapter
  * (`ai-sdk.ts`, `openai-agents.ts`, `langchain.ts`) maps its framework's hooks onto these.
  */
-import type { Tracer } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { AgentStoppedError, IntentRefusedError } from '../errors';
 import type { IntentResult } from '../protocol/types';
 import { ATTR, HaltTelemetry, type HaltAttributes } from '../telemetry';
@@ -164,13 +164,19 @@ export const usageCostUsd = (pricing: TokenPricing | undefined, usage: { inputTo
   return (input * pricing.inputUsdPerMillionTokens + output * pricing.outputUsdPerMillionTokens) / 1_000_000;
 };
 
-/** Record a model call's usage as cost (and on the span when there is one). */
+/** Record a model call's usage as cost, and put the tokens and the cost on its span when there is one. */
 export const recordUsage = (
   options: Pick<ToolGateOptions, 'halt' | 'pricing'>,
   usage: { inputTokens?: number | undefined; outputTokens?: number | undefined },
+  span?: Span,
 ): number => {
   const cost = usageCostUsd(options.pricing, usage);
   if (cost > 0) options.halt.recordCost(cost);
+  span?.setAttributes({
+    ...(usage.inputTokens !== undefined ? { [ATTR.inputTokens]: usage.inputTokens } : {}),
+    ...(usage.outputTokens !== undefined ? { [ATTR.outputTokens]: usage.outputTokens } : {}),
+    [ATTR.costUsd]: cost,
+  });
   return cost;
 };
 

@@ -115,10 +115,7 @@ export const haltMiddleware = (options: HaltMiddlewareOptions) => {
         // ends the step at once on a kill even when the caller did not pass it.
         const response = await untilKilled(halt, Promise.resolve(handler(request)));
         const usage = AIMessage.isInstance(response) ? response.usage_metadata : undefined;
-        if (usage) {
-          const costUsd = recordUsage(options, { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens });
-          span?.setAttributes({ [ATTR.inputTokens]: usage.input_tokens, [ATTR.outputTokens]: usage.output_tokens, [ATTR.costUsd]: costUsd });
-        }
+        if (usage) recordUsage(options, { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens }, span);
         return response;
       });
     },
