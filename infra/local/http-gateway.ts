@@ -10,7 +10,7 @@ import { UNAUTHORIZED } from '../../lambdas/authorizer/authorizer';
 import { matchRoute, REST_STAGE_THROTTLE, ROUTES, type RouteId } from '../../lambdas/edge/route-table';
 import { LOCAL_ACCOUNT, type Invoke } from './lambda-context';
 import { bucketsPerKey } from './token-bucket';
-import { closeServer, KEEP_ALIVE, listen } from './http-server';
+import { closeServer, handlerRuns, KEEP_ALIVE, listen } from './http-server';
 
 /** API Gateway refuses payloads over 10 MB before any Lambda runs. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -235,15 +235,14 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
   };
 
   /** Requests being handled: a stop lets them finish (each is bounded by its function's timeout). */
-  const handling = new Set<Promise<void>>();
+  const handling = handlerRuns();
   const server: Server = createServer(KEEP_ALIVE, (req, res) => {
-    const handled = handle(req, res)
-      .catch((error: unknown) => {
+    void handling.track(
+      handle(req, res).catch((error: unknown) => {
         report(error as Error);
         sendError(res, 500, 'internal_error', 'internal error', 'unknown');
-      })
-      .finally(() => handling.delete(handled));
-    handling.add(handled);
+      }),
+    );
   });
   server.keepAliveTimeout = 5_000;
   const port = await listen(server, options.port ?? 0, host);
@@ -257,7 +256,7 @@ export const startHttpGateway = async (options: HttpGatewayOptions): Promise<Htt
     // stops what the handlers use (its DynamoDB, its queues).
     stop: async () => {
       await closeServer(server);
-      await Promise.allSettled([...handling]);
+      await handling.current();
     },
   };
 };

@@ -26,6 +26,28 @@ export const closeServer = (server: Server): Promise<void> =>
     server.closeAllConnections();
   });
 
+/**
+ * Handler runs in progress, so a server's stop can let them finish before the runtime stops
+ * the storage they use. `current()` waits for the runs started so far; `settled()` until none
+ * runs (ones started meanwhile included).
+ */
+export const handlerRuns = () => {
+  const running = new Set<Promise<unknown>>();
+  return {
+    track: <T>(run: Promise<T>): Promise<T> => {
+      running.add(run);
+      void run.finally(() => running.delete(run)).catch(() => undefined);
+      return run;
+    },
+    current: async (): Promise<void> => {
+      await Promise.allSettled([...running]);
+    },
+    settled: async (): Promise<void> => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+};
+
 /** A request's whole body (the stand-ins' requests are small; the REST gateway caps its own). */
 export const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {

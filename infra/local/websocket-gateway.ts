@@ -18,7 +18,7 @@ import { GATEWAY_THROTTLED, MAX_PUSH_MESSAGE_BYTES, MAX_WEBSOCKET_MESSAGE_BYTES 
 import { LOCAL_ACCOUNT, type Invoke } from './lambda-context';
 import { bucketsPerKey, tokenBucket } from './token-bucket';
 import { SOCKET_STAGE_THROTTLE } from '../../lambdas/edge/websocket/socket-routes';
-import { closeServer, KEEP_ALIVE, listen, readBody } from './http-server';
+import { closeServer, handlerRuns, KEEP_ALIVE, listen, readBody } from './http-server';
 
 /** A route's function, as the gateway invokes it (the context is the function's to make). */
 export type SocketInvoke = Invoke<WebSocketEvent, WebSocketResult>;
@@ -143,16 +143,8 @@ export const startWebSocketGateway = async (options: {
   let managementThrottled = 0;
   const live = new Map<string, LiveConnection>();
   /** Handler runs in progress: stop() waits for them, so none outlives the runtime's storage. */
-  const inflight = new Set<Promise<unknown>>();
-  /** Until no handler runs (ones started meanwhile included). */
-  const settled = async () => {
-    while (inflight.size > 0) await Promise.allSettled([...inflight]);
-  };
-  const track = <T>(promise: Promise<T>): Promise<T> => {
-    inflight.add(promise);
-    void promise.finally(() => inflight.delete(promise)).catch(() => undefined);
-    return promise;
-  };
+  const runs = handlerRuns();
+  const { track, settled } = runs;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES });
 
   const baseContext = (connectionId: string, routeKey: string, eventType: WebSocketEvent['requestContext']['eventType']) => ({
@@ -413,7 +405,7 @@ export const startWebSocketGateway = async (options: {
       routes = undefined;
       for (const entry of live.values()) entry.socket?.terminate();
       wss.close();
-      await Promise.allSettled([...inflight]);
+      await runs.current();
       await closeServer(server);
     },
   };
