@@ -47,6 +47,17 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
   const runtime = useTestRuntime();
   const { operator, connected: connectedAgent } = agents;
 
+  /**
+   * A new agent whose `email.send_all` needs a person, and a checkpointed LangChain agent on
+   * `model` that sends through it (held calls interrupt the run).
+   */
+  const approvalCampaign = async (agentId: string, model: ReturnType<typeof mailingModel>) => {
+    const halt = await connectedAgent(agentId, { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
+    const { sent, sendEmail } = mailer();
+    const agent = createAgent({ model, tools: [sendEmail], checkpointer: new MemorySaver(), middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })] });
+    return { halt, sent, agent };
+  };
+
   it('ends a run when the agent is killed mid-way, within a second, and calls no tool after', async () => {
     const halt = await connectedAgent('lc-killed');
     const { sent, sendEmail } = mailer(50);
@@ -108,15 +119,7 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
   });
 
   it('interrupts the graph for an approval, and the resumed run calls the tool exactly once after the operator approves', async () => {
-    const halt = await connectedAgent('lc-approval', { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
-    const { sent, sendEmail } = mailer();
-    const model = mailingModel(1).respond(new AIMessage('Sent.'));
-    const agent = createAgent({
-      model,
-      tools: [sendEmail],
-      checkpointer: new MemorySaver(),
-      middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })],
-    });
+    const { halt, sent, agent } = await approvalCampaign('lc-approval', mailingModel(1).respond(new AIMessage('Sent.')));
     const config = { configurable: { thread_id: 'campaign-1' }, signal: halt.signal };
 
     const interrupted = await agent.invoke({ messages: [{ role: 'user', content: 'Send the winter sale to the list' }] }, config);
@@ -142,10 +145,7 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
   });
 
   it('ends the wait as pending when the WebSocket reconnected (a decision pushed while it was down is not pushed again); the resumed run then calls the approved tool once', async () => {
-    const halt = await connectedAgent('lc-approval-missed', { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
-    const { sent, sendEmail } = mailer();
-    const model = mailingModel(1).respond(new AIMessage('Sent.'));
-    const agent = createAgent({ model, tools: [sendEmail], checkpointer: new MemorySaver(), middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })] });
+    const { halt, sent, agent } = await approvalCampaign('lc-approval-missed', mailingModel(1).respond(new AIMessage('Sent.')));
     const config = { configurable: { thread_id: 'campaign-missed' }, signal: halt.signal };
     const interrupted = await agent.invoke({ messages: [{ role: 'user', content: 'Send the winter sale to the list' }] }, config);
     const [held] = haltApprovals(interrupted);
@@ -168,9 +168,7 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
   });
 
   it('gives up waiting with an ApprovalTimeoutError naming the approval', async () => {
-    const halt = await connectedAgent('lc-approval-slow', { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
-    const { sendEmail } = mailer();
-    const agent = createAgent({ model: mailingModel(1), tools: [sendEmail], checkpointer: new MemorySaver(), middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })] });
+    const { halt, agent } = await approvalCampaign('lc-approval-slow', mailingModel(1));
     const interrupted = await agent.invoke({ messages: [{ role: 'user', content: 'Send it' }] }, { configurable: { thread_id: 'campaign-slow' }, signal: halt.signal });
     const [held] = haltApprovals(interrupted);
     if (!held) throw new Error('no approval held');
@@ -180,19 +178,12 @@ describe('LangChain.js adapter (createAgent, local runtime)', () => {
   });
 
   it('after a denial, the resumed run tells the model the call was denied and never runs the tool', async () => {
-    const halt = await connectedAgent('lc-denial', { approval: { actions: ['email.send_all'], timeoutSeconds: 600 } });
-    const { sent, sendEmail } = mailer();
     let seenByModel: BaseMessage[] = [];
     const model = mailingModel(1).respond((messages) => {
       seenByModel = messages;
       return new AIMessage('Not sent: denied.');
     });
-    const agent = createAgent({
-      model,
-      tools: [sendEmail],
-      checkpointer: new MemorySaver(),
-      middleware: [haltMiddleware({ halt, actions: { send_email: 'email.send_all' } })],
-    });
+    const { halt, sent, agent } = await approvalCampaign('lc-denial', model);
     const config = { configurable: { thread_id: 'campaign-2' }, signal: halt.signal };
 
     const [held] = haltApprovals(await agent.invoke({ messages: [{ role: 'user', content: 'Send the winter sale to the list' }] }, config));
