@@ -51,9 +51,9 @@ describe('function bundles', () => {
   const stack = new HaltStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bundled', { env: { region: 'us-east-1', account: '111111111111' } });
   const haltFunctions = stack.node.findAll().filter((c): c is HaltFunction => c instanceof HaltFunction);
   const logicalIdOf = (fn: HaltFunction) => stack.getLogicalId(fn.node.defaultChild as CfnFunction);
+  const template = Template.fromStack(stack);
 
   it('builds every function entry of the stack as ESM with its bundling options, and each bundle loads and exports its handler', async () => {
-    const template = Template.fromStack(stack);
     const nodeFunctions = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs22.x' } }));
     // every Node.js function of the template is a HaltFunction (so it is bundled as checked here)
     expect(haltFunctions.map(logicalIdOf).sort()).toEqual(nodeFunctions.sort());
@@ -99,7 +99,6 @@ describe('function bundles', () => {
   });
 
   it('bundles a function through CDK with the local esbuild (no Docker), and the health bundle answers through its middy chain', () => {
-    const template = Template.fromStack(stack);
     const healthId = Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Description: 'Halt GET /v1/health' } }))[0]?.[0];
     const health = haltFunctions.find((fn) => logicalIdOf(fn) === healthId);
     if (!health) throw new Error('no health function in the stack');
