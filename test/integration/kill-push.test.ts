@@ -4,6 +4,7 @@
  * aborted, resume, a vanished connection cleaned up, a bad key refused at the handshake.
  */
 import WebSocket from 'ws';
+import { CONNECT_WINDOW_MS } from '../../lambdas/adapters/dynamo/connections';
 import { HaltAgent } from '../../sdk/agent';
 import { AgentStoppedError, IntentRefusedError } from '../../sdk/errors';
 import { HaltClient } from '../../sdk/operator-client';
@@ -100,11 +101,20 @@ describe('kill push (local runtime)', () => {
     expect(connectionsBefore).toHaveLength(1);
     await agent.close();
     const stale = connectionsBefore?.[0]?.connectionId ?? '';
-    // close() said goodbye; put the item back as if the network had died instead
-    await region.deps.connections?.put({ ...(connectionsBefore?.[0] as NonNullable<typeof connectionsBefore>[number]) });
+    // close() sent its goodbye without waiting: the gateway drops the connection and its
+    // $disconnect finishes first (else a push could still reach the open socket)
+    await waitFor(() => !region.websocket.connectionIds().includes(stale), { what: 'the connection gone from the gateway' });
+    await region.websocket.settled();
+    // then the item is put back as if the network had died instead, on a connection older than
+    // the window in which a 410 may mean "$connect still running" (such a young one is kept)
+    const before = connectionsBefore?.[0] as NonNullable<typeof connectionsBefore>[number];
+    await region.deps.connections?.put({ ...before, connectedAt: new Date(Date.parse(before.connectedAt) - CONNECT_WINDOW_MS - 1_000).toISOString() });
     const killed = await operator.kill({ agentId: 'flaky', reason: 'stop' });
-    expect(killed.pushed).toBe(0);
-    expect(await region.deps.connections?.get(stale)).toBeUndefined();
+    // the kill addresses the stale connection: locally its shard goes to a push worker, and a
+    // shard handed over counts as sent (API.md: `pushed`, connections the kill was sent to)
+    expect(killed.pushed).toBe(1);
+    // THEN the push finds it gone (410) and removes its item
+    await waitFor(async () => (await region.deps.connections?.get(stale)) === undefined, { what: 'the stale connection removed by the push' });
 
     // a fresh instance of the same agent that lost its socket learns the kill by heartbeat
     const second = await startAgent({ agentId: 'flaky', key: agentKey, instanceId: 'i-2', heartbeatIntervalMs: 200 });
